@@ -1,0 +1,77 @@
+//! The dotenv file, read into a map. It never touches the process
+//! environment, so its values can never override the real environment.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::ConfigError;
+
+/// Variables read from a dotenv file.
+#[derive(Debug, Default, Clone)]
+pub struct DotEnv {
+    vars: HashMap<String, String>,
+}
+
+impl DotEnv {
+    /// Read `path`. Errors name the line but never echo its content, which
+    /// may hold a password.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let iter = dotenvy::from_path_iter(path).map_err(|e| ConfigError::EnvFile {
+            path: path.display().to_string(),
+            why: describe(&e),
+        })?;
+        let mut vars = HashMap::new();
+        for item in iter {
+            let (k, v) = item.map_err(|e| ConfigError::EnvFile {
+                path: path.display().to_string(),
+                why: describe(&e),
+            })?;
+            vars.insert(k, v);
+        }
+        Ok(DotEnv { vars })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+}
+
+fn describe(e: &dotenvy::Error) -> String {
+    match e {
+        dotenvy::Error::LineParse(line, index) => {
+            let line_no = line[..(*index).min(line.len())].matches('\n').count() + 1;
+            format!("cannot parse it near line {line_no} (content not shown)")
+        }
+        dotenvy::Error::Io(io) => io.kind().to_string(),
+        dotenvy::Error::EnvVar(_) => "it refers to an unset variable".to_string(),
+        _ => "cannot read it".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn reads_without_touching_the_environment() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            f,
+            "# comment\nRECDIAG_TEST_ONLY_VAR=from-file\nQUOTED=\"a b\""
+        )
+        .unwrap();
+        let env = DotEnv::load(f.path()).unwrap();
+        assert_eq!(env.get("RECDIAG_TEST_ONLY_VAR"), Some("from-file"));
+        assert_eq!(env.get("QUOTED"), Some("a b"));
+        assert!(std::env::var("RECDIAG_TEST_ONLY_VAR").is_err());
+    }
+
+    #[test]
+    fn parse_errors_do_not_echo_content() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "OK=1\nREDIS_URL='redis://:hunter2@x\nBROKEN LINE").unwrap();
+        let err = DotEnv::load(f.path()).unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

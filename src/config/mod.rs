@@ -1,0 +1,289 @@
+//! Configuration: every setting resolved once, in one order —
+//! flag > real environment > dotenv file > default — before any probe runs.
+
+mod database_url;
+mod dotenv;
+mod redis_url;
+mod secret;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use database_url::{DatabaseKind, DatabaseTarget};
+pub use dotenv::DotEnv;
+pub use redis_url::RedisTarget;
+pub use secret::{Redactor, SecretUrl, mask_userinfo};
+
+use crate::cli::{ColorArg, FormatArg, GlobalArgs};
+use crate::verdict::Thresholds;
+
+/// A configuration problem. Messages never contain a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid {what} URL '{url}': {why}")]
+    BadUrl {
+        what: &'static str,
+        url: String,
+        why: String,
+    },
+    #[error("invalid {name}: {why}")]
+    BadSetting { name: &'static str, why: String },
+    #[error("dotenv file {path}: {why}")]
+    EnvFile { path: String, why: String },
+}
+
+/// A source that may be unconfigured or misconfigured; either way the
+/// checks that need it report UNKNOWN while the others still run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source<T> {
+    Missing,
+    Invalid(ConfigError),
+    Ready(T),
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Every setting of one run, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub redis: Source<RedisTarget>,
+    pub database: Source<DatabaseTarget>,
+    pub recordings_dir: PathBuf,
+    pub queues: Vec<String>,
+    pub timeout: Duration,
+    pub window: Duration,
+    pub format: Format,
+    pub color: ColorArg,
+    pub thresholds: Thresholds,
+    /// "Now" for every age recdiag computes; `RECDIAG_NOW` (RFC 3339) pins it.
+    pub now: jiff::Timestamp,
+    /// Scrubs every secret this configuration holds from outgoing text.
+    pub redactor: Redactor,
+}
+
+const DEFAULT_RECORDINGS_DIR: &str = "server/recordings";
+const DEFAULT_QUEUE: &str = "recordings";
+
+impl Config {
+    /// Resolve the configuration. `env` reads the real environment; clap
+    /// has already applied it to the flags that name a variable.
+    pub fn resolve(
+        args: &GlobalArgs,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let dotenv = load_dotenv(args)?;
+        // Real environment first, then the dotenv file.
+        let lookup = |name: &str| {
+            env(name)
+                .filter(|v| !v.is_empty())
+                .or_else(|| dotenv.get(name).map(str::to_string))
+        };
+        let from_file = |name: &str| dotenv.get(name).map(str::to_string);
+
+        let redis = match args.redis_url.clone().or_else(|| from_file("REDIS_URL")) {
+            None => Source::Missing,
+            Some(raw) if raw.trim().is_empty() => Source::Missing,
+            Some(raw) => match RedisTarget::parse(&raw) {
+                Ok(t) => Source::Ready(t),
+                Err(e) => Source::Invalid(e),
+            },
+        };
+        let database = match args
+            .database_url
+            .clone()
+            .or_else(|| from_file("DATABASE_URL"))
+        {
+            Some(raw) if !raw.trim().is_empty() => match DatabaseTarget::parse(&raw) {
+                Ok(t) => Source::Ready(t),
+                Err(e) => Source::Invalid(e),
+            },
+            _ => match DatabaseTarget::from_parts(lookup) {
+                Ok(Some(t)) => Source::Ready(t),
+                Ok(None) => Source::Missing,
+                Err(e) => Source::Invalid(e),
+            },
+        };
+
+        let recordings_dir = args
+            .recordings_dir
+            .clone()
+            .or_else(|| from_file("RECORDINGS_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_RECORDINGS_DIR));
+
+        let mut queues: Vec<String> = if args.queues.is_empty() {
+            lookup("RECDIAG_QUEUES")
+                .map(|list| split_list(&list))
+                .unwrap_or_default()
+        } else {
+            args.queues.iter().flat_map(|q| split_list(q)).collect()
+        };
+        if queues.is_empty() {
+            queues.push(DEFAULT_QUEUE.to_string());
+        }
+        queues.dedup();
+
+        let timeout = duration(
+            "--timeout/RECDIAG_TIMEOUT",
+            args.timeout
+                .clone()
+                .or_else(|| from_file("RECDIAG_TIMEOUT")),
+            Duration::from_secs(5),
+        )?;
+        if timeout.is_zero() {
+            return Err(ConfigError::BadSetting {
+                name: "--timeout/RECDIAG_TIMEOUT",
+                why: "it must be greater than zero".into(),
+            });
+        }
+        let window = duration(
+            "--window/RECDIAG_WINDOW",
+            args.window.clone().or_else(|| from_file("RECDIAG_WINDOW")),
+            Duration::from_secs(3600),
+        )?;
+
+        let format = if args.json {
+            Format::Json
+        } else {
+            match args.format {
+                Some(FormatArg::Json) => Format::Json,
+                Some(FormatArg::Table) => Format::Table,
+                None => match from_file("RECDIAG_FORMAT").as_deref().map(str::trim) {
+                    None | Some("table") => Format::Table,
+                    Some("json") => Format::Json,
+                    Some(other) => {
+                        return Err(ConfigError::BadSetting {
+                            name: "RECDIAG_FORMAT",
+                            why: format!("'{other}' is not table or json"),
+                        });
+                    }
+                },
+            }
+        };
+
+        let t = &args.thresholds;
+        let defaults = Thresholds::default();
+        let thresholds = Thresholds {
+            min_free_percent: percent(
+                "RECDIAG_MIN_FREE_PERCENT",
+                t.min_free_percent,
+                &from_file,
+                defaults.min_free_percent,
+            )?,
+            crit_free_percent: percent(
+                "RECDIAG_CRIT_FREE_PERCENT",
+                t.crit_free_percent,
+                &from_file,
+                defaults.crit_free_percent,
+            )?,
+            max_redis_memory_percent: percent(
+                "RECDIAG_MAX_REDIS_MEMORY_PERCENT",
+                t.max_redis_memory_percent,
+                &from_file,
+                defaults.max_redis_memory_percent,
+            )?,
+            ..defaults
+        };
+
+        let now = match env("RECDIAG_NOW").filter(|v| !v.is_empty()) {
+            Some(raw) => raw.trim().parse().map_err(|e| ConfigError::BadSetting {
+                name: "RECDIAG_NOW",
+                why: format!("not an RFC 3339 timestamp: {e}"),
+            })?,
+            None => jiff::Timestamp::now(),
+        };
+
+        let mut redactor = Redactor::default();
+        if let Source::Ready(t) = &redis {
+            redactor.add_url(&t.url);
+        }
+        if let Source::Ready(t) = &database {
+            redactor.add_url(&t.url);
+        }
+        if let Some(p) = lookup("DB_POSTGRESDB_PASSWORD") {
+            redactor.add(&p);
+        }
+
+        Ok(Config {
+            redis,
+            database,
+            recordings_dir,
+            queues,
+            timeout,
+            window,
+            format,
+            color: args.color,
+            thresholds,
+            now,
+            redactor,
+        })
+    }
+}
+
+fn load_dotenv(args: &GlobalArgs) -> Result<DotEnv, ConfigError> {
+    if args.no_env_file {
+        return Ok(DotEnv::default());
+    }
+    match &args.env_file {
+        Some(path) => DotEnv::load(path),
+        None => {
+            let default = Path::new(".env");
+            if default.is_file() {
+                DotEnv::load(default)
+            } else {
+                Ok(DotEnv::default())
+            }
+        }
+    }
+}
+
+fn split_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn duration(
+    name: &'static str,
+    raw: Option<String>,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => humantime::parse_duration(raw.trim()).map_err(|e| ConfigError::BadSetting {
+            name,
+            why: format!("'{}' is not a duration like 5s or 500ms ({e})", raw.trim()),
+        }),
+    }
+}
+
+fn percent(
+    name: &'static str,
+    flag: Option<f64>,
+    from_file: &impl Fn(&str) -> Option<String>,
+    default: f64,
+) -> Result<f64, ConfigError> {
+    let value = match flag {
+        Some(v) => v,
+        None => match from_file(name) {
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::BadSetting {
+                name,
+                why: format!("'{}' is not a number", raw.trim()),
+            })?,
+            None => default,
+        },
+    };
+    if !(0.0..=100.0).contains(&value) {
+        return Err(ConfigError::BadSetting {
+            name,
+            why: format!("{value} is not a percentage between 0 and 100"),
+        });
+    }
+    Ok(value)
+}

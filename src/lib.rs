@@ -1,0 +1,119 @@
+//! recdiag: diagnose a call-recording download pipeline.
+//!
+//! Data flows one way: configuration → probes → check model → verdict →
+//! renderers → exit code. Only this file wires the layers together.
+
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod generate;
+pub mod model;
+pub mod probe;
+pub mod render;
+pub mod text;
+pub mod verdict;
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use cli::{Cli, Command};
+use config::{Config, Redactor, mask_userinfo};
+use model::{CheckId, Report, exit};
+use render::{Style, View};
+
+/// Run recdiag with these arguments; returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = mask_userinfo(&e.render().to_string());
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    write_quietly(&mut io::stdout().lock(), text.as_bytes());
+                    exit::OK
+                }
+                _ => {
+                    write_quietly(&mut io::stderr().lock(), text.as_bytes());
+                    exit::UNKNOWN
+                }
+            };
+        }
+    };
+
+    let ids: Vec<CheckId> = match &cli.command {
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            generate::completions(*shell, &mut buf);
+            write_quietly(&mut io::stdout().lock(), &buf);
+            return exit::OK;
+        }
+        Command::Health(h) => {
+            let only: Vec<CheckId> = h.only.iter().map(|&c| c.into()).collect();
+            let skip: Vec<CheckId> = h.skip.iter().map(|&c| c.into()).collect();
+            CheckId::ALL
+                .into_iter()
+                .filter(|id| only.is_empty() || only.contains(id))
+                .filter(|id| !skip.contains(id))
+                .collect()
+        }
+        Command::Redis => vec![CheckId::Redis],
+        Command::Dir => vec![CheckId::RecordingsDir],
+    };
+    let view = match cli.command {
+        Command::Health(_) => View::Health,
+        _ => View::Detail,
+    };
+
+    let config = match Config::resolve(&cli.global, |name| std::env::var(name).ok()) {
+        Ok(config) => Arc::new(config),
+        Err(e) => return fail(&Redactor::default(), &e.to_string()),
+    };
+    if ids.is_empty() {
+        return fail(&config.redactor, "--only/--skip leave no check to run");
+    }
+    // rediss:// needs a TLS crypto provider; installing it twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&config.redactor, &format!("cannot start the runtime: {e}")),
+    };
+    let checks = runtime.block_on(checks::run(&ids, &config));
+    // A scan stuck in the kernel (a hung mount) must not hold the exit.
+    runtime.shutdown_background();
+
+    let report = Report::new(config.now, checks);
+    let style = Style::decide(
+        config.color,
+        io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        std::env::var("TERM").is_ok_and(|t| t == "dumb"),
+    );
+    let mut buf = Vec::new();
+    if let Err(e) = render::render(&report, view, config.format, style, &mut buf) {
+        return fail(&config.redactor, &format!("cannot render the report: {e}"));
+    }
+    let text = config.redactor.scrub(&String::from_utf8_lossy(&buf));
+    write_quietly(&mut io::stdout().lock(), text.as_bytes());
+    report.exit_code
+}
+
+/// recdiag's own failure: one line on stderr, exit UNKNOWN.
+fn fail(redactor: &Redactor, message: &str) -> u8 {
+    let line = format!("recdiag: error: {}\n", redactor.scrub(message));
+    write_quietly(&mut io::stderr().lock(), line.as_bytes());
+    exit::UNKNOWN
+}
+
+/// Write, ignoring a closed pipe (`recdiag health --json | head -c 10`):
+/// the exit code still carries the verdict.
+fn write_quietly(out: &mut impl Write, bytes: &[u8]) {
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
+}

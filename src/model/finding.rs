@@ -1,0 +1,256 @@
+//! Findings: stable codes, their default severity and the operator's next step.
+//!
+//! This is the one mirror in code of the spec's finding table (§6). Codes are
+//! a contract: scripts branch on them. New codes may be added within schema
+//! v1; existing ones are never renamed.
+
+use serde::{Deserialize, Serialize};
+
+use super::Status;
+
+/// A stable finding code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FindingCode {
+    RedisUrlMissing,
+    RedisUnreachable,
+    RedisEvictionPolicy,
+    RedisMemoryHigh,
+    NoWorkers,
+    QueueNotWatched,
+    WorkerStale,
+    QueueBacklog,
+    QueueStalled,
+    FailedJobs,
+    AbandonedJobs,
+    DatabaseUrlMissing,
+    DatabaseUnreachable,
+    SchemaMismatch,
+    LowCompletionRate,
+    SlowDownloads,
+    RunsStuck,
+    DuplicateActiveRuns,
+    OrphanedRuns,
+    CompletedRunMissingFile,
+    LeakedSlots,
+    RecordingsDirMissing,
+    RecordingsDirUnreadable,
+    RecordingsDirNotWritable,
+    UndersizedRecordings,
+    DiskSpaceLow,
+    /// recdiag's own failure inside a check: a bug, reported, never silent.
+    InternalError,
+}
+
+impl FindingCode {
+    /// The code as it appears in JSON and in the table.
+    pub fn as_str(self) -> &'static str {
+        use FindingCode::*;
+        match self {
+            RedisUrlMissing => "REDIS_URL_MISSING",
+            RedisUnreachable => "REDIS_UNREACHABLE",
+            RedisEvictionPolicy => "REDIS_EVICTION_POLICY",
+            RedisMemoryHigh => "REDIS_MEMORY_HIGH",
+            NoWorkers => "NO_WORKERS",
+            QueueNotWatched => "QUEUE_NOT_WATCHED",
+            WorkerStale => "WORKER_STALE",
+            QueueBacklog => "QUEUE_BACKLOG",
+            QueueStalled => "QUEUE_STALLED",
+            FailedJobs => "FAILED_JOBS",
+            AbandonedJobs => "ABANDONED_JOBS",
+            DatabaseUrlMissing => "DATABASE_URL_MISSING",
+            DatabaseUnreachable => "DATABASE_UNREACHABLE",
+            SchemaMismatch => "SCHEMA_MISMATCH",
+            LowCompletionRate => "LOW_COMPLETION_RATE",
+            SlowDownloads => "SLOW_DOWNLOADS",
+            RunsStuck => "RUNS_STUCK",
+            DuplicateActiveRuns => "DUPLICATE_ACTIVE_RUNS",
+            OrphanedRuns => "ORPHANED_RUNS",
+            CompletedRunMissingFile => "COMPLETED_RUN_MISSING_FILE",
+            LeakedSlots => "LEAKED_SLOTS",
+            RecordingsDirMissing => "RECORDINGS_DIR_MISSING",
+            RecordingsDirUnreadable => "RECORDINGS_DIR_UNREADABLE",
+            RecordingsDirNotWritable => "RECORDINGS_DIR_NOT_WRITABLE",
+            UndersizedRecordings => "UNDERSIZED_RECORDINGS",
+            DiskSpaceLow => "DISK_SPACE_LOW",
+            InternalError => "INTERNAL_ERROR",
+        }
+    }
+
+    /// Default severity from the spec; rules with thresholds may raise it.
+    pub fn default_severity(self) -> Status {
+        use FindingCode::*;
+        match self {
+            RedisUrlMissing | DatabaseUrlMissing | InternalError => Status::Unknown,
+            RedisUnreachable
+            | QueueNotWatched
+            | DatabaseUnreachable
+            | SchemaMismatch
+            | OrphanedRuns
+            | RecordingsDirMissing
+            | RecordingsDirUnreadable
+            | RecordingsDirNotWritable
+            | QueueStalled => Status::Critical,
+            _ => Status::Warning,
+        }
+    }
+
+    /// What an operator should do next, when the rule has nothing more specific.
+    pub fn default_hint(self) -> &'static str {
+        use FindingCode::*;
+        match self {
+            RedisUrlMissing => {
+                "set REDIS_URL (or pass --redis-url), e.g. redis://redis:6379/0 as the workers use"
+            }
+            RedisUnreachable => {
+                "check that Redis runs (docker-compose ps redis) and that REDIS_URL matches the workers' setting"
+            }
+            RedisEvictionPolicy => {
+                "set maxmemory-policy noeviction on this Redis: under any other policy RQ's jobs and registries can vanish"
+            }
+            RedisMemoryHigh => {
+                "Redis is close to maxmemory: clear old finished/failed jobs or raise maxmemory before enqueues start failing"
+            }
+            NoWorkers => {
+                "start the worker: docker-compose -f docker-compose.prod.yml restart worker"
+            }
+            QueueNotWatched => {
+                "no worker listens on this queue: add it to the worker's RQ_QUEUES and restart the worker"
+            }
+            WorkerStale => {
+                "the worker stopped heart-beating: check its logs (docker-compose logs worker --tail=100) and restart it"
+            }
+            QueueBacklog => {
+                "jobs arrive faster than they finish: add workers or look for slow downloads"
+            }
+            QueueStalled => {
+                "workers listen but the oldest job is not picked up: restart the worker (docker-compose restart worker)"
+            }
+            FailedJobs => {
+                "read the failures (recdiag failed) and the worker log; HTTP 401/404 from Twilio means credentials or URL"
+            }
+            AbandonedJobs => {
+                "a worker died mid-job: restart the worker; the job must be enqueued again"
+            }
+            DatabaseUrlMissing => {
+                "set DATABASE_URL (or DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE)"
+            }
+            DatabaseUnreachable => {
+                "check that PostgreSQL runs and that DATABASE_URL matches the app's"
+            }
+            SchemaMismatch => {
+                "run the app's migrations, or point DATABASE_URL at the app's database"
+            }
+            LowCompletionRate => "read the newest failures (recdiag runs) and the worker log",
+            SlowDownloads => {
+                "downloads are slow: check the network to Twilio and the worker's load"
+            }
+            RunsStuck => {
+                "check the worker (recdiag workers) and its log; stuck runs need the worker restarted"
+            }
+            DuplicateActiveRuns => {
+                "one call has several active runs: look for an enqueue loop in the API log"
+            }
+            OrphanedRuns => {
+                "runs were created but never enqueued: check the API's Redis connection and its log"
+            }
+            CompletedRunMissingFile => {
+                "the worker wrote files the API cannot see: the worker and the API must share the recordings_data volume"
+            }
+            LeakedSlots => {
+                "slots without an in-flight marker block downloads: clear them from rec_slots:<business_id>"
+            }
+            RecordingsDirMissing => {
+                "check the volume mount: docker volume ls | grep recordings; docker-compose config | grep recordings_data"
+            }
+            RecordingsDirUnreadable => {
+                "fix the directory's owner/permissions for the API and worker user"
+            }
+            RecordingsDirNotWritable => {
+                "the worker cannot write recordings here: check the mount is read-write and the owner/permissions"
+            }
+            UndersizedRecordings => {
+                "files of 1000 bytes or less are re-downloaded by the app; many of them mean Twilio returned errors"
+            }
+            DiskSpaceLow => {
+                "free space on the recordings volume or grow it before downloads start failing"
+            }
+            InternalError => {
+                "this is a recdiag bug: rerun, and report it with the command and this message"
+            }
+        }
+    }
+}
+
+/// One thing recdiag found, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: FindingCode,
+    pub severity: Status,
+    pub message: String,
+    pub hint: String,
+    /// What the finding is about: queue names, worker names, call SIDs, paths.
+    pub subjects: Vec<String>,
+}
+
+impl Finding {
+    /// A finding with the code's default severity and hint.
+    pub fn new(code: FindingCode, message: impl Into<String>) -> Self {
+        Finding {
+            code,
+            severity: code.default_severity(),
+            message: message.into(),
+            hint: code.default_hint().to_string(),
+            subjects: Vec::new(),
+        }
+    }
+
+    pub fn severity(mut self, severity: Status) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+
+    pub fn subjects<I, S>(mut self, subjects: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.subjects = subjects.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_name_matches_as_str() {
+        for code in [
+            FindingCode::RedisUrlMissing,
+            FindingCode::CompletedRunMissingFile,
+            FindingCode::RecordingsDirNotWritable,
+            FindingCode::DiskSpaceLow,
+        ] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn missing_configuration_is_unknown_not_critical() {
+        assert_eq!(
+            FindingCode::RedisUrlMissing.default_severity(),
+            Status::Unknown
+        );
+        assert_eq!(
+            FindingCode::RedisUnreachable.default_severity(),
+            Status::Critical
+        );
+    }
+}

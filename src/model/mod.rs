@@ -1,0 +1,131 @@
+//! The check model: what probes and rules produce and renderers show.
+//!
+//! These types are the JSON contract (schema v1, `schema/recdiag-v1.schema.json`):
+//! field names here are field names there.
+
+mod finding;
+mod metrics;
+mod status;
+
+pub use finding::{Finding, FindingCode};
+pub use metrics::{Metrics, RecordingsDirMetrics, RedisMetrics};
+pub use status::{Status, exit};
+
+use serde::{Deserialize, Serialize};
+
+/// The JSON schema version this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Identifier of a check, as `--only`/`--skip` and JSON name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckId {
+    Redis,
+    RecordingsDir,
+}
+
+impl CheckId {
+    /// Every check, in the order `health` shows them.
+    pub const ALL: [CheckId; 2] = [CheckId::Redis, CheckId::RecordingsDir];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::Redis => "redis",
+            CheckId::RecordingsDir => "recordings_dir",
+        }
+    }
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub id: CheckId,
+    pub status: Status,
+    pub summary: String,
+    pub duration_s: f64,
+    pub metrics: Metrics,
+    pub findings: Vec<Finding>,
+}
+
+impl Check {
+    /// A check whose status is the worst of its findings.
+    pub fn new(id: CheckId, summary: String, metrics: Metrics, findings: Vec<Finding>) -> Self {
+        let status = Status::worst_of(findings.iter().map(|f| f.severity));
+        Check {
+            id,
+            status,
+            summary,
+            duration_s: 0.0,
+            metrics,
+            findings,
+        }
+    }
+}
+
+/// One run of recdiag over one or more checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub generated_at: jiff::Timestamp,
+    pub status: Status,
+    pub exit_code: u8,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    /// A report whose status is the worst of its checks'.
+    pub fn new(generated_at: jiff::Timestamp, checks: Vec<Check>) -> Self {
+        let status = Status::worst_of(checks.iter().map(|c| c.status));
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: "recdiag",
+            version: env!("CARGO_PKG_VERSION"),
+            generated_at,
+            status,
+            exit_code: status.exit_code(),
+            checks,
+        }
+    }
+
+    /// Counts of findings by severity: (critical, unknown, warning).
+    pub fn finding_counts(&self) -> (usize, usize, usize) {
+        let all = self.checks.iter().flat_map(|c| &c.findings);
+        let mut counts = (0, 0, 0);
+        for f in all {
+            match f.severity {
+                Status::Critical => counts.0 += 1,
+                Status::Unknown => counts.1 += 1,
+                Status::Warning => counts.2 += 1,
+                Status::Ok => {}
+            }
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_status_is_worst_check_and_exit_code_agrees() {
+        let warn = Check::new(
+            CheckId::Redis,
+            "x".into(),
+            Metrics::Redis(RedisMetrics::default()),
+            vec![Finding::new(FindingCode::RedisEvictionPolicy, "m")],
+        );
+        let unknown = Check::new(
+            CheckId::RecordingsDir,
+            "y".into(),
+            Metrics::RecordingsDir(RecordingsDirMetrics::default()),
+            vec![Finding::new(FindingCode::RedisUrlMissing, "m")],
+        );
+        let report = Report::new(jiff::Timestamp::UNIX_EPOCH, vec![warn, unknown]);
+        assert_eq!(report.status, Status::Unknown);
+        assert_eq!(report.exit_code, 3);
+        assert_eq!(report.finding_counts(), (0, 1, 1));
+    }
+}

@@ -1,0 +1,5 @@
+//! Probes: one module per source. A probe gathers facts; it knows nothing
+//! about thresholds, colours or formats.
+
+pub mod recordings_dir;
+pub mod redis;

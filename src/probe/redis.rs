@@ -1,0 +1,211 @@
+//! The Redis server itself: connect, PING, INFO. Knows nothing of RQ.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, ErrorKind, RedisError, ServerErrorKind};
+
+use crate::config::RedisTarget;
+use crate::model::RedisMetrics;
+
+/// Why Redis could not be used, classified where the error is born.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedisFailure {
+    #[error("connection refused by {addr} — nothing listens there")]
+    Refused { addr: String },
+    #[error("cannot resolve host '{host}' (DNS lookup failed)")]
+    Dns { host: String },
+    #[error("authentication rejected: {detail}")]
+    Auth { detail: String },
+    #[error("no answer within {}", humantime::format_duration(*.after))]
+    Timeout { after: Duration },
+    #[error("TLS handshake failed: {detail}")]
+    Tls { detail: String },
+    #[error("Redis is loading its dataset into memory and cannot answer yet")]
+    Loading,
+    #[error("Redis is busy running a script (BUSY)")]
+    Busy,
+    #[error("{detail}")]
+    Other { detail: String },
+}
+
+/// Connect within `timeout`. Every later command is bounded by the same
+/// response timeout.
+pub async fn connect(
+    target: &RedisTarget,
+    timeout: Duration,
+) -> Result<MultiplexedConnection, RedisFailure> {
+    let client =
+        redis::Client::open(target.url.expose()).map_err(|e| classify(&e, target, timeout))?;
+    let config = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout));
+    match tokio::time::timeout(
+        timeout,
+        client.get_multiplexed_async_connection_with_config(&config),
+    )
+    .await
+    {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(classify(&e, target, timeout)),
+        Err(_) => Err(RedisFailure::Timeout { after: timeout }),
+    }
+}
+
+/// PING round trip and the server facts from INFO.
+pub async fn probe(target: &RedisTarget, timeout: Duration) -> Result<RedisMetrics, RedisFailure> {
+    let deadline = Instant::now() + timeout;
+    let mut conn = connect(target, timeout).await?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let bounded = async {
+        let started = Instant::now();
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map_err(|e| classify(&e, target, timeout))?;
+        let latency = started.elapsed();
+        let info: String = redis::cmd("INFO")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| classify(&e, target, timeout))?;
+        Ok::<_, RedisFailure>((latency, info))
+    };
+    let (latency, info) = tokio::time::timeout(left, bounded)
+        .await
+        .map_err(|_| RedisFailure::Timeout { after: timeout })??;
+    let fields = parse_info(&info);
+    if fields.get("loading").map(String::as_str) == Some("1") {
+        return Err(RedisFailure::Loading);
+    }
+    Ok(metrics_from_info(target, latency, &fields))
+}
+
+/// `INFO` text into a map of `field → value` (sections flattened).
+pub fn parse_info(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+fn metrics_from_info(
+    target: &RedisTarget,
+    latency: Duration,
+    info: &HashMap<String, String>,
+) -> RedisMetrics {
+    let num = |k: &str| info.get(k).and_then(|v| v.parse::<u64>().ok());
+    let used = num("used_memory");
+    let max = num("maxmemory");
+    RedisMetrics {
+        url: Some(target.url.to_string()),
+        latency_s: Some(latency.as_secs_f64()),
+        version: info.get("redis_version").cloned(),
+        role: info.get("role").cloned(),
+        used_memory_bytes: used,
+        maxmemory_bytes: max,
+        memory_used_ratio: match (used, max) {
+            (Some(u), Some(m)) if m > 0 => Some(u as f64 / m as f64),
+            _ => None,
+        },
+        maxmemory_policy: info.get("maxmemory_policy").cloned(),
+        evicted_keys: num("evicted_keys"),
+        connected_clients: num("connected_clients"),
+        uptime_s: num("uptime_in_seconds"),
+    }
+}
+
+/// Turn a driver error into what an operator needs to hear.
+pub fn classify(e: &RedisError, target: &RedisTarget, timeout: Duration) -> RedisFailure {
+    let code = e.code().unwrap_or_default();
+    if e.kind() == ErrorKind::AuthenticationFailed || matches!(code, "WRONGPASS" | "NOAUTH") {
+        let detail = match code {
+            "NOAUTH" => "Redis requires a password and the URL gives none".to_string(),
+            _ => "wrong user or password in the Redis URL".to_string(),
+        };
+        return RedisFailure::Auth { detail };
+    }
+    if e.kind() == ErrorKind::Server(ServerErrorKind::BusyLoading) {
+        return RedisFailure::Loading;
+    }
+    if code == "BUSY" {
+        return RedisFailure::Busy;
+    }
+    if e.is_connection_refusal() {
+        return RedisFailure::Refused {
+            addr: address(target),
+        };
+    }
+    if e.is_timeout() {
+        return RedisFailure::Timeout { after: timeout };
+    }
+    // The driver keeps its I/O error behind a shared pointer that
+    // `downcast_ref` cannot see through, so the text is what is left.
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("lookup address") || lower.contains("name or service not known") {
+        return RedisFailure::Dns { host: host(target) };
+    }
+    if target.tls
+        && [
+            "tls",
+            "certificate",
+            "handshake",
+            "invalid data",
+            "unexpected eof",
+            "peer",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return RedisFailure::Tls { detail: text };
+    }
+    if e.is_connection_dropped() || lower.contains("broken pipe") || lower.contains("reset") {
+        return RedisFailure::Other {
+            detail: format!(
+                "connection to {} closed by the server ({text})",
+                address(target)
+            ),
+        };
+    }
+    RedisFailure::Other { detail: text }
+}
+
+fn host(target: &RedisTarget) -> String {
+    url::Url::parse(target.url.expose())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// `host:port`, or the socket path, for messages (never the credentials).
+fn address(target: &RedisTarget) -> String {
+    match url::Url::parse(target.url.expose()) {
+        Ok(u) if u.scheme().contains("unix") => u.path().to_string(),
+        Ok(u) => format!(
+            "{}:{}",
+            u.host_str().unwrap_or_default(),
+            u.port().unwrap_or(6379)
+        ),
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_is_flattened() {
+        let info = "# Server\r\nredis_version:7.0.15\r\n\r\n# Memory\r\nused_memory:1024\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\n";
+        let map = parse_info(info);
+        assert_eq!(map["redis_version"], "7.0.15");
+        assert_eq!(map["maxmemory_policy"], "noeviction");
+        let target = RedisTarget::parse("redis://:pw@localhost").unwrap();
+        let m = metrics_from_info(&target, Duration::from_millis(1), &map);
+        assert_eq!(m.used_memory_bytes, Some(1024));
+        assert_eq!(m.memory_used_ratio, None);
+        assert_eq!(m.url.as_deref(), Some("redis://:***@localhost"));
+    }
+}

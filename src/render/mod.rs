@@ -1,0 +1,35 @@
+//! Renderers: one model, one file per format. A renderer knows nothing of
+//! Redis, the database or the disk; it only reads the model.
+
+mod json;
+pub mod style;
+mod table;
+
+use std::io::{self, Write};
+
+pub use style::Style;
+
+use crate::config::Format;
+use crate::model::Report;
+
+/// Which command's layout the table takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Every check, one line each, then the findings.
+    Health,
+    /// One check in detail: its metrics, then its findings.
+    Detail,
+}
+
+pub fn render(
+    report: &Report,
+    view: View,
+    format: Format,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json::render(report, out),
+        Format::Table => table::render(report, view, style, out),
+    }
+}

@@ -1,0 +1,132 @@
+//! Text shared by renderers and summaries: terminal-safe strings and human
+//! sizes and durations.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Escape what must never reach a terminal raw: C0/C1 control characters
+/// (ANSI escapes, carriage returns), DEL, bidirectional overrides and
+/// zero-width characters. Text from Redis, the database or file names goes
+/// through here before it is printed in a table.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+/// `1.5 KiB`, `3.2 GiB`; bytes below 1 KiB as `999 B`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// A duration in seconds for people: `0.4 ms`, `12 ms`, `3.2 s`, `5m 10s`, `2h 3m`, `4d 1h`.
+pub fn seconds(s: f64) -> String {
+    if !s.is_finite() {
+        return "?".to_string();
+    }
+    let sign = if s < 0.0 { "-" } else { "" };
+    let s = s.abs();
+    let body = if s < 0.01 {
+        format!("{:.1} ms", s * 1000.0)
+    } else if s < 1.0 {
+        format!("{:.0} ms", s * 1000.0)
+    } else if s < 60.0 {
+        format!("{s:.1} s")
+    } else {
+        let total = s.round() as u64;
+        let (d, h, m, sec) = (
+            total / 86_400,
+            total % 86_400 / 3600,
+            total % 3600 / 60,
+            total % 60,
+        );
+        if d > 0 {
+            format!("{d}d {h}h")
+        } else if h > 0 {
+            format!("{h}h {m}m")
+        } else {
+            format!("{m}m {sec}s")
+        }
+    };
+    format!("{sign}{body}")
+}
+
+/// `1,234,567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "1 file" / "2 files".
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_escapes_terminal_tricks() {
+        assert_eq!(sanitize("plain.mp3"), "plain.mp3");
+        assert_eq!(sanitize("a\x1b[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(sanitize("x\r\ny"), "x\\u{d}\\u{a}y");
+        assert_eq!(sanitize("evil\u{202E}3pm.exe"), "evil\\u{202e}3pm.exe");
+        assert_eq!(sanitize("zero\u{200B}width"), "zero\\u{200b}width");
+        assert_eq!(sanitize("\u{85}c1"), "\\u{85}c1");
+    }
+
+    #[test]
+    fn humanised_numbers() {
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
+        assert_eq!(seconds(0.0004), "0.4 ms");
+        assert_eq!(seconds(0.25), "250 ms");
+        assert_eq!(seconds(3.21), "3.2 s");
+        assert_eq!(seconds(310.0), "5m 10s");
+        assert_eq!(seconds(7380.0), "2h 3m");
+        assert_eq!(seconds(90_000.0), "1d 1h");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(12), "12");
+        assert_eq!(plural(1, "file", "files"), "1 file");
+    }
+}
