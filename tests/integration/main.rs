@@ -1,1 +1,12 @@
+//! Integration tests: the built binary against real services.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod dir;
+mod health;
+mod json_contract;
+mod redis;
+mod secrets;
+mod support;

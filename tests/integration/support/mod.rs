@@ -1,0 +1,161 @@
+//! The test harness: real services per test, the built binary, a clean
+//! environment. A service that cannot start fails the test and says how to
+//! get it; nothing is skipped silently.
+
+#![allow(dead_code)]
+
+pub mod redis;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::thread;
+use std::time::Duration;
+
+pub use self::redis::{RedisServer, SilentListener};
+
+/// The recdiag binary with an empty environment (PATH only), run in a fresh
+/// directory with no `.env`, so the developer's settings never leak in.
+pub struct Recdiag {
+    cmd: assert_cmd::Command,
+    _cwd: Option<tempfile::TempDir>,
+}
+
+impl Recdiag {
+    pub fn new() -> Self {
+        let cwd = tempfile::tempdir().expect("temp dir");
+        let mut r = Self::in_dir(cwd.path());
+        r._cwd = Some(cwd);
+        r
+    }
+
+    /// Run in `dir` (which may hold a `.env`).
+    pub fn in_dir(dir: &Path) -> Self {
+        let mut cmd = assert_cmd::Command::cargo_bin("recdiag").expect("recdiag binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RUST_BACKTRACE", "0")
+            .current_dir(dir)
+            .timeout(Duration::from_secs(60));
+        Recdiag { cmd, _cwd: None }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        let output = self.cmd.output().expect("run recdiag");
+        Run::from(output)
+    }
+}
+
+/// The result of one run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// The check with this id in a JSON report.
+    pub fn check(&self, id: &str) -> serde_json::Value {
+        self.json()["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["id"] == id).cloned())
+            .unwrap_or_else(|| panic!("no check {id} in:\n{}", self.stdout))
+    }
+
+    /// Finding codes of one check.
+    pub fn codes(&self, id: &str) -> Vec<String> {
+        self.check(id)["findings"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|f| f["code"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// No output stream carries `secret`.
+    pub fn assert_hides(&self, secret: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(secret) && !self.stderr.contains(secret),
+            "secret {secret:?} leaked\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// A TCP port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// Look a program up on PATH, failing the test with how to install it.
+pub fn require_program(name: &str, how: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join(name))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| panic!("{name} is not installed: {how} (.ci/run installs it)"))
+}
+
+/// Poll `ready` until it holds or `limit` passes.
+pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let step = Duration::from_millis(20);
+    let mut waited = Duration::ZERO;
+    while waited < limit {
+        if ready() {
+            return true;
+        }
+        thread::sleep(step);
+        waited += step;
+    }
+    ready()
+}

@@ -1,0 +1,200 @@
+//! Throwaway Redis servers, and a listener that never answers.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use super::{free_port, require_program, wait_until};
+
+/// A real `redis-server` on a free port, killed when dropped.
+pub struct RedisServer {
+    child: Option<Child>,
+    pub port: u16,
+    pub tls_port: Option<u16>,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    /// A default server: no password, noeviction.
+    pub fn start() -> Self {
+        Self::with_args(&[])
+    }
+
+    /// A server with extra `--directive value` arguments.
+    pub fn with_args(extra: &[&str]) -> Self {
+        Self::launch(extra, false)
+    }
+
+    /// A server that also speaks TLS on `tls_port`, with a self-signed certificate.
+    pub fn with_tls() -> Self {
+        Self::launch(&[], true)
+    }
+
+    fn launch(extra: &[&str], tls: bool) -> Self {
+        let bin = require_program("redis-server", "apt-get install redis-server");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut args: Vec<String> = [
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            &dir.path().display().to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut tls_port = None;
+        if tls {
+            let (cert, key) = self_signed(dir.path());
+            let p = free_port();
+            tls_port = Some(p);
+            for a in [
+                "--tls-port".to_string(),
+                p.to_string(),
+                "--tls-cert-file".into(),
+                cert,
+                "--tls-key-file".into(),
+                key,
+                "--tls-auth-clients".into(),
+                "no".into(),
+            ] {
+                args.push(a);
+            }
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let child = Command::new(bin)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let server = RedisServer {
+            child: Some(child),
+            port,
+            tls_port,
+            _dir: dir,
+        };
+        let up = wait_until(Duration::from_secs(10), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(up, "redis-server did not start on port {port}");
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Send one command in the inline protocol and return the raw reply.
+    pub fn raw(&self, command: &str) -> String {
+        self.raw_as(None, command)
+    }
+
+    /// The same, after `AUTH user password` when given.
+    pub fn raw_as(&self, auth: Option<(&str, &str)>, command: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to test redis");
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+        let mut script = String::new();
+        if let Some((user, pw)) = auth {
+            script.push_str(&format!("AUTH {user} {pw}\r\n"));
+        }
+        script.push_str(command);
+        script.push_str("\r\nQUIT\r\n");
+        s.write_all(script.as_bytes()).expect("write");
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    }
+
+    /// Stop the server now (the port stays closed).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn self_signed(dir: &Path) -> (String, String) {
+    let openssl = require_program("openssl", "apt-get install openssl");
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    let status = Command::new(openssl)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl");
+    assert!(
+        status.success(),
+        "openssl could not make a test certificate"
+    );
+    (cert.display().to_string(), key.display().to_string())
+}
+
+/// Accepts TCP connections and never answers: the worst kind of server.
+pub struct SilentListener {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl SilentListener {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        thread::spawn(move || {
+            let mut held = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                if let Ok((conn, _)) = listener.accept() {
+                    held.push(conn);
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+        });
+        SilentListener { port, stop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+impl Drop for SilentListener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
