@@ -2,12 +2,15 @@
 //! The only module that reads the disk; it never writes, and decides
 //! writability with `access(2)`, not by creating a file.
 
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io;
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::time::SystemTime;
 
-use rustix::fs::{Access, access, statvfs};
+use rustix::fs::{Access, AtFlags, FileType, access, statat, statvfs};
 
 use crate::model::RecordingsDirMetrics;
 
@@ -83,63 +86,186 @@ pub fn scan(path: &Path, now: SystemTime, undersized_bytes: u64) -> DirFacts {
     };
     m.readable = Some(true);
 
-    let (mut mp3, mut total, mut undersized, mut other) = (0u64, 0u64, 0u64, 0u64);
-    let mut newest: Option<SystemTime> = None;
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                facts.problem = Some(DirProblem::ScanFailed(e.to_string()));
-                break;
-            }
-        };
-        let name = entry.file_name();
-        let is_mp3 = name.as_encoded_bytes().ends_with(b".mp3");
-        let meta = match entry.file_type() {
-            Ok(t) if t.is_symlink() => fs::metadata(entry.path()),
-            _ => entry.metadata(),
-        };
-        let meta = match meta {
-            Ok(meta) => meta,
-            Err(_) => {
-                // Vanished between listing and stat (a download finishing,
-                // a cleanup): count it, keep going.
-                facts.unreadable_entries += 1;
-                continue;
-            }
-        };
-        if !is_mp3 || !meta.is_file() {
-            other += 1;
-            continue;
+    let dir = match fs::File::open(path) {
+        Ok(dir) => dir,
+        Err(e) => {
+            m.readable = Some(false);
+            facts.problem = Some(DirProblem::Unreadable(e.to_string()));
+            return facts;
         }
-        mp3 += 1;
-        let len = meta.len();
-        total = total.saturating_add(len);
+    };
+    let tally = tally_entries(entries, &dir, undersized_bytes, &mut facts.problem);
+    let m = &mut facts.metrics;
+    m.mp3_files = Some(tally.mp3);
+    m.total_bytes = Some(tally.total);
+    m.undersized_files = Some(tally.undersized);
+    m.other_entries = Some(tally.other);
+    m.newest_file_age_s = tally.newest.map(|(secs, nanos)| {
+        let now = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        now - (secs as f64 + f64::from(nanos) / 1e9)
+    });
+    facts.undersized_examples = tally.examples;
+    facts.unreadable_entries = tally.vanished;
+    facts
+}
+
+/// Counts of one part of the directory; parts merge into the whole.
+#[derive(Debug, Default)]
+struct Tally {
+    mp3: u64,
+    total: u64,
+    undersized: u64,
+    other: u64,
+    vanished: u64,
+    /// Newest modification time, (seconds, nanoseconds) since the epoch.
+    newest: Option<(i64, u32)>,
+    examples: Vec<String>,
+}
+
+impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.mp3 += other.mp3;
+        self.total = self.total.saturating_add(other.total);
+        self.undersized += other.undersized;
+        self.other += other.other;
+        self.vanished += other.vanished;
+        self.newest = self.newest.max(other.newest);
+        for e in other.examples {
+            if self.examples.len() < EXAMPLES {
+                self.examples.push(e);
+            }
+        }
+    }
+
+    /// Stat one `.mp3` entry relative to the open directory.
+    fn add(&mut self, dir: &fs::File, name: &OsStr, follow: bool, undersized_bytes: u64) {
+        let flags = if follow {
+            AtFlags::empty()
+        } else {
+            AtFlags::SYMLINK_NOFOLLOW
+        };
+        let st = match statat(dir, name, flags) {
+            Ok(st) => st,
+            // Vanished between listing and stat (a download finishing, a
+            // cleanup): counted, not fatal.
+            Err(_) => {
+                self.vanished += 1;
+                return;
+            }
+        };
+        if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+            self.other += 1;
+            return;
+        }
+        self.mp3 += 1;
+        let len = u64::try_from(st.st_size).unwrap_or(0);
+        self.total = self.total.saturating_add(len);
         if len <= undersized_bytes {
-            undersized += 1;
-            if facts.undersized_examples.len() < EXAMPLES {
+            self.undersized += 1;
+            if self.examples.len() < EXAMPLES {
                 let stem = name.to_string_lossy();
-                facts
-                    .undersized_examples
+                self.examples
                     .push(stem.trim_end_matches(".mp3").to_string());
             }
         }
-        if let Ok(mtime) = meta.modified()
-            && newest.is_none_or(|n| mtime > n)
-        {
-            newest = Some(mtime);
-        }
+        let mtime = (st.st_mtime, u32::try_from(st.st_mtime_nsec).unwrap_or(0));
+        self.newest = self.newest.max(Some(mtime));
     }
-    let m = &mut facts.metrics;
-    m.mp3_files = Some(mp3);
-    m.total_bytes = Some(total);
-    m.undersized_files = Some(undersized);
-    m.other_entries = Some(other);
-    m.newest_file_age_s = newest.map(|n| match now.duration_since(n) {
-        Ok(age) => age.as_secs_f64(),
-        Err(ahead) => -ahead.duration().as_secs_f64(),
+}
+
+/// Names read from the directory, waiting for their stat.
+type Batch = Vec<(OsString, bool)>;
+const BATCH: usize = 2048;
+
+/// List on this thread, stat on a few workers: on a large directory the
+/// stat calls are the cost, and they parallelise. The channel is bounded,
+/// so memory stays flat however many files there are.
+fn tally_entries(
+    entries: fs::ReadDir,
+    dir: &fs::File,
+    undersized_bytes: u64,
+    problem: &mut Option<DirProblem>,
+) -> Tally {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    let mut listed = Tally::default();
+    let stat_all = |tx: Option<&SyncSender<Batch>>, tally: &mut Tally| {
+        let mut batch: Batch = Vec::with_capacity(BATCH);
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    *problem = Some(DirProblem::ScanFailed(e.to_string()));
+                    break;
+                }
+            };
+            let name = entry.file_name();
+            let file_type = entry.file_type().ok();
+            // Only `.mp3` names need a stat; d_type answers the rest.
+            if !name.as_encoded_bytes().ends_with(b".mp3") || file_type.is_some_and(|t| t.is_dir())
+            {
+                tally.other += 1;
+                continue;
+            }
+            let follow = file_type.is_none_or(|t| t.is_symlink());
+            match tx {
+                None => tally.add(dir, &name, follow, undersized_bytes),
+                Some(tx) => {
+                    batch.push((name, follow));
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if tx.send(full).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(tx) = tx
+            && !batch.is_empty()
+        {
+            let _ = tx.send(batch);
+        }
+    };
+    if workers == 1 {
+        stat_all(None, &mut listed);
+        return listed;
+    }
+    let (tx, rx) = sync_channel::<Batch>(workers * 2);
+    let rx = Mutex::new(rx);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut tally = Tally::default();
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(batch) = next else { break };
+                        for (name, follow) in batch {
+                            tally.add(dir, &name, follow, undersized_bytes);
+                        }
+                    }
+                    tally
+                })
+            })
+            .collect();
+        stat_all(Some(&tx), &mut listed);
+        drop(tx);
+        for handle in handles {
+            if let Ok(tally) = handle.join() {
+                listed.merge(tally);
+            }
+        }
     });
-    facts
+    listed
 }
 
 #[cfg(test)]
@@ -167,6 +293,25 @@ mod tests {
         let mut ex = facts.undersized_examples.clone();
         ex.sort();
         assert_eq!(ex, ["CAbbb", "CAccc"]);
+    }
+
+    #[test]
+    fn many_files_across_batches_and_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = BATCH * 3 + 17;
+        for i in 0..n {
+            let size = if i % 1000 == 0 { 10 } else { 2000 };
+            fs::write(dir.path().join(format!("CA{i:032x}.mp3")), vec![1u8; size]).unwrap();
+        }
+        let target = dir.path().join(format!("CA{:032x}.mp3", 1));
+        std::os::unix::fs::symlink(&target, dir.path().join("CAlink.mp3")).unwrap();
+        std::os::unix::fs::symlink("/nonexistent", dir.path().join("CAdangling.mp3")).unwrap();
+        let facts = scan(dir.path(), SystemTime::now(), 1000);
+        let m = &facts.metrics;
+        assert_eq!(m.mp3_files, Some(n as u64 + 1));
+        assert_eq!(m.undersized_files, Some(n.div_ceil(1000) as u64));
+        assert_eq!(facts.unreadable_entries, 1);
+        assert_eq!(facts.undersized_examples.len(), EXAMPLES.min(n.div_ceil(1000)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod cli;
 mod dir;
+mod generated;
 mod health;
 mod json_contract;
 mod redis;
