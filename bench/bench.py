@@ -97,13 +97,13 @@ if os.path.exists(path):
 
 def row(name, seconds, rss, base):
     ratio = f"{seconds / base:6.2f}×" if base else "     —"
-    print(f"  {name:<44} {seconds * 1000:9.1f} ms {rss / 1024:8.1f} MiB  {ratio}")
+    print(f"  {name:<50} {seconds * 1000:9.1f} ms {rss / 1024:8.1f} MiB  {ratio}")
 
 
 def bench_dir(files, repeat):
     path = build_dir_world(files)
     print(f"\nrecordings directory: {files:,} files ({path})")
-    print(f"  {'command':<44} {'median':>12} {'peak RSS':>12}  vs recdiag")
+    print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs recdiag")
     env = dict(os.environ, NO_COLOR="1")
     ours = measure([str(BIN), "dir", "--no-env-file", "--format", "json", "--recordings-dir", str(path)], repeat, env)
     scan = measure([sys.executable, "-c", SCANDIR_EQUIVALENT, str(path)], repeat)

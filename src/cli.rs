@@ -112,7 +112,13 @@ pub struct GlobalArgs {
     pub database_url: Option<String>,
 
     /// Directory holding <CALL_SID>.mp3 files [default: server/recordings]
-    #[arg(long, global = true, env = "RECORDINGS_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "RECORDINGS_DIR",
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
     pub recordings_dir: Option<PathBuf>,
 
     /// Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]
@@ -133,11 +139,23 @@ pub struct GlobalArgs {
     pub no_env_file: bool,
 
     /// Time limit of each check, e.g. 2s or 500ms [default: 5s]
-    #[arg(long, global = true, env = "RECDIAG_TIMEOUT", value_name = "DURATION")]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_TIMEOUT",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
     pub timeout: Option<String>,
 
     /// Statistics window, e.g. 1h or 30m [default: 1h]
-    #[arg(long, global = true, env = "RECDIAG_WINDOW", value_name = "DURATION")]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_WINDOW",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
     pub window: Option<String>,
 
     /// Output format [default: table]
@@ -146,6 +164,7 @@ pub struct GlobalArgs {
         global = true,
         value_enum,
         env = "RECDIAG_FORMAT",
+        hide_env_values = true,
         value_name = "FORMAT"
     )]
     pub format: Option<FormatArg>,
@@ -177,6 +196,7 @@ pub struct ThresholdArgs {
         long,
         global = true,
         env = "RECDIAG_MIN_FREE_PERCENT",
+        hide_env_values = true,
         value_name = "PCT"
     )]
     pub min_free_percent: Option<f64>,
@@ -186,6 +206,7 @@ pub struct ThresholdArgs {
         long,
         global = true,
         env = "RECDIAG_CRIT_FREE_PERCENT",
+        hide_env_values = true,
         value_name = "PCT"
     )]
     pub crit_free_percent: Option<f64>,
@@ -195,6 +216,7 @@ pub struct ThresholdArgs {
         long,
         global = true,
         env = "RECDIAG_MAX_REDIS_MEMORY_PERCENT",
+        hide_env_values = true,
         value_name = "PCT"
     )]
     pub max_redis_memory_percent: Option<f64>,

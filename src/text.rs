@@ -57,7 +57,9 @@ pub fn seconds(s: f64) -> String {
     }
     let sign = if s < 0.0 { "-" } else { "" };
     let s = s.abs();
-    let body = if s < 0.01 {
+    let body = if s < 0.001 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 0.01 {
         format!("{:.1} ms", s * 1000.0)
     } else if s < 1.0 {
         format!("{:.0} ms", s * 1000.0)
@@ -119,7 +121,8 @@ mod tests {
         assert_eq!(bytes(999), "999 B");
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
-        assert_eq!(seconds(0.0004), "0.4 ms");
+        assert_eq!(seconds(0.0004), "400 µs");
+        assert_eq!(seconds(0.0042), "4.2 ms");
         assert_eq!(seconds(0.25), "250 ms");
         assert_eq!(seconds(3.21), "3.2 s");
         assert_eq!(seconds(310.0), "5m 10s");
