@@ -1,5 +1,6 @@
 //! Runs checks: each probe, then its rules, concurrently, each bounded by
-//! the timeout and timed. A check that fails or hangs never stops the others.
+//! the timeout and timed. A check that fails or hangs never stops the
+//! others. The `queues` and `workers` checks share one RQ read.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -7,63 +8,95 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::task::JoinSet;
 
 use crate::config::{Config, Source};
-use crate::model::{
-    Check, CheckId, Finding, FindingCode, Metrics, RecordingsDirMetrics, RedisMetrics,
-};
+use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, RecordingsDirMetrics};
 use crate::probe;
 use crate::probe::redis::RedisFailure;
 use crate::verdict;
 use crate::verdict::redis::RedisOutcome;
+use crate::verdict::rq::RqOutcome;
 
 /// Grace beyond `--timeout` before a check is abandoned outright.
 const GRACE: Duration = Duration::from_millis(500);
 
-/// Run `ids` concurrently; results come back in the order of `CheckId::ALL`.
-pub async fn run(ids: &[CheckId], config: &Arc<Config>) -> Vec<Check> {
-    let mut set = JoinSet::new();
-    for &id in ids {
-        let config = Arc::clone(config);
-        set.spawn(async move { (id, run_one(id, &config).await) });
-    }
-    let mut checks: Vec<Check> = Vec::with_capacity(ids.len());
-    let mut started: Vec<CheckId> = ids.to_vec();
-    while let Some(joined) = set.join_next().await {
-        if let Ok((id, check)) = joined {
-            started.retain(|&s| s != id);
-            checks.push(check);
+/// One unit of concurrent work and the checks it yields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Task {
+    Redis,
+    Rq,
+    RecordingsDir,
+}
+
+impl Task {
+    fn of(id: CheckId) -> Task {
+        match id {
+            CheckId::Redis => Task::Redis,
+            CheckId::Queues | CheckId::Workers => Task::Rq,
+            CheckId::RecordingsDir => Task::RecordingsDir,
         }
     }
-    // A task that died (a bug) still yields a check, so nothing goes unseen.
-    for id in started {
-        checks.push(internal_error(id, "the check stopped unexpectedly"));
+}
+
+/// Run `ids` concurrently; results come back in the order of `CheckId::ALL`.
+pub async fn run(ids: &[CheckId], config: &Arc<Config>) -> Vec<Check> {
+    let mut tasks: Vec<Task> = ids.iter().map(|&id| Task::of(id)).collect();
+    tasks.dedup();
+    let mut set = JoinSet::new();
+    for task in tasks.clone() {
+        let config = Arc::clone(config);
+        set.spawn(async move { (task, run_task(task, &config).await) });
     }
+    let mut checks: Vec<Check> = Vec::with_capacity(ids.len());
+    while let Some(joined) = set.join_next().await {
+        if let Ok((task, produced)) = joined {
+            tasks.retain(|&t| t != task);
+            checks.extend(produced);
+        }
+    }
+    // A task that died (a bug) still yields its checks, so nothing goes unseen.
+    for task in tasks {
+        for &id in ids.iter().filter(|&&id| Task::of(id) == task) {
+            checks.push(internal_error(id, "the check stopped unexpectedly"));
+        }
+    }
+    checks.retain(|c| ids.contains(&c.id));
     checks.sort_by_key(|c| CheckId::ALL.iter().position(|&i| i == c.id));
     checks
 }
 
-async fn run_one(id: CheckId, config: &Config) -> Check {
+async fn run_task(task: Task, config: &Config) -> Vec<Check> {
     let started = Instant::now();
-    let mut check = match tokio::time::timeout(config.timeout + GRACE, dispatch(id, config)).await {
-        Ok(check) => check,
-        Err(_) => timed_out(id, config),
-    };
-    check.duration_s = started.elapsed().as_secs_f64();
-    check
+    let mut checks =
+        match tokio::time::timeout(config.timeout + GRACE, dispatch(task, config)).await {
+            Ok(checks) => checks,
+            Err(_) => timed_out(task, config),
+        };
+    let took = started.elapsed().as_secs_f64();
+    for c in &mut checks {
+        c.duration_s = took;
+    }
+    checks
 }
 
-async fn dispatch(id: CheckId, config: &Config) -> Check {
+async fn dispatch(task: Task, config: &Config) -> Vec<Check> {
     let t = &config.thresholds;
-    match id {
-        CheckId::Redis => verdict::redis::judge(redis_outcome(config).await, t),
-        CheckId::RecordingsDir => {
+    match task {
+        Task::Redis => vec![verdict::redis::judge(redis_outcome(config).await, t)],
+        Task::Rq => {
+            let (queues, workers) = verdict::rq::judge(rq_outcome(config).await, config.now, t);
+            vec![queues, workers]
+        }
+        Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());
             let min = t.undersized_bytes;
             match tokio::task::spawn_blocking(move || probe::recordings_dir::scan(&path, now, min))
                 .await
             {
-                Ok(facts) => verdict::recordings_dir::judge(facts, t),
-                Err(_) => internal_error(id, "the directory scan stopped unexpectedly"),
+                Ok(facts) => vec![verdict::recordings_dir::judge(facts, t)],
+                Err(_) => vec![internal_error(
+                    CheckId::RecordingsDir,
+                    "the directory scan stopped unexpectedly",
+                )],
             }
         }
     }
@@ -83,25 +116,66 @@ async fn redis_outcome(config: &Config) -> RedisOutcome {
     }
 }
 
-/// The check that ran out of time: the dependency under check did not answer.
-fn timed_out(id: CheckId, config: &Config) -> Check {
-    match id {
-        CheckId::Redis => match &config.redis {
-            Source::Ready(target) => verdict::redis::judge(
-                RedisOutcome::Failed {
-                    url: target.url.clone(),
-                    failure: RedisFailure::Timeout {
-                        after: config.timeout,
-                    },
-                },
+async fn rq_outcome(config: &Config) -> RqOutcome {
+    let target = match &config.redis {
+        Source::Missing => return RqOutcome::Missing,
+        Source::Invalid(e) => return RqOutcome::Invalid(e.clone()),
+        Source::Ready(target) => target,
+    };
+    let failed = |failure| RqOutcome::Failed {
+        url: target.url.clone(),
+        failure,
+    };
+    let mut conn = match probe::redis::connect(target, config.timeout).await {
+        Ok(conn) => conn,
+        Err(failure) => return failed(failure),
+    };
+    match probe::rq::snapshot::read(&mut conn, &config.queues, config.now).await {
+        Ok(snapshot) => RqOutcome::Read(snapshot),
+        Err(e) => failed(probe::redis::classify(&e, target, config.timeout)),
+    }
+}
+
+/// The checks that ran out of time: the dependency did not answer.
+fn timed_out(task: Task, config: &Config) -> Vec<Check> {
+    let redis_timeout = |config: &Config| match &config.redis {
+        Source::Ready(target) => Some((
+            target.url.clone(),
+            RedisFailure::Timeout {
+                after: config.timeout,
+            },
+        )),
+        _ => None,
+    };
+    match task {
+        Task::Redis => match redis_timeout(config) {
+            Some((url, failure)) => vec![verdict::redis::judge(
+                RedisOutcome::Failed { url, failure },
                 &config.thresholds,
-            ),
-            _ => internal_error(id, "timed out before connecting"),
+            )],
+            None => vec![internal_error(
+                CheckId::Redis,
+                "timed out before connecting",
+            )],
         },
-        CheckId::RecordingsDir => {
+        Task::Rq => match redis_timeout(config) {
+            Some((url, failure)) => {
+                let (q, w) = verdict::rq::judge(
+                    RqOutcome::Failed { url, failure },
+                    config.now,
+                    &config.thresholds,
+                );
+                vec![q, w]
+            }
+            None => vec![
+                internal_error(CheckId::Queues, "timed out before connecting"),
+                internal_error(CheckId::Workers, "timed out before connecting"),
+            ],
+        },
+        Task::RecordingsDir => {
             let path = config.recordings_dir.display().to_string();
-            Check::new(
-                id,
+            vec![Check::new(
+                CheckId::RecordingsDir,
                 format!("scan of {path} did not finish in time"),
                 Metrics::RecordingsDir(RecordingsDirMetrics {
                     path: path.clone(),
@@ -118,21 +192,17 @@ fn timed_out(id: CheckId, config: &Config) -> Check {
                     )
                     .subjects([path]),
                 ],
-            )
+            )]
         }
     }
 }
 
 /// recdiag's own failure inside one check: UNKNOWN, never silent.
 fn internal_error(id: CheckId, what: &str) -> Check {
-    let metrics = match id {
-        CheckId::Redis => Metrics::Redis(RedisMetrics::default()),
-        CheckId::RecordingsDir => Metrics::RecordingsDir(RecordingsDirMetrics::default()),
-    };
     Check::new(
         id,
         format!("internal error: {what}"),
-        metrics,
+        Check::empty_metrics(id),
         vec![Finding::new(FindingCode::InternalError, what)],
     )
 }

@@ -34,6 +34,12 @@ pub enum Command {
     Health(HealthArgs),
     /// Redis: PING round trip, version, role, memory vs maxmemory, eviction policy
     Redis,
+    /// RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers
+    Queues,
+    /// RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost
+    Workers,
+    /// Newest failed jobs, grouped by cause, with their exception text
+    Failed(FailedArgs),
     /// The recordings directory: exists, readable, writable, .mp3 files, sizes, free space
     Dir,
     /// Print a shell completion script
@@ -42,6 +48,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct FailedArgs {
+    /// How many of the newest failed jobs to read (across the queues of interest)
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    /// Show each job's whole exception text, not only its last line
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +74,8 @@ pub struct HealthArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckArg {
     Redis,
+    Queues,
+    Workers,
     #[value(name = "recordings_dir", alias = "dir")]
     RecordingsDir,
 }
@@ -66,6 +84,8 @@ impl From<CheckArg> for CheckId {
     fn from(arg: CheckArg) -> Self {
         match arg {
             CheckArg::Redis => CheckId::Redis,
+            CheckArg::Queues => CheckId::Queues,
+            CheckArg::Workers => CheckId::Workers,
             CheckArg::RecordingsDir => CheckId::RecordingsDir,
         }
     }
@@ -191,6 +211,76 @@ pub struct GlobalArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Thresholds")]
 pub struct ThresholdArgs {
+    /// QUEUE_BACKLOG warning at this many waiting jobs [default: 10]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_MAX_BACKLOG",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub max_backlog: Option<u64>,
+
+    /// QUEUE_BACKLOG critical at this many waiting jobs [default: 50]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_CRIT_BACKLOG",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub crit_backlog: Option<u64>,
+
+    /// QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_MAX_QUEUE_AGE",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub max_queue_age: Option<String>,
+
+    /// FAILED_JOBS warning at this many failed jobs [default: 1]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_MAX_FAILED",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub max_failed: Option<u64>,
+
+    /// FAILED_JOBS critical at this many failed jobs [default: 10]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_CRIT_FAILED",
+        hide_env_values = true,
+        value_name = "N"
+    )]
+    pub crit_failed: Option<u64>,
+
+    /// A busy worker is stale when its heartbeat is older [default: 60s]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_STALE_BUSY_HEARTBEAT",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub stale_busy_heartbeat: Option<String>,
+
+    /// An idle worker is stale when its heartbeat is older [default: 8m]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_STALE_IDLE_HEARTBEAT",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub stale_idle_heartbeat: Option<String>,
+
     /// DISK_SPACE_LOW warning below this free percentage [default: 10]
     #[arg(
         long,

@@ -6,10 +6,12 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod failed;
 pub mod generate;
 pub mod model;
 pub mod probe;
 pub mod render;
+pub mod sid;
 pub mod text;
 pub mod verdict;
 
@@ -61,7 +63,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
                 .collect()
         }
         Command::Redis => vec![CheckId::Redis],
+        Command::Queues => vec![CheckId::Queues],
+        Command::Workers => vec![CheckId::Workers],
         Command::Dir => vec![CheckId::RecordingsDir],
+        Command::Failed(_) => Vec::new(),
     };
     let view = match cli.command {
         Command::Health(_) => View::Health,
@@ -72,7 +77,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Ok(config) => Arc::new(config),
         Err(e) => return fail(&Redactor::default(), &e.to_string()),
     };
-    if ids.is_empty() {
+    if ids.is_empty() && !matches!(cli.command, Command::Failed(_)) {
         return fail(&config.redactor, "--only/--skip leave no check to run");
     }
     // rediss:// needs a TLS crypto provider; installing it twice is harmless.
@@ -85,11 +90,6 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Ok(rt) => rt,
         Err(e) => return fail(&config.redactor, &format!("cannot start the runtime: {e}")),
     };
-    let checks = runtime.block_on(checks::run(&ids, &config));
-    // A scan stuck in the kernel (a hung mount) must not hold the exit.
-    runtime.shutdown_background();
-
-    let report = Report::new(config.now, checks);
     let style = Style::decide(
         config.color,
         io::stdout().is_terminal(),
@@ -97,12 +97,25 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         std::env::var("TERM").is_ok_and(|t| t == "dumb"),
     );
     let mut buf = Vec::new();
-    if let Err(e) = render::render(&report, view, config.format, style, &mut buf) {
+    let (rendered, code) = if let Command::Failed(args) = &cli.command {
+        let report = runtime.block_on(failed::run(&config, args.limit));
+        runtime.shutdown_background();
+        let rendered = render::render_failed(&report, config.format, style, args.verbose, &mut buf);
+        (rendered, report.exit_code)
+    } else {
+        let checks = runtime.block_on(checks::run(&ids, &config));
+        // A scan stuck in the kernel (a hung mount) must not hold the exit.
+        runtime.shutdown_background();
+        let report = Report::new(config.now, checks);
+        let rendered = render::render(&report, view, config.format, style, &mut buf);
+        (rendered, report.exit_code)
+    };
+    if let Err(e) = rendered {
         return fail(&config.redactor, &format!("cannot render the report: {e}"));
     }
     let text = config.redactor.scrub(&String::from_utf8_lossy(&buf));
     write_quietly(&mut io::stdout().lock(), text.as_bytes());
-    report.exit_code
+    code
 }
 
 /// recdiag's own failure: one line on stderr, exit UNKNOWN.

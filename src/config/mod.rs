@@ -186,6 +186,51 @@ impl Config {
                 &from_file,
                 defaults.max_redis_memory_percent,
             )?,
+            max_backlog: number(
+                "RECDIAG_MAX_BACKLOG",
+                t.max_backlog,
+                &from_file,
+                defaults.max_backlog,
+            )?,
+            crit_backlog: number(
+                "RECDIAG_CRIT_BACKLOG",
+                t.crit_backlog,
+                &from_file,
+                defaults.crit_backlog,
+            )?,
+            max_failed: number(
+                "RECDIAG_MAX_FAILED",
+                t.max_failed,
+                &from_file,
+                defaults.max_failed,
+            )?,
+            crit_failed: number(
+                "RECDIAG_CRIT_FAILED",
+                t.crit_failed,
+                &from_file,
+                defaults.crit_failed,
+            )?,
+            max_queue_age: duration(
+                "--max-queue-age/RECDIAG_MAX_QUEUE_AGE",
+                t.max_queue_age
+                    .clone()
+                    .or_else(|| from_file("RECDIAG_MAX_QUEUE_AGE")),
+                defaults.max_queue_age,
+            )?,
+            stale_busy_heartbeat: duration(
+                "--stale-busy-heartbeat/RECDIAG_STALE_BUSY_HEARTBEAT",
+                t.stale_busy_heartbeat
+                    .clone()
+                    .or_else(|| from_file("RECDIAG_STALE_BUSY_HEARTBEAT")),
+                defaults.stale_busy_heartbeat,
+            )?,
+            stale_idle_heartbeat: duration(
+                "--stale-idle-heartbeat/RECDIAG_STALE_IDLE_HEARTBEAT",
+                t.stale_idle_heartbeat
+                    .clone()
+                    .or_else(|| from_file("RECDIAG_STALE_IDLE_HEARTBEAT")),
+                defaults.stale_idle_heartbeat,
+            )?,
             ..defaults
         };
 
@@ -260,6 +305,24 @@ fn duration(
             name,
             why: format!("'{}' is not a duration like 5s or 500ms ({e})", raw.trim()),
         }),
+    }
+}
+
+fn number(
+    name: &'static str,
+    flag: Option<u64>,
+    from_file: &impl Fn(&str) -> Option<String>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match flag {
+        Some(v) => Ok(v),
+        None => match from_file(name) {
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::BadSetting {
+                name,
+                why: format!("'{}' is not a whole number", raw.trim()),
+            }),
+            None => Ok(default),
+        },
     }
 }
 

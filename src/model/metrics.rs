@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 #[serde(untagged)]
 pub enum Metrics {
     Redis(RedisMetrics),
+    Queues(QueuesMetrics),
+    Workers(WorkersMetrics),
     RecordingsDir(RecordingsDirMetrics),
 }
 
@@ -51,4 +53,67 @@ pub struct RecordingsDirMetrics {
     pub size_bytes: Option<u64>,
     /// free / size of the volume, in percent.
     pub free_percent: Option<f64>,
+}
+
+/// RQ queues (spec §5 `queues`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueuesMetrics {
+    pub queues: Vec<QueueMetrics>,
+    /// Queues in `rq:queues` beyond the 1,000 read.
+    pub queues_not_shown: u64,
+    /// Bad data met while reading (wrong key types, unreadable fields).
+    pub anomalies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueueMetrics {
+    pub name: String,
+    /// Named by `--queue` / `RECDIAG_QUEUES`: findings are raised for it.
+    pub of_interest: bool,
+    /// Waiting jobs (the queue list).
+    pub queued: Option<u64>,
+    pub started: Option<u64>,
+    pub failed: Option<u64>,
+    pub deferred: Option<u64>,
+    pub scheduled: Option<u64>,
+    pub finished: Option<u64>,
+    pub canceled: Option<u64>,
+    /// Age of the job at the head of the queue (the next to run).
+    pub oldest_queued_age_s: Option<f64>,
+    pub oldest_queued_job: Option<String>,
+    /// Live workers listening on this queue.
+    pub workers: u64,
+    /// Started jobs whose worker is not alive or whose timeout has passed
+    /// (queues of interest only; null elsewhere).
+    pub abandoned: Option<u64>,
+}
+
+/// RQ workers (spec §5 `workers`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkersMetrics {
+    pub workers: Vec<WorkerMetrics>,
+    /// Workers whose heartbeat is fresh.
+    pub alive: u64,
+    /// Workers whose hash is present but whose heartbeat is old, or that exited.
+    pub stale: u64,
+    /// Workers listed in `rq:workers` whose hash is gone.
+    pub ghosts: u64,
+    pub anomalies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkerMetrics {
+    pub name: String,
+    pub hostname: Option<String>,
+    pub pid: Option<i64>,
+    pub state: Option<String>,
+    pub queues: Vec<String>,
+    pub current_job: Option<String>,
+    pub last_heartbeat_age_s: Option<f64>,
+    pub alive: bool,
+    /// `live`, `stale` (old heartbeat), `dead` (exited, still listed) or `ghost` (hash gone).
+    pub liveness: String,
+    pub successful_jobs: Option<u64>,
+    pub failed_jobs: Option<u64>,
+    pub version: Option<String>,
 }

@@ -3,12 +3,17 @@
 //! These types are the JSON contract (schema v1, `schema/recdiag-v1.schema.json`):
 //! field names here are field names there.
 
+mod failed;
 mod finding;
 mod metrics;
 mod status;
 
+pub use failed::{FailedJob, FailedQueue, FailedReport, FailureGroup};
 pub use finding::{Finding, FindingCode};
-pub use metrics::{Metrics, RecordingsDirMetrics, RedisMetrics};
+pub use metrics::{
+    Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics, WorkerMetrics,
+    WorkersMetrics,
+};
 pub use status::{Status, exit};
 
 use serde::{Deserialize, Serialize};
@@ -21,16 +26,25 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[serde(rename_all = "snake_case")]
 pub enum CheckId {
     Redis,
+    Queues,
+    Workers,
     RecordingsDir,
 }
 
 impl CheckId {
     /// Every check, in the order `health` shows them.
-    pub const ALL: [CheckId; 2] = [CheckId::Redis, CheckId::RecordingsDir];
+    pub const ALL: [CheckId; 4] = [
+        CheckId::Redis,
+        CheckId::Queues,
+        CheckId::Workers,
+        CheckId::RecordingsDir,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             CheckId::Redis => "redis",
+            CheckId::Queues => "queues",
+            CheckId::Workers => "workers",
             CheckId::RecordingsDir => "recordings_dir",
         }
     }
@@ -48,6 +62,16 @@ pub struct Check {
 }
 
 impl Check {
+    /// Empty metrics of the right shape, for a check that could not run.
+    pub fn empty_metrics(id: CheckId) -> Metrics {
+        match id {
+            CheckId::Redis => Metrics::Redis(RedisMetrics::default()),
+            CheckId::Queues => Metrics::Queues(QueuesMetrics::default()),
+            CheckId::Workers => Metrics::Workers(WorkersMetrics::default()),
+            CheckId::RecordingsDir => Metrics::RecordingsDir(RecordingsDirMetrics::default()),
+        }
+    }
+
     /// A check whose status is the worst of its findings.
     pub fn new(id: CheckId, summary: String, metrics: Metrics, findings: Vec<Finding>) -> Self {
         let status = Status::worst_of(findings.iter().map(|f| f.severity));

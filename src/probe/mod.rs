@@ -3,3 +3,4 @@
 
 pub mod recordings_dir;
 pub mod redis;
+pub mod rq;

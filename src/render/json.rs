@@ -2,9 +2,9 @@
 
 use std::io::{self, Write};
 
-use crate::model::Report;
+use serde::Serialize;
 
-pub fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
+pub fn render(report: &impl Serialize, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
     out.write_all(b"\n")
 }

@@ -1,6 +1,7 @@
 //! Renderers: one model, one file per format. A renderer knows nothing of
 //! Redis, the database or the disk; it only reads the model.
 
+mod failed;
 mod json;
 pub mod style;
 mod table;
@@ -10,7 +11,7 @@ use std::io::{self, Write};
 pub use style::Style;
 
 use crate::config::Format;
-use crate::model::Report;
+use crate::model::{FailedReport, Report};
 
 /// Which command's layout the table takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,5 +32,19 @@ pub fn render(
     match format {
         Format::Json => json::render(report, out),
         Format::Table => table::render(report, view, style, out),
+    }
+}
+
+/// The `failed` command's document.
+pub fn render_failed(
+    report: &FailedReport,
+    format: Format,
+    style: Style,
+    verbose: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json::render(report, out),
+        Format::Table => failed::render(report, style, verbose, out),
     }
 }

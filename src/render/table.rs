@@ -8,7 +8,7 @@ use comfy_table::{Cell, CellAlignment, Table};
 use serde_json::Value;
 
 use super::{Style, View};
-use crate::model::{Check, Finding, Report, Status};
+use crate::model::{Check, Finding, Metrics, QueuesMetrics, Report, Status, WorkersMetrics};
 use crate::text::{self, sanitize};
 
 pub fn render(report: &Report, view: View, style: Style, out: &mut impl Write) -> io::Result<()> {
@@ -24,7 +24,7 @@ pub fn render(report: &Report, view: View, style: Style, out: &mut impl Write) -
     verdict(report, style, out)
 }
 
-fn new_table() -> Table {
+pub(super) fn new_table() -> Table {
     let mut table = Table::new();
     table.load_style(NOTHING);
     table.force_no_tty();
@@ -56,11 +56,120 @@ fn detail(check: &Check, style: Style, out: &mut impl Write) -> io::Result<()> {
     let Ok(Value::Object(fields)) = serde_json::to_value(&check.metrics) else {
         return Ok(());
     };
+    // The queue table says it all; its scalars are noise.
+    let fields = if matches!(check.metrics, Metrics::Queues(_)) {
+        serde_json::Map::new()
+    } else {
+        fields
+    };
     let mut table = new_table();
     for (key, value) in &fields {
         if let Some(shown) = scalar(key, value) {
             table.add_row(vec![Cell::new(style.dim(key)), Cell::new(shown)]);
         }
+    }
+    if table.row_count() > 0 {
+        writeln!(out, "{}", trim_lines(&table.to_string()))?;
+    }
+    match &check.metrics {
+        Metrics::Queues(m) => queues(m, style, out),
+        Metrics::Workers(m) => workers(m, style, out),
+        _ => Ok(()),
+    }
+}
+
+fn opt_count(n: Option<u64>) -> String {
+    n.map_or("—".to_string(), text::count)
+}
+
+fn queues(m: &QueuesMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
+    let mut table = new_table();
+    table.set_header(
+        [
+            "QUEUE",
+            "WAITING",
+            "STARTED",
+            "FAILED",
+            "DEFERRED",
+            "SCHEDULED",
+            "FINISHED",
+            "OLDEST",
+            "WORKERS",
+        ]
+        .map(|h| style.bold(h)),
+    );
+    for q in &m.queues {
+        let name = if q.of_interest {
+            style.bold(&sanitize(&q.name))
+        } else {
+            sanitize(&q.name).into_owned()
+        };
+        let workers = if q.workers == 0 && q.queued.unwrap_or(0) > 0 {
+            style.status(Status::Critical, "0")
+        } else {
+            q.workers.to_string()
+        };
+        let mut row = vec![Cell::new(name)];
+        for n in [
+            q.queued,
+            q.started,
+            q.failed,
+            q.deferred,
+            q.scheduled,
+            q.finished,
+        ] {
+            row.push(Cell::new(opt_count(n)).set_alignment(CellAlignment::Right));
+        }
+        row.push(
+            Cell::new(q.oldest_queued_age_s.map_or("—".to_string(), text::seconds))
+                .set_alignment(CellAlignment::Right),
+        );
+        row.push(Cell::new(workers).set_alignment(CellAlignment::Right));
+        table.add_row(row);
+    }
+    writeln!(out, "{}", trim_lines(&table.to_string()))?;
+    for a in &m.anomalies {
+        writeln!(out, "{}", style.dim(&format!("note: {}", sanitize(a))))?;
+    }
+    Ok(())
+}
+
+fn workers(m: &WorkersMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
+    if m.workers.is_empty() {
+        return writeln!(out, "{}", style.dim("no worker registered in rq:workers"));
+    }
+    let mut table = new_table();
+    table.set_header(
+        [
+            "WORKER",
+            "HOST",
+            "PID",
+            "STATE",
+            "QUEUES",
+            "CURRENT JOB",
+            "HEARTBEAT",
+            "LIVENESS",
+        ]
+        .map(|h| style.bold(h)),
+    );
+    for w in &m.workers {
+        let liveness = match w.liveness.as_str() {
+            "live" => style.status(Status::Ok, "live"),
+            other => style.status(Status::Warning, other),
+        };
+        table.add_row(vec![
+            Cell::new(sanitize(&w.name)),
+            Cell::new(sanitize(w.hostname.as_deref().unwrap_or("—"))),
+            Cell::new(w.pid.map_or("—".to_string(), |p| p.to_string())),
+            Cell::new(sanitize(w.state.as_deref().unwrap_or("—"))),
+            Cell::new(sanitize(&w.queues.join(","))),
+            Cell::new(sanitize(w.current_job.as_deref().unwrap_or("—"))),
+            Cell::new(
+                w.last_heartbeat_age_s
+                    .map_or("—".to_string(), |a| format!("{} ago", text::seconds(a))),
+            ),
+            Cell::new(liveness),
+        ]);
     }
     writeln!(out, "{}", trim_lines(&table.to_string()))
 }
@@ -97,7 +206,21 @@ fn scalar(key: &str, value: &Value) -> Option<String> {
 }
 
 fn findings(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
-    let mut all: Vec<&Finding> = report.checks.iter().flat_map(|c| &c.findings).collect();
+    let all: Vec<Finding> = report
+        .checks
+        .iter()
+        .flat_map(|c| c.findings.iter().cloned())
+        .collect();
+    write_findings(&all, style, out)
+}
+
+/// Findings, worst first, each with its hint and subjects.
+pub(super) fn write_findings(
+    findings: &[Finding],
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut all: Vec<&Finding> = findings.iter().collect();
     if all.is_empty() {
         return Ok(());
     }
@@ -163,7 +286,7 @@ fn verdict(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()
 }
 
 /// comfy-table pads every line to the table width; trailing blanks are noise.
-fn trim_lines(s: &str) -> String {
+pub(super) fn trim_lines(s: &str) -> String {
     s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
 }
 

@@ -1,8 +1,10 @@
 //! Rules: facts from the probes become checks with findings. One function
 //! per finding code, pure, so each is tested from hand-built facts.
 
+pub mod failed;
 pub mod recordings_dir;
 pub mod redis;
+pub mod rq;
 mod thresholds;
 
 pub use thresholds::Thresholds;

@@ -1,6 +1,8 @@
 //! Every number the finding rules judge by, with the spec's defaults.
 //! Flags and `RECDIAG_*` variables only override these.
 
+use std::time::Duration;
+
 /// Thresholds of the finding rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thresholds {
@@ -12,6 +14,22 @@ pub struct Thresholds {
     pub max_redis_memory_percent: f64,
     /// A recording of this many bytes or fewer is invalid (the app's rule).
     pub undersized_bytes: u64,
+    /// QUEUE_BACKLOG warning at this many waiting jobs.
+    pub max_backlog: u64,
+    /// QUEUE_BACKLOG critical at this many waiting jobs.
+    pub crit_backlog: u64,
+    /// QUEUE_STALLED when the oldest waiting job is older, with workers listening.
+    pub max_queue_age: Duration,
+    /// FAILED_JOBS warning at this many failed jobs.
+    pub max_failed: u64,
+    /// FAILED_JOBS critical at this many failed jobs.
+    pub crit_failed: u64,
+    /// A busy worker heart-beats every 30 s (RQ's job monitoring interval):
+    /// older than this, it is stale.
+    pub stale_busy_heartbeat: Duration,
+    /// An idle worker heart-beats every worker_ttl - 15 s (405 s by default):
+    /// older than this, it is stale.
+    pub stale_idle_heartbeat: Duration,
 }
 
 impl Default for Thresholds {
@@ -21,6 +39,13 @@ impl Default for Thresholds {
             crit_free_percent: 2.0,
             max_redis_memory_percent: 90.0,
             undersized_bytes: 1000,
+            max_backlog: 10,
+            crit_backlog: 50,
+            max_queue_age: Duration::from_secs(180),
+            max_failed: 1,
+            crit_failed: 10,
+            stale_busy_heartbeat: Duration::from_secs(60),
+            stale_idle_heartbeat: Duration::from_secs(480),
         }
     }
 }

@@ -72,7 +72,9 @@ fn only_and_skip_choose_checks() {
             "health",
             "--json",
             "--skip",
-            "redis",
+            "redis,queues",
+            "--skip",
+            "workers",
             "--recordings-dir",
             path,
         ])

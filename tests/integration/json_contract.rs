@@ -77,8 +77,121 @@ struct RecordingsDirMetrics {
     free_percent: Option<f64>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct QueuesMetrics {
+    queues: Vec<QueueMetrics>,
+    queues_not_shown: u64,
+    anomalies: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct QueueMetrics {
+    name: String,
+    of_interest: bool,
+    queued: Option<u64>,
+    started: Option<u64>,
+    failed: Option<u64>,
+    deferred: Option<u64>,
+    scheduled: Option<u64>,
+    finished: Option<u64>,
+    canceled: Option<u64>,
+    oldest_queued_age_s: Option<f64>,
+    oldest_queued_job: Option<String>,
+    workers: u64,
+    abandoned: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct WorkersMetrics {
+    workers: Vec<WorkerMetrics>,
+    alive: u64,
+    stale: u64,
+    ghosts: u64,
+    anomalies: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct WorkerMetrics {
+    name: String,
+    hostname: Option<String>,
+    pid: Option<i64>,
+    state: Option<String>,
+    queues: Vec<String>,
+    current_job: Option<String>,
+    last_heartbeat_age_s: Option<f64>,
+    alive: bool,
+    liveness: String,
+    successful_jobs: Option<u64>,
+    failed_jobs: Option<u64>,
+    version: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct FailedReport {
+    schema_version: u32,
+    tool: String,
+    version: String,
+    generated_at: String,
+    status: String,
+    exit_code: u8,
+    queues: Vec<Value>,
+    limit: usize,
+    groups: Vec<FailureGroup>,
+    jobs: Vec<FailedJob>,
+    findings: Vec<Finding>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct FailureGroup {
+    cause: String,
+    count: u64,
+    example_job: String,
+    call_sids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct FailedJob {
+    id: String,
+    queue: String,
+    exists: bool,
+    call_sid: Option<String>,
+    func: Option<String>,
+    kwargs: std::collections::BTreeMap<String, String>,
+    status: Option<String>,
+    failed_at: Option<String>,
+    failed_age_s: Option<f64>,
+    enqueued_at: Option<String>,
+    started_at: Option<String>,
+    retries_left: Option<i64>,
+    worker_name: Option<String>,
+    exception_type: Option<String>,
+    exception_last_line: Option<String>,
+    exception: Option<String>,
+    exception_source: Option<String>,
+    cause: String,
+    decode_errors: Vec<String>,
+}
+
 fn schema() -> jsonschema::Validator {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema/recdiag-v1.schema.json");
+    validator("recdiag-v1.schema.json")
+}
+
+fn validator(file: &str) -> jsonschema::Validator {
+    let path = format!("{}/schema/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).expect("schema file");
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
@@ -114,6 +227,14 @@ fn assert_contract(run: &Run) {
             "recordings_dir" => {
                 serde_json::from_value::<RecordingsDirMetrics>(check.metrics)
                     .expect("strict recordings_dir metrics");
+            }
+            "queues" => {
+                serde_json::from_value::<QueuesMetrics>(check.metrics)
+                    .expect("strict queues metrics");
+            }
+            "workers" => {
+                serde_json::from_value::<WorkersMetrics>(check.metrics)
+                    .expect("strict workers metrics");
             }
             other => panic!("unexpected check {other}"),
         }
@@ -162,4 +283,33 @@ fn healthy_degraded_and_broken_outputs_match_the_schema() {
         assert_contract(run);
     }
     assert_eq!(runs[0].code, 1);
+}
+
+/// queues, workers and `failed`: the same contract, its own schema, on every captured RQ version.
+#[test]
+fn rq_outputs_match_their_schemas() {
+    for version in crate::support::fixtures::RQ_VERSIONS {
+        let server = RedisServer::start();
+        let capture = crate::support::fixtures::load_rq(&server, version);
+        let base = |args: &[&str]| {
+            Recdiag::new()
+                .args(args)
+                .env("REDIS_URL", server.url())
+                .env("RECDIAG_NOW", &capture.captured_at)
+                .run()
+        };
+        assert_contract(&base(&["health", "--json", "--skip", "dir"]));
+        assert_contract(&base(&["queues", "--json"]));
+        assert_contract(&base(&["workers", "--json"]));
+        let failed = base(&["failed", "--json"]);
+        let value = failed.json();
+        let errors: Vec<String> = validator("recdiag-failed-v1.schema.json")
+            .iter_errors(&value)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{version}: {errors:#?}");
+        let report: FailedReport = serde_json::from_value(value).expect("strict failed report");
+        assert_eq!(i32::from(report.exit_code), failed.code);
+        assert_eq!(report.jobs.len(), 3, "{version}");
+    }
 }

@@ -9,5 +9,6 @@ mod generated;
 mod health;
 mod json_contract;
 mod redis;
+mod rq;
 mod secrets;
 mod support;

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod redis;
 
 use std::net::TcpListener;

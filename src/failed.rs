@@ -1,0 +1,56 @@
+//! `recdiag failed`: read the newest failed jobs, bounded by the timeout.
+
+use crate::config::{Config, Source};
+use crate::model::{FailedQueue, FailedReport, Finding, FindingCode};
+use crate::probe;
+use crate::probe::redis::RedisFailure;
+use crate::verdict;
+
+pub async fn run(config: &Config, limit: usize) -> FailedReport {
+    let unavailable = |finding: Finding| {
+        let queues = config
+            .queues
+            .iter()
+            .map(|q| FailedQueue {
+                name: q.clone(),
+                failed: None,
+            })
+            .collect();
+        FailedReport::new(
+            config.now,
+            queues,
+            limit,
+            Vec::new(),
+            Vec::new(),
+            vec![finding],
+        )
+    };
+    let target = match &config.redis {
+        Source::Missing => {
+            return unavailable(Finding::new(
+                FindingCode::RedisUrlMissing,
+                "REDIS_URL is not set and --redis-url was not given",
+            ));
+        }
+        Source::Invalid(e) => {
+            return unavailable(Finding::new(FindingCode::RedisUrlMissing, e.to_string()));
+        }
+        Source::Ready(target) => target,
+    };
+    let read = async {
+        let mut conn = probe::redis::connect(target, config.timeout).await?;
+        probe::rq::failed::read(&mut conn, &config.queues, limit)
+            .await
+            .map_err(|e| probe::redis::classify(&e, target, config.timeout))
+    };
+    match tokio::time::timeout(config.timeout, read).await {
+        Ok(Ok(facts)) => verdict::failed::report(facts, limit, config.now, &config.thresholds),
+        Ok(Err(failure)) => unavailable(verdict::redis::redis_unreachable(&target.url, &failure)),
+        Err(_) => unavailable(verdict::redis::redis_unreachable(
+            &target.url,
+            &RedisFailure::Timeout {
+                after: config.timeout,
+            },
+        )),
+    }
+}

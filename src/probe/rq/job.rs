@@ -1,0 +1,346 @@
+//! One RQ job, decoded tolerantly: missing fields, non-UTF-8 bytes, corrupt
+//! zlib or pickle payloads are reported on the job, never fatal.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use base64::Engine;
+use flate2::read::ZlibDecoder;
+use redis::Value;
+use serde::Serialize;
+use serde_pickle::{DeOptions, HashableValue, Value as Pickle};
+
+use super::{parse_time, text};
+use crate::sid::CallSid;
+
+/// The job hash fields recdiag reads, in HMGET order.
+pub const FIELDS: [&str; 14] = [
+    "status",
+    "origin",
+    "description",
+    "created_at",
+    "enqueued_at",
+    "started_at",
+    "ended_at",
+    "worker_name",
+    "retries_left",
+    "timeout",
+    "failure_ttl",
+    "data",
+    "exc_info",
+    "last_heartbeat",
+];
+
+/// Most exception text kept per job; the rest is cut with a marker.
+pub const MAX_EXCEPTION_BYTES: usize = 256 * 1024;
+/// Most decompressed bytes read from any payload (a zip bomb stops here).
+const MAX_INFLATE: u64 = 16 * 1024 * 1024;
+
+/// What recdiag knows of one job.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Job {
+    pub id: String,
+    /// False when the id is listed somewhere but its hash has expired.
+    pub exists: bool,
+    pub status: Option<String>,
+    pub origin: Option<String>,
+    pub call_sid: Option<String>,
+    pub func: Option<String>,
+    /// Keyword arguments as Python reprs, from the decoded payload.
+    pub kwargs: BTreeMap<String, String>,
+    pub description: Option<String>,
+    pub created_at: Option<jiff::Timestamp>,
+    pub enqueued_at: Option<jiff::Timestamp>,
+    pub started_at: Option<jiff::Timestamp>,
+    pub ended_at: Option<jiff::Timestamp>,
+    pub worker_name: Option<String>,
+    pub retries_left: Option<i64>,
+    pub timeout_s: Option<i64>,
+    pub failure_ttl_s: Option<i64>,
+    /// Whole exception text (cut at 256 KiB), wherever the RQ version kept it.
+    pub exception: Option<String>,
+    /// Where the text came from: `results_stream` (RQ ≥ 1.12) or `job_hash` (older).
+    pub exception_source: Option<&'static str>,
+    /// Problems met while decoding this job's data.
+    pub decode_errors: Vec<String>,
+}
+
+impl Job {
+    /// Build from the HMGET reply for [`FIELDS`] and the newest results
+    /// stream entry (XREVRANGE … COUNT 1), if it was asked for.
+    pub fn from_reply(id: &str, fields: &Value, newest_result: Option<&Value>) -> Job {
+        let values = super::items(fields);
+        let get = |name: &str| -> Option<&Value> {
+            let i = FIELDS.iter().position(|f| *f == name)?;
+            values.get(i).filter(|v| !matches!(v, Value::Nil))
+        };
+        let mut job = Job {
+            id: id.to_string(),
+            exists: values.iter().any(|v| !matches!(v, Value::Nil)),
+            ..Default::default()
+        };
+        if super::is_error(fields) {
+            job.decode_errors.push("the job key is not a hash".into());
+        }
+        let txt = |name: &str| get(name).and_then(text);
+        job.status = txt("status");
+        job.origin = txt("origin");
+        job.description = txt("description");
+        job.worker_name = txt("worker_name").filter(|w| !w.is_empty());
+        for (name, slot) in [
+            ("created_at", &mut job.created_at),
+            ("enqueued_at", &mut job.enqueued_at),
+            ("started_at", &mut job.started_at),
+            ("ended_at", &mut job.ended_at),
+        ] {
+            *slot = txt(name).as_deref().and_then(parse_time);
+        }
+        job.retries_left = get("retries_left").and_then(super::int);
+        job.timeout_s = get("timeout").and_then(super::int);
+        job.failure_ttl_s = get("failure_ttl").and_then(super::int);
+
+        if let Some(data) = get("data").and_then(super::bytes) {
+            match decode_call(data) {
+                Ok((func, kwargs)) => {
+                    job.func = func;
+                    job.kwargs = kwargs;
+                }
+                Err(e) => job.decode_errors.push(format!("job data: {e}")),
+            }
+        }
+        job.call_sid = CallSid::find_in(id)
+            .or_else(|| job.kwargs.get("call_sid").and_then(|s| CallSid::find_in(s)))
+            .or_else(|| job.description.as_deref().and_then(CallSid::find_in))
+            .map(|s| s.to_string());
+
+        if let Some(entry) = newest_result {
+            match exception_from_result(entry) {
+                Ok(Some(text)) => {
+                    job.exception = Some(text);
+                    job.exception_source = Some("results_stream");
+                }
+                Ok(None) => {}
+                Err(e) => job.decode_errors.push(format!("result: {e}")),
+            }
+        }
+        if job.exception.is_none()
+            && let Some(raw) = get("exc_info").and_then(super::bytes)
+        {
+            job.exception = Some(cap(inflate_or_plain(raw)));
+            job.exception_source = Some("job_hash");
+        }
+        job
+    }
+
+    /// The last non-empty line of the exception: what a person reads first.
+    pub fn exception_last_line(&self) -> Option<&str> {
+        self.exception
+            .as_deref()
+            .and_then(|t| t.lines().rev().map(str::trim).find(|l| !l.is_empty()))
+    }
+}
+
+/// The newest results-stream entry: `[[id, [field, value, …]]]`. Type 2 is
+/// a failure whose `exc_string` is base64 of zlib of UTF-8 text.
+fn exception_from_result(reply: &Value) -> Result<Option<String>, String> {
+    let Some(entry) = super::items(reply).first() else {
+        return Ok(None);
+    };
+    let pairs = super::items(entry).get(1).map(super::items).unwrap_or(&[]);
+    let mut kind = None;
+    let mut exc = None;
+    for pair in pairs.chunks(2) {
+        if let [k, v] = pair {
+            match super::bytes(k) {
+                Some(b"type") => kind = super::int(v),
+                Some(b"exc_string") => exc = super::bytes(v),
+                _ => {}
+            }
+        }
+    }
+    if kind != Some(2) {
+        return Ok(None);
+    }
+    let Some(raw) = exc else {
+        return Err("failure result without exc_string".into());
+    };
+    let compressed = base64::engine::general_purpose::STANDARD
+        .decode(raw.trim_ascii())
+        .map_err(|e| format!("exc_string is not base64 ({e})"))?;
+    Ok(Some(cap(inflate_or_plain(&compressed))))
+}
+
+/// zlib-inflate if it is zlib, else take the bytes as text; never fails.
+fn inflate_or_plain(raw: &[u8]) -> String {
+    match inflate(raw) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => String::from_utf8_lossy(raw).into_owned(),
+    }
+}
+
+fn inflate(raw: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    ZlibDecoder::new(raw)
+        .take(MAX_INFLATE)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("not zlib data ({e})"))?;
+    Ok(out)
+}
+
+fn cap(mut text: String) -> String {
+    if text.len() > MAX_EXCEPTION_BYTES {
+        let cut = text.len() - MAX_EXCEPTION_BYTES;
+        // Keep the end: the last lines name the exception.
+        let mut start = cut;
+        while !text.is_char_boundary(start) {
+            start += 1;
+        }
+        text = format!("[… {cut} bytes cut …]\n{}", &text[start..]);
+    }
+    text
+}
+
+/// Decode `data`: zlib-compressed pickle of `(func_name, instance, args,
+/// kwargs)`. Returns the function name and the keyword arguments.
+pub fn decode_call(data: &[u8]) -> Result<(Option<String>, BTreeMap<String, String>), String> {
+    let raw = inflate(data)?;
+    let value = serde_pickle::value_from_slice(
+        &raw,
+        DeOptions::new()
+            .replace_unresolved_globals()
+            .replace_recursive_structures()
+            .decode_strings(),
+    )
+    .map_err(|e| format!("not a pickle RQ can read ({e})"))?;
+    let (Pickle::Tuple(parts) | Pickle::List(parts)) = value else {
+        return Err("pickle is not RQ's (func, instance, args, kwargs) tuple".into());
+    };
+    let func = match parts.first() {
+        Some(Pickle::String(s)) => Some(s.clone()),
+        Some(Pickle::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
+    };
+    let mut kwargs = BTreeMap::new();
+    if let Some(Pickle::Dict(map)) = parts.get(3) {
+        for (k, v) in map {
+            let key = match k {
+                HashableValue::String(s) => s.clone(),
+                other => repr_hashable(other),
+            };
+            kwargs.insert(key, repr(v));
+        }
+    }
+    Ok((func, kwargs))
+}
+
+/// A Python-like repr, bounded in length.
+fn repr(v: &Pickle) -> String {
+    let mut s = match v {
+        Pickle::None => "None".to_string(),
+        Pickle::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+        Pickle::I64(i) => i.to_string(),
+        Pickle::Int(i) => i.to_string(),
+        Pickle::F64(f) => f.to_string(),
+        Pickle::Bytes(b) => format!("b{:?}", String::from_utf8_lossy(b)),
+        Pickle::String(s) => format!("'{s}'"),
+        Pickle::List(items) => format!(
+            "[{}]",
+            items.iter().map(repr).collect::<Vec<_>>().join(", ")
+        ),
+        Pickle::Tuple(items) => format!(
+            "({})",
+            items.iter().map(repr).collect::<Vec<_>>().join(", ")
+        ),
+        Pickle::Set(items) | Pickle::FrozenSet(items) => {
+            format!(
+                "{{{}}}",
+                items
+                    .iter()
+                    .map(repr_hashable)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        Pickle::Dict(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", repr_hashable(k), repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    if s.len() > 512 {
+        let mut end = 509;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
+}
+
+fn repr_hashable(v: &HashableValue) -> String {
+    repr(&v.clone().into_value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn corrupt_payloads_are_reported_not_fatal() {
+        assert!(decode_call(b"not zlib").unwrap_err().contains("zlib"));
+        assert!(
+            decode_call(&zlib(b"\x80\x05garbage"))
+                .unwrap_err()
+                .contains("pickle")
+        );
+        assert!(decode_call(&zlib(b"")).is_err());
+    }
+
+    #[test]
+    fn exception_text_from_the_job_hash_plain_or_zlib() {
+        assert_eq!(
+            inflate_or_plain(&zlib(b"Traceback\nValueError: x")),
+            "Traceback\nValueError: x"
+        );
+        assert_eq!(inflate_or_plain(b"plain text"), "plain text");
+        assert_eq!(
+            inflate_or_plain(b"\xff\xfe bytes"),
+            "\u{fffd}\u{fffd} bytes"
+        );
+    }
+
+    #[test]
+    fn huge_exceptions_keep_their_last_lines() {
+        let big = format!("{}\nHTTPError: 401", "x".repeat(10 * 1024 * 1024));
+        let capped = cap(big);
+        assert!(capped.len() < MAX_EXCEPTION_BYTES + 64);
+        assert!(capped.ends_with("HTTPError: 401"));
+        assert!(capped.starts_with("[… "));
+    }
+
+    #[test]
+    fn missing_hash_is_not_an_error() {
+        let nils = Value::Array(vec![Value::Nil; FIELDS.len()]);
+        let job = Job::from_reply(
+            "recording_download_CA0123456789abcdef0123456789abcdef_1",
+            &nils,
+            None,
+        );
+        assert!(!job.exists);
+        assert_eq!(
+            job.call_sid.as_deref(),
+            Some("CA0123456789abcdef0123456789abcdef")
+        );
+        assert!(job.decode_errors.is_empty());
+    }
+}

@@ -1,0 +1,165 @@
+//! RQ's Redis layout, read directly and only read: RQ 1.16, 2.x and 3.x.
+//!
+//! Never call or imitate RQ's own registry cleanup: `rq info` and RQ's
+//! registry counts write (they move jobs and can run failure callbacks).
+//! Every read here is LLEN, ZCARD, SCARD, ZRANGE with a limit, HMGET,
+//! SMEMBERS of small sets and XREVRANGE COUNT 1, sent in pipelines.
+
+pub mod failed;
+pub mod job;
+pub mod snapshot;
+
+use redis::Value;
+
+pub const QUEUES: &str = "rq:queues";
+pub const WORKERS: &str = "rq:workers";
+
+pub fn queue_key(q: &str) -> String {
+    format!("rq:queue:{q}")
+}
+pub fn started_key(q: &str) -> String {
+    format!("rq:wip:{q}")
+}
+pub fn failed_key(q: &str) -> String {
+    format!("rq:failed:{q}")
+}
+pub fn finished_key(q: &str) -> String {
+    format!("rq:finished:{q}")
+}
+pub fn scheduled_key(q: &str) -> String {
+    format!("rq:scheduled:{q}")
+}
+pub fn deferred_key(q: &str) -> String {
+    format!("rq:deferred:{q}")
+}
+pub fn canceled_key(q: &str) -> String {
+    format!("rq:canceled:{q}")
+}
+pub fn workers_of_queue_key(q: &str) -> String {
+    format!("rq:workers:{q}")
+}
+pub fn job_key(id: &str) -> String {
+    format!("rq:job:{id}")
+}
+pub fn results_key(id: &str) -> String {
+    format!("rq:results:{id}")
+}
+
+/// A started-registry member is `<job_id>` (RQ 1.x) or
+/// `<job_id>:<execution_id>` (2.x, 3.x, a 32-hex id). Job ids may contain
+/// `:` and `_`, so split only when the suffix is an execution id.
+pub fn job_id_of_started_member(member: &str) -> &str {
+    match member.rsplit_once(':') {
+        Some((job, exec)) if exec.len() == 32 && exec.bytes().all(|b| b.is_ascii_hexdigit()) => job,
+        _ => member,
+    }
+}
+
+/// RQ's timestamps: `2026-11-24T01:09:48.526480Z` (UTC), also without the
+/// fraction or the `Z`; epoch seconds as a float in execution hashes.
+pub fn parse_time(raw: &str) -> Option<jiff::Timestamp> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    if let Ok(ts) = raw.parse::<jiff::Timestamp>() {
+        return Some(ts);
+    }
+    if let Ok(dt) = raw.parse::<jiff::civil::DateTime>() {
+        return jiff::tz::TimeZone::UTC.to_timestamp(dt).ok();
+    }
+    raw.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite())
+        .and_then(|s| jiff::Timestamp::from_microsecond((s * 1e6) as i64).ok())
+}
+
+/// Seconds from `then` to `now` (negative when `then` is ahead).
+pub fn age_s(now: jiff::Timestamp, then: jiff::Timestamp) -> f64 {
+    (now.as_microsecond() - then.as_microsecond()) as f64 / 1e6
+}
+
+// --- tolerant readers of raw replies: wrong types read as "absent" -------
+
+pub fn int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::BulkString(b) => std::str::from_utf8(b).ok()?.trim().parse().ok(),
+        Value::SimpleString(s) => s.trim().parse().ok(),
+        Value::Double(d) => Some(*d as i64),
+        _ => None,
+    }
+}
+
+pub fn count(v: &Value) -> Option<u64> {
+    int(v).and_then(|i| u64::try_from(i).ok())
+}
+
+pub fn float(v: &Value) -> Option<f64> {
+    match v {
+        Value::Double(d) => Some(*d),
+        Value::BulkString(b) => std::str::from_utf8(b).ok()?.trim().parse().ok(),
+        Value::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+pub fn bytes(v: &Value) -> Option<&[u8]> {
+    match v {
+        Value::BulkString(b) => Some(b),
+        Value::SimpleString(s) => Some(s.as_bytes()),
+        _ => None,
+    }
+}
+
+/// Text, with invalid UTF-8 replaced (never an error).
+pub fn text(v: &Value) -> Option<String> {
+    bytes(v).map(|b| String::from_utf8_lossy(b).into_owned())
+}
+
+pub fn items(v: &Value) -> &[Value] {
+    match v {
+        Value::Array(a) | Value::Set(a) => a,
+        _ => &[],
+    }
+}
+
+/// Members of a set or list reply, as text.
+pub fn texts(v: &Value) -> Vec<String> {
+    items(v).iter().filter_map(text).collect()
+}
+
+/// A server error reply inside a pipeline (WRONGTYPE and the like).
+pub fn is_error(v: &Value) -> bool {
+    matches!(v, Value::ServerError(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn started_members_of_every_version() {
+        assert_eq!(
+            job_id_of_started_member("recording_download_CAx_1"),
+            "recording_download_CAx_1"
+        );
+        assert_eq!(
+            job_id_of_started_member("recording_download_CAx_1:01b8101fef7e4408b7e421607f884f99"),
+            "recording_download_CAx_1"
+        );
+        assert_eq!(job_id_of_started_member("a:b:c"), "a:b:c");
+    }
+
+    #[test]
+    fn rq_timestamps() {
+        let a = parse_time("2026-11-24T01:09:48.526480Z").unwrap();
+        assert_eq!(parse_time("2026-11-24T01:09:48.526480").unwrap(), a);
+        assert!(parse_time("2026-11-24T01:09:48Z").is_some());
+        let epoch = parse_time("1795482589.047967").unwrap();
+        assert_eq!(epoch.as_second(), 1_795_482_589);
+        for bad in ["", "yesterday", "NaN", "2026-13-45T99:00:00Z", "\u{0}"] {
+            assert!(parse_time(bad).is_none(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! One read of RQ's state — queues, registries, workers, started jobs — in
+//! three pipelined round trips, whatever the number of jobs stored.
+
+use std::collections::BTreeSet;
+
+use redis::aio::MultiplexedConnection;
+use redis::{Pipeline, Value};
+
+use super::*;
+
+/// Started-registry members read per queue of interest (the rest are counted).
+pub const STARTED_LIMIT: isize = 1000;
+/// Queues read at most; more are counted as not shown.
+pub const QUEUE_LIMIT: usize = 1000;
+
+const WORKER_FIELDS: [&str; 12] = [
+    "hostname",
+    "pid",
+    "state",
+    "queues",
+    "current_job",
+    "last_heartbeat",
+    "birth",
+    "death",
+    "successful_job_count",
+    "failed_job_count",
+    "version",
+    "total_working_time",
+];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueFacts {
+    pub name: String,
+    /// Named by `--queue`/`RECDIAG_QUEUES`.
+    pub of_interest: bool,
+    /// Listed in `rq:queues`.
+    pub registered: bool,
+    pub queued: Option<u64>,
+    pub started: Option<u64>,
+    pub failed: Option<u64>,
+    pub deferred: Option<u64>,
+    pub scheduled: Option<u64>,
+    pub finished: Option<u64>,
+    pub canceled: Option<u64>,
+    /// Started jobs whose registry score (start + timeout) has passed.
+    pub started_expired: Option<u64>,
+    pub oldest_job_id: Option<String>,
+    pub oldest_enqueued_at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkerFacts {
+    pub name: String,
+    /// False: listed in `rq:workers` but its hash is gone (a ghost).
+    pub exists: bool,
+    pub hostname: Option<String>,
+    pub pid: Option<i64>,
+    pub state: Option<String>,
+    pub queues: Vec<String>,
+    pub current_job: Option<String>,
+    pub last_heartbeat: Option<jiff::Timestamp>,
+    pub birth: Option<jiff::Timestamp>,
+    pub death: Option<jiff::Timestamp>,
+    pub successful_jobs: Option<u64>,
+    pub failed_jobs: Option<u64>,
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartedJob {
+    pub queue: String,
+    pub job_id: String,
+    /// When the registry considers the job timed out (start + timeout + margin).
+    pub expires_at: Option<jiff::Timestamp>,
+    pub worker_name: Option<String>,
+    pub job_exists: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RqSnapshot {
+    pub queues: Vec<QueueFacts>,
+    pub queues_not_shown: usize,
+    pub workers: Vec<WorkerFacts>,
+    pub started: Vec<StartedJob>,
+    /// Started jobs of queues of interest beyond [`STARTED_LIMIT`].
+    pub started_not_read: u64,
+    /// Bad data met on the way: wrong key types, unparsable fields.
+    pub anomalies: Vec<String>,
+}
+
+/// Read the snapshot. `interest` are the queues of interest; `now` decides
+/// which started jobs have passed their timeout.
+pub async fn read(
+    conn: &mut MultiplexedConnection,
+    interest: &[String],
+    now: jiff::Timestamp,
+) -> redis::RedisResult<RqSnapshot> {
+    let mut snap = RqSnapshot::default();
+
+    // Round trip 1: which queues and workers exist.
+    let first: Vec<Value> = redis::pipe()
+        .ignore_errors()
+        .cmd("SMEMBERS")
+        .arg(QUEUES)
+        .cmd("SMEMBERS")
+        .arg(WORKERS)
+        .query_async(conn)
+        .await?;
+    let registered: BTreeSet<String> = first
+        .first()
+        .map(texts)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|k| match k.strip_prefix("rq:queue:") {
+            Some(name) => Some(name.to_string()),
+            None => {
+                snap.anomalies
+                    .push(format!("rq:queues lists '{k}', which is not a queue key"));
+                None
+            }
+        })
+        .collect();
+    if first.first().is_some_and(is_error) {
+        snap.anomalies.push("rq:queues is not a set".into());
+    }
+    if first.get(1).is_some_and(is_error) {
+        snap.anomalies.push("rq:workers is not a set".into());
+    }
+    let mut names: Vec<String> = interest.to_vec();
+    names.extend(registered.iter().filter(|n| !interest.contains(n)).cloned());
+    if names.len() > QUEUE_LIMIT {
+        snap.queues_not_shown = names.len() - QUEUE_LIMIT;
+        names.truncate(QUEUE_LIMIT);
+    }
+    let worker_keys: Vec<String> = first.get(1).map(texts).unwrap_or_default();
+
+    // Round trip 2: counts, queue heads, worker hashes, started members.
+    let now_s = now.as_second();
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for q in &names {
+        p.cmd("LLEN").arg(queue_key(q));
+        for key in [
+            started_key(q),
+            failed_key(q),
+            deferred_key(q),
+            scheduled_key(q),
+            finished_key(q),
+            canceled_key(q),
+        ] {
+            p.cmd("ZCARD").arg(key);
+        }
+        p.cmd("ZCOUNT")
+            .arg(started_key(q))
+            .arg("-inf")
+            .arg(format!("({now_s}"));
+        p.cmd("LINDEX").arg(queue_key(q)).arg(0);
+    }
+    for key in &worker_keys {
+        p.cmd("HMGET").arg(key).arg(&WORKER_FIELDS[..]);
+        p.cmd("SMEMBERS").arg(format!("{key}:executions"));
+    }
+    for q in interest {
+        p.cmd("ZRANGE")
+            .arg(started_key(q))
+            .arg(0)
+            .arg(STARTED_LIMIT - 1)
+            .arg("WITHSCORES");
+    }
+    let second: Vec<Value> = query(&mut p, conn).await?;
+    let mut it = second.iter();
+    let mut next = || it.next().unwrap_or(&Value::Nil);
+
+    for q in &names {
+        let mut counts = [None; 8];
+        for (i, slot) in counts.iter_mut().enumerate() {
+            let v = next();
+            if is_error(v) {
+                snap.anomalies.push(format!(
+                    "a registry of queue '{q}' has the wrong key type (#{i})"
+                ));
+            }
+            *slot = count(v);
+        }
+        let head = next();
+        snap.queues.push(QueueFacts {
+            name: q.clone(),
+            of_interest: interest.contains(q),
+            registered: registered.contains(q),
+            queued: counts[0],
+            started: counts[1],
+            failed: counts[2],
+            deferred: counts[3],
+            scheduled: counts[4],
+            finished: counts[5],
+            canceled: counts[6],
+            started_expired: counts[7],
+            oldest_job_id: text(head),
+            oldest_enqueued_at: None,
+        });
+    }
+    for key in &worker_keys {
+        let fields = next();
+        let executions = next();
+        snap.workers
+            .push(worker_from(key, fields, executions, &mut snap.anomalies));
+    }
+    for q in interest {
+        let reply = items(next());
+        let total = snap
+            .queues
+            .iter()
+            .find(|f| &f.name == q)
+            .and_then(|f| f.started)
+            .unwrap_or(0);
+        snap.started_not_read += total.saturating_sub((reply.len() / 2) as u64);
+        for pair in reply.chunks(2) {
+            let member = pair.first().and_then(text).unwrap_or_default();
+            let score = pair.get(1).and_then(float);
+            snap.started.push(StartedJob {
+                queue: q.clone(),
+                job_id: job_id_of_started_member(&member).to_string(),
+                expires_at: score.and_then(|s| jiff::Timestamp::from_second(s as i64).ok()),
+                ..Default::default()
+            });
+        }
+    }
+
+    // Round trip 3: when the oldest waiting jobs were enqueued; who runs the
+    // started ones.
+    let heads: Vec<(usize, String)> = snap
+        .queues
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| q.oldest_job_id.clone().map(|id| (i, id)))
+        .collect();
+    if heads.is_empty() && snap.started.is_empty() {
+        return Ok(snap);
+    }
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for (_, id) in &heads {
+        p.cmd("HMGET")
+            .arg(job_key(id))
+            .arg("enqueued_at")
+            .arg("created_at");
+    }
+    for s in &snap.started {
+        p.cmd("HMGET")
+            .arg(job_key(&s.job_id))
+            .arg("worker_name")
+            .arg("status");
+    }
+    let third: Vec<Value> = query(&mut p, conn).await?;
+    let mut it = third.iter();
+    for (i, id) in &heads {
+        let reply = items(it.next().unwrap_or(&Value::Nil));
+        let at = reply.iter().filter_map(text).find_map(|t| parse_time(&t));
+        if at.is_none() {
+            snap.anomalies.push(format!(
+                "oldest job {id} of queue '{}' has no readable enqueue time",
+                snap.queues[*i].name
+            ));
+        }
+        snap.queues[*i].oldest_enqueued_at = at;
+    }
+    for s in &mut snap.started {
+        let reply = items(it.next().unwrap_or(&Value::Nil));
+        s.job_exists = reply.iter().any(|v| !matches!(v, Value::Nil));
+        s.worker_name = reply.first().and_then(text).filter(|w| !w.is_empty());
+    }
+    Ok(snap)
+}
+
+async fn query(
+    p: &mut Pipeline,
+    conn: &mut MultiplexedConnection,
+) -> redis::RedisResult<Vec<Value>> {
+    if p.is_empty() {
+        return Ok(Vec::new());
+    }
+    p.query_async(conn).await
+}
+
+fn worker_from(
+    key: &str,
+    fields: &Value,
+    executions: &Value,
+    anomalies: &mut Vec<String>,
+) -> WorkerFacts {
+    let name = key.strip_prefix("rq:worker:").unwrap_or(key).to_string();
+    if is_error(fields) {
+        anomalies.push(format!("worker key {key} is not a hash"));
+    }
+    let values = items(fields);
+    let get = |i: usize| values.get(i).filter(|v| !matches!(v, Value::Nil));
+    let txt = |i: usize| get(i).and_then(text);
+    let time = |i: usize| txt(i).as_deref().and_then(parse_time);
+    // RQ 3.0 keeps the running job in `<worker>:executions`, not in the hash.
+    let current_job = txt(4).filter(|j| !j.is_empty()).or_else(|| {
+        texts(executions)
+            .first()
+            .map(|m| job_id_of_started_member(m).to_string())
+    });
+    WorkerFacts {
+        exists: values.iter().any(|v| !matches!(v, Value::Nil)),
+        hostname: txt(0),
+        pid: get(1).and_then(int),
+        state: txt(2),
+        queues: txt(3)
+            .map(|q| {
+                q.split(',')
+                    .map(str::trim)
+                    .filter(|q| !q.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        current_job,
+        last_heartbeat: time(5),
+        birth: time(6),
+        death: time(7),
+        successful_jobs: get(8).and_then(count),
+        failed_jobs: get(9).and_then(count),
+        version: txt(10),
+        name,
+    }
+}

@@ -1,0 +1,499 @@
+//! Findings of the `queues` and `workers` checks, from one RQ snapshot.
+
+use std::collections::HashMap;
+
+use crate::config::{ConfigError, SecretUrl};
+use crate::model::{
+    Check, CheckId, Finding, FindingCode, Metrics, QueueMetrics, QueuesMetrics, Status,
+    WorkerMetrics, WorkersMetrics,
+};
+use crate::probe::redis::RedisFailure;
+use crate::probe::rq::age_s;
+use crate::probe::rq::snapshot::{RqSnapshot, WorkerFacts};
+use crate::text;
+
+use super::Thresholds;
+
+/// Subjects named at most in one finding.
+const MAX_SUBJECTS: usize = 10;
+
+/// What the RQ probe came back with.
+#[derive(Debug)]
+pub enum RqOutcome {
+    Missing,
+    Invalid(ConfigError),
+    Failed {
+        url: SecretUrl,
+        failure: RedisFailure,
+    },
+    Read(RqSnapshot),
+}
+
+/// How alive a worker is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    Live,
+    Stale,
+    Dead,
+    Ghost,
+}
+
+impl Liveness {
+    fn as_str(self) -> &'static str {
+        match self {
+            Liveness::Live => "live",
+            Liveness::Stale => "stale",
+            Liveness::Dead => "dead",
+            Liveness::Ghost => "ghost",
+        }
+    }
+}
+
+/// Heartbeat age decides, not key existence: RQ keeps a dead worker's
+/// hash for minutes.
+pub fn liveness(w: &WorkerFacts, now: jiff::Timestamp, t: &Thresholds) -> Liveness {
+    if !w.exists {
+        return Liveness::Ghost;
+    }
+    if w.death.is_some() {
+        return Liveness::Dead;
+    }
+    let Some(hb) = w.last_heartbeat else {
+        return Liveness::Stale;
+    };
+    let limit = if w.state.as_deref() == Some("busy") {
+        t.stale_busy_heartbeat
+    } else {
+        t.stale_idle_heartbeat
+    };
+    if age_s(now, hb) > limit.as_secs_f64() {
+        Liveness::Stale
+    } else {
+        Liveness::Live
+    }
+}
+
+/// Judge the snapshot into the `queues` and `workers` checks.
+pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check, Check) {
+    let mut snap = match outcome {
+        RqOutcome::Read(snap) => snap,
+        other => {
+            return (
+                unavailable(CheckId::Queues, &other),
+                unavailable(CheckId::Workers, &other),
+            );
+        }
+    };
+    // SMEMBERS has no order; people and diffs want one.
+    snap.workers.sort_by(|a, b| a.name.cmp(&b.name));
+    let states: Vec<Liveness> = snap.workers.iter().map(|w| liveness(w, now, t)).collect();
+    let live: Vec<&WorkerFacts> = snap
+        .workers
+        .iter()
+        .zip(&states)
+        .filter(|(_, s)| **s == Liveness::Live)
+        .map(|(w, _)| w)
+        .collect();
+    let mut listeners: HashMap<&str, u64> = HashMap::new();
+    for w in &live {
+        for q in &w.queues {
+            *listeners.entry(q.as_str()).or_default() += 1;
+        }
+    }
+    let live_names: Vec<&str> = live.iter().map(|w| w.name.as_str()).collect();
+
+    // Started jobs of queues of interest whose worker is gone or whose time is up.
+    let mut abandoned: HashMap<&str, Vec<&str>> = HashMap::new();
+    for s in &snap.started {
+        let worker_gone = s
+            .worker_name
+            .as_deref()
+            .is_none_or(|w| !live_names.contains(&w));
+        let timed_out = s.expires_at.is_some_and(|e| e < now);
+        if worker_gone || timed_out {
+            abandoned
+                .entry(s.queue.as_str())
+                .or_default()
+                .push(s.job_id.as_str());
+        }
+    }
+
+    let queue_metrics: Vec<QueueMetrics> = snap
+        .queues
+        .iter()
+        .map(|q| QueueMetrics {
+            name: q.name.clone(),
+            of_interest: q.of_interest,
+            queued: q.queued,
+            started: q.started,
+            failed: q.failed,
+            deferred: q.deferred,
+            scheduled: q.scheduled,
+            finished: q.finished,
+            canceled: q.canceled,
+            oldest_queued_age_s: q.oldest_enqueued_at.map(|at| age_s(now, at)),
+            oldest_queued_job: q.oldest_job_id.clone(),
+            workers: listeners.get(q.name.as_str()).copied().unwrap_or(0),
+            abandoned: q
+                .of_interest
+                .then(|| abandoned.get(q.name.as_str()).map_or(0, |v| v.len() as u64)),
+        })
+        .collect();
+    let interesting: Vec<&QueueMetrics> = queue_metrics.iter().filter(|q| q.of_interest).collect();
+
+    let mut queue_findings = Vec::new();
+    for q in &interesting {
+        queue_findings.extend(queue_not_watched(q));
+        queue_findings.extend(queue_backlog(q, t));
+        queue_findings.extend(queue_stalled(q, t));
+        queue_findings.extend(failed_jobs(q, t));
+        queue_findings.extend(abandoned_jobs(q, abandoned.get(q.name.as_str())));
+    }
+    let waiting: u64 = interesting.iter().map(|q| q.queued.unwrap_or(0)).sum();
+    let queues_summary = format!(
+        "{} waiting, {} started, {} failed in {}; {} with no live worker",
+        text::count(waiting),
+        text::count(interesting.iter().map(|q| q.started.unwrap_or(0)).sum()),
+        text::count(interesting.iter().map(|q| q.failed.unwrap_or(0)).sum()),
+        interesting
+            .iter()
+            .map(|q| q.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        interesting.iter().filter(|q| q.workers == 0).count(),
+    );
+    let queues = Check::new(
+        CheckId::Queues,
+        queues_summary,
+        Metrics::Queues(QueuesMetrics {
+            queues: queue_metrics.clone(),
+            queues_not_shown: snap.queues_not_shown as u64,
+            anomalies: snap.anomalies.clone(),
+        }),
+        queue_findings,
+    );
+
+    let worker_metrics: Vec<WorkerMetrics> = snap
+        .workers
+        .iter()
+        .zip(&states)
+        .map(|(w, s)| WorkerMetrics {
+            name: w.name.clone(),
+            hostname: w.hostname.clone(),
+            pid: w.pid,
+            state: w.state.clone(),
+            queues: w.queues.clone(),
+            current_job: w.current_job.clone(),
+            last_heartbeat_age_s: w.last_heartbeat.map(|hb| age_s(now, hb)),
+            alive: *s == Liveness::Live,
+            liveness: s.as_str().to_string(),
+            successful_jobs: w.successful_jobs,
+            failed_jobs: w.failed_jobs,
+            version: w.version.clone(),
+        })
+        .collect();
+    let count = |l: Liveness| states.iter().filter(|s| **s == l).count() as u64;
+    let (alive, stale, dead, ghosts) = (
+        count(Liveness::Live),
+        count(Liveness::Stale),
+        count(Liveness::Dead),
+        count(Liveness::Ghost),
+    );
+    let mut worker_findings = Vec::new();
+    worker_findings.extend(no_workers(alive, waiting));
+    worker_findings.extend(worker_stale(&worker_metrics, t));
+    let workers_summary = format!(
+        "{} alive, {} stale, {} ghost{}",
+        alive,
+        stale + dead,
+        ghosts,
+        if ghosts == 1 { "" } else { "s" }
+    );
+    let workers = Check::new(
+        CheckId::Workers,
+        workers_summary,
+        Metrics::Workers(WorkersMetrics {
+            workers: worker_metrics,
+            alive,
+            stale: stale + dead,
+            ghosts,
+            anomalies: snap.anomalies,
+        }),
+        worker_findings,
+    );
+    (queues, workers)
+}
+
+fn unavailable(id: CheckId, outcome: &RqOutcome) -> Check {
+    let (summary, finding) = match outcome {
+        RqOutcome::Missing => (
+            "no Redis configured (REDIS_URL unset)".to_string(),
+            Finding::new(
+                FindingCode::RedisUrlMissing,
+                "REDIS_URL is not set and --redis-url was not given",
+            ),
+        ),
+        RqOutcome::Invalid(e) => (
+            "Redis URL is invalid".to_string(),
+            Finding::new(FindingCode::RedisUrlMissing, e.to_string()),
+        ),
+        RqOutcome::Failed { url, failure } => (
+            format!("cannot read RQ: Redis at {url} unusable: {failure}"),
+            super::redis::redis_unreachable(url, failure),
+        ),
+        RqOutcome::Read(_) => (
+            "read".to_string(),
+            Finding::new(FindingCode::InternalError, "unexpected state"),
+        ),
+    };
+    Check::new(id, summary, Check::empty_metrics(id), vec![finding])
+}
+
+/// QUEUE_NOT_WATCHED: waiting jobs and no live worker listening.
+pub fn queue_not_watched(q: &QueueMetrics) -> Option<Finding> {
+    let waiting = q.queued.filter(|&n| n > 0)?;
+    (q.workers == 0).then(|| {
+        Finding::new(
+            FindingCode::QueueNotWatched,
+            format!(
+                "queue '{}' has {} waiting and no live worker listens on it",
+                q.name,
+                text::plural(waiting, "job", "jobs")
+            ),
+        )
+        .subjects([q.name.clone()])
+    })
+}
+
+/// QUEUE_BACKLOG: warning at `max_backlog`, critical at `crit_backlog` waiting jobs.
+pub fn queue_backlog(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
+    let n = q.queued?;
+    let severity = if n >= t.crit_backlog {
+        Status::Critical
+    } else if n >= t.max_backlog {
+        Status::Warning
+    } else {
+        return None;
+    };
+    Some(
+        Finding::new(
+            FindingCode::QueueBacklog,
+            format!(
+                "queue '{}' has {} waiting (warning at {}, critical at {})",
+                q.name,
+                text::plural(n, "job", "jobs"),
+                t.max_backlog,
+                t.crit_backlog
+            ),
+        )
+        .severity(severity)
+        .subjects([q.name.clone()]),
+    )
+}
+
+/// QUEUE_STALLED: the next job has waited too long although workers listen.
+pub fn queue_stalled(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
+    let age = q.oldest_queued_age_s?;
+    (q.workers > 0 && q.queued.unwrap_or(0) > 0 && age > t.max_queue_age.as_secs_f64()).then(|| {
+        Finding::new(
+            FindingCode::QueueStalled,
+            format!(
+                "the next job in '{}' has waited {} although {} listen",
+                q.name,
+                text::seconds(age),
+                text::plural(q.workers, "live worker", "live workers")
+            ),
+        )
+        .subjects([q.name.clone()])
+    })
+}
+
+/// FAILED_JOBS: warning at `max_failed`, critical at `crit_failed`.
+pub fn failed_jobs(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
+    let n = q.failed?;
+    let severity = if n >= t.crit_failed {
+        Status::Critical
+    } else if n >= t.max_failed && n > 0 {
+        Status::Warning
+    } else {
+        return None;
+    };
+    Some(
+        Finding::new(
+            FindingCode::FailedJobs,
+            format!("queue '{}' has {} in its failed registry", q.name, text::plural(n, "failed job", "failed jobs")),
+        )
+        .severity(severity)
+        .hint(format!(
+            "see why: recdiag failed --queue {} (then the worker log: docker-compose logs worker --tail=100 | grep -i error)",
+            q.name
+        ))
+        .subjects([q.name.clone()]),
+    )
+}
+
+/// ABANDONED_JOBS: started jobs whose worker is gone or whose timeout has passed.
+pub fn abandoned_jobs(q: &QueueMetrics, jobs: Option<&Vec<&str>>) -> Option<Finding> {
+    let jobs = jobs.filter(|j| !j.is_empty())?;
+    Some(
+        Finding::new(
+            FindingCode::AbandonedJobs,
+            format!(
+                "{} in '{}' started by a worker that is no longer alive, or past its timeout",
+                text::plural(jobs.len() as u64, "job", "jobs"),
+                q.name
+            ),
+        )
+        .subjects(jobs.iter().take(MAX_SUBJECTS).map(|j| j.to_string())),
+    )
+}
+
+/// NO_WORKERS: no live worker at all; critical when jobs are waiting.
+pub fn no_workers(alive: u64, waiting: u64) -> Option<Finding> {
+    (alive == 0).then(|| {
+        let f = Finding::new(
+            FindingCode::NoWorkers,
+            if waiting > 0 {
+                format!(
+                    "no live RQ worker, and {} waiting",
+                    text::plural(waiting, "job is", "jobs are")
+                )
+            } else {
+                "no live RQ worker".to_string()
+            },
+        );
+        if waiting > 0 {
+            f.severity(Status::Critical)
+        } else {
+            f
+        }
+    })
+}
+
+/// WORKER_STALE: registered but not working (old heartbeat, exited, or hash gone).
+pub fn worker_stale(workers: &[WorkerMetrics], t: &Thresholds) -> Option<Finding> {
+    let bad: Vec<&WorkerMetrics> = workers.iter().filter(|w| !w.alive).collect();
+    if bad.is_empty() {
+        return None;
+    }
+    let describe = |w: &WorkerMetrics| match w.liveness.as_str() {
+        "ghost" => format!("{} (listed, hash gone)", w.name),
+        "dead" => format!("{} (exited, still listed)", w.name),
+        _ => format!(
+            "{} (last heartbeat {} ago)",
+            w.name,
+            w.last_heartbeat_age_s
+                .map_or("never".to_string(), text::seconds)
+        ),
+    };
+    Some(
+        Finding::new(
+            FindingCode::WorkerStale,
+            format!(
+                "{} registered but not working: {}",
+                text::plural(bad.len() as u64, "worker", "workers"),
+                bad.iter().take(MAX_SUBJECTS).map(|w| describe(w)).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .hint(format!(
+            "a busy worker heart-beats every 30 s (stale after {}), an idle one every ~405 s (stale after {}): \
+             restart the worker (docker-compose restart worker); ghosts vanish from rq:workers only when RQ cleans up",
+            humantime::format_duration(t.stale_busy_heartbeat),
+            humantime::format_duration(t.stale_idle_heartbeat)
+        ))
+        .subjects(bad.iter().take(MAX_SUBJECTS).map(|w| w.name.clone())),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn now() -> jiff::Timestamp {
+        "2026-11-24T12:00:00Z".parse().unwrap()
+    }
+
+    fn worker(state: &str, age: i64) -> WorkerFacts {
+        WorkerFacts {
+            name: "w".into(),
+            exists: true,
+            state: Some(state.into()),
+            last_heartbeat: Some(now() - jiff::SignedDuration::from_secs(age)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn liveness_by_heartbeat_age() {
+        let t = Thresholds::default();
+        assert_eq!(liveness(&worker("busy", 30), now(), &t), Liveness::Live);
+        assert_eq!(liveness(&worker("busy", 70), now(), &t), Liveness::Stale);
+        assert_eq!(liveness(&worker("idle", 400), now(), &t), Liveness::Live);
+        assert_eq!(liveness(&worker("idle", 500), now(), &t), Liveness::Stale);
+        let mut ghost = worker("busy", 1);
+        ghost.exists = false;
+        assert_eq!(liveness(&ghost, now(), &t), Liveness::Ghost);
+        let mut dead = worker("idle", 1);
+        dead.death = Some(now());
+        assert_eq!(liveness(&dead, now(), &t), Liveness::Dead);
+        let mut silent = worker("idle", 1);
+        silent.last_heartbeat = None;
+        assert_eq!(liveness(&silent, now(), &t), Liveness::Stale);
+    }
+
+    fn queue(queued: u64, failed: u64, workers: u64, age: f64) -> QueueMetrics {
+        QueueMetrics {
+            name: "recordings".into(),
+            of_interest: true,
+            queued: Some(queued),
+            failed: Some(failed),
+            workers,
+            oldest_queued_age_s: Some(age),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn thresholds_of_queue_rules() {
+        let t = Thresholds::default();
+        assert!(queue_backlog(&queue(9, 0, 1, 1.0), &t).is_none());
+        assert_eq!(
+            queue_backlog(&queue(10, 0, 1, 1.0), &t).unwrap().severity,
+            Status::Warning
+        );
+        assert_eq!(
+            queue_backlog(&queue(50, 0, 1, 1.0), &t).unwrap().severity,
+            Status::Critical
+        );
+        assert!(failed_jobs(&queue(0, 0, 1, 1.0), &t).is_none());
+        assert_eq!(
+            failed_jobs(&queue(0, 1, 1, 1.0), &t).unwrap().severity,
+            Status::Warning
+        );
+        assert_eq!(
+            failed_jobs(&queue(0, 10, 1, 1.0), &t).unwrap().severity,
+            Status::Critical
+        );
+        assert!(queue_stalled(&queue(1, 0, 1, 180.0), &t).is_none());
+        assert!(queue_stalled(&queue(1, 0, 1, 181.0), &t).is_some());
+        assert!(
+            queue_stalled(&queue(1, 0, 0, 900.0), &t).is_none(),
+            "no listener is QUEUE_NOT_WATCHED"
+        );
+        assert!(queue_not_watched(&queue(1, 0, 0, 1.0)).is_some());
+        assert!(queue_not_watched(&queue(0, 0, 0, 1.0)).is_none());
+        let custom = Thresholds {
+            max_queue_age: Duration::from_secs(10),
+            ..Thresholds::default()
+        };
+        assert!(queue_stalled(&queue(1, 0, 1, 11.0), &custom).is_some());
+    }
+
+    #[test]
+    fn no_workers_is_critical_only_with_waiting_jobs() {
+        assert_eq!(no_workers(0, 3).unwrap().severity, Status::Critical);
+        assert_eq!(no_workers(0, 0).unwrap().severity, Status::Warning);
+        assert!(no_workers(1, 3).is_none());
+    }
+}
