@@ -58,7 +58,7 @@ fn world(version: &str) -> World {
     }
 }
 
-fn queue<'a>(run: &'a Run, name: &str) -> Value {
+fn queue(run: &Run, name: &str) -> Value {
     run.check("queues")["metrics"]["queues"]
         .as_array()
         .unwrap()
