@@ -10,5 +10,6 @@ mod health;
 mod json_contract;
 mod redis;
 mod rq;
+mod rq_bad_data;
 mod secrets;
 mod support;

@@ -143,6 +143,9 @@ impl Job {
 /// The newest results-stream entry: `[[id, [field, value, …]]]`. Type 2 is
 /// a failure whose `exc_string` is base64 of zlib of UTF-8 text.
 fn exception_from_result(reply: &Value) -> Result<Option<String>, String> {
+    if super::is_error(reply) {
+        return Err("the results key is not a stream".into());
+    }
     let Some(entry) = super::items(reply).first() else {
         return Ok(None);
     };
