@@ -114,9 +114,102 @@ def bench_dir(files, repeat):
     print(f"  → recdiag is {scan[0] / ours[0]:.1f}× faster than the scandir equivalent (target ≥ 3×)")
 
 
+RQ_VERSION = "3.0.0"
+VENV = WORK / f"venv-rq-{RQ_VERSION}"
+
+
+def rq_python():
+    """A virtualenv with real rq, made once."""
+    py = VENV / "bin" / "python"
+    if not py.exists():
+        print(f"creating {VENV} with rq {RQ_VERSION}…", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", f"rq=={RQ_VERSION}"], check=True)
+    return py
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RqWorld:
+    """A redis-server holding an RQ world built by real rq, cached as RDB."""
+
+    def __init__(self, failed, queued):
+        WORK.mkdir(parents=True, exist_ok=True)
+        self.rdb = f"rq-{failed}-failed-{queued}-queued.rdb"
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        cached = (WORK / self.rdb).exists()
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(WORK), "--dbfilename", self.rdb],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout.strip() == b"PONG":
+                break
+            time.sleep(0.1)
+        if not cached:
+            print(f"building RQ world: {failed:,} failed + {queued:,} queued jobs with real rq…", file=sys.stderr)
+            subprocess.run([str(rq_python()), str(ROOT / "bench" / "rq_world.py"), "--url", self.url,
+                            "--failed", str(failed), "--queued", str(queued)], check=True)
+            subprocess.run(["redis-cli", "-p", str(self.port), "save"], check=True, capture_output=True)
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+FAILED_PY_EQUIVALENT = r"""
+import sys
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+conn = Redis.from_url(sys.argv[1])
+reg = FailedJobRegistry(queue=Queue("recordings", connection=conn))
+ids = reg.get_job_ids(0, 19)
+for job in Job.fetch_many(ids, connection=conn):
+    if job is None:
+        continue
+    result = job.latest_result()
+    text = result.exc_string if result else None
+    print(job.id, (text or "").strip().splitlines()[-1:] )
+"""
+
+
+def bench_rq(repeat):
+    env = dict(os.environ, NO_COLOR="1")
+    big = RqWorld(100_000, 1000)
+    small = RqWorld(100, 1000)
+    try:
+        print("\nRQ: 1,000 queued + 100,000 failed jobs written by real rq "
+              f"{RQ_VERSION} (and a 100-failed twin)")
+        print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs recdiag")
+        ours = measure([str(BIN), "queues", "--no-env-file", "--json", "--redis-url", big.url], repeat, env)
+        rq_info = measure([str(VENV / "bin" / "rq"), "info", "--url", big.url], repeat, env)
+        row("recdiag queues", *ours, ours[0])
+        row("rq info (cleans registries: it writes)", *rq_info, ours[0])
+        print(f"  → recdiag queues takes {ours[0] / rq_info[0]:.3f} of rq info's time "
+              f"(1/{rq_info[0] / ours[0]:.0f}; target ≤ 1/40)")
+        f_big = measure([str(BIN), "failed", "--no-env-file", "--json", "--limit", "20", "--redis-url", big.url], repeat, env)
+        f_small = measure([str(BIN), "failed", "--no-env-file", "--json", "--limit", "20", "--redis-url", small.url], repeat, env)
+        py_big = measure([str(rq_python()), "-c", FAILED_PY_EQUIVALENT, big.url], repeat, env)
+        row("recdiag failed --limit 20 (100,000 failed)", *f_big, f_big[0])
+        row("recdiag failed --limit 20 (100 failed)", *f_small, f_big[0])
+        row("python rq API: newest 20 failed + exc (100,000)", *py_big, f_big[0])
+        print(f"  → 100,000 vs 100 failed: {f_big[0] / f_small[0]:.2f}× (target ≤ 2×: cost follows --limit)")
+    finally:
+        big.close()
+        small.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--world", choices=["dir", "all"], default="all")
+    ap.add_argument("--world", choices=["dir", "rq", "all"], default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
@@ -127,6 +220,8 @@ def main():
           f"{os.cpu_count()} cores, python {sys.version.split()[0]}")
     if args.world in ("dir", "all"):
         bench_dir(args.files, args.repeat)
+    if args.world in ("rq", "all"):
+        bench_rq(args.repeat)
 
 
 if __name__ == "__main__":

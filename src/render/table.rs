@@ -267,7 +267,8 @@ fn verdict(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()
         (warning, "warning"),
     ] {
         if n > 0 {
-            parts.push(format!("{n} {word}"));
+            let s = if n > 1 && word == "warning" { "s" } else { "" };
+            parts.push(format!("{n} {word}{s}"));
         }
     }
     let findings = if parts.is_empty() {
