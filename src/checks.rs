@@ -14,6 +14,7 @@ use crate::probe::redis::RedisFailure;
 use crate::verdict;
 use crate::verdict::redis::RedisOutcome;
 use crate::verdict::rq::RqOutcome;
+use crate::verdict::runs::RunsOutcome;
 
 /// Grace beyond `--timeout` before a check is abandoned outright.
 const GRACE: Duration = Duration::from_millis(500);
@@ -23,6 +24,7 @@ const GRACE: Duration = Duration::from_millis(500);
 enum Task {
     Redis,
     Rq,
+    Runs,
     RecordingsDir,
 }
 
@@ -31,6 +33,7 @@ impl Task {
         match id {
             CheckId::Redis => Task::Redis,
             CheckId::Queues | CheckId::Workers => Task::Rq,
+            CheckId::Runs => Task::Runs,
             CheckId::RecordingsDir => Task::RecordingsDir,
         }
     }
@@ -85,6 +88,12 @@ async fn dispatch(task: Task, config: &Config) -> Vec<Check> {
             let (queues, workers) = verdict::rq::judge(rq_outcome(config).await, config.now, t);
             vec![queues, workers]
         }
+        Task::Runs => vec![verdict::runs::judge(
+            runs_outcome(config).await,
+            config.window.as_secs_f64(),
+            config.now,
+            t,
+        )],
         Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());
@@ -136,6 +145,56 @@ async fn rq_outcome(config: &Config) -> RqOutcome {
     }
 }
 
+async fn runs_outcome(config: &Config) -> RunsOutcome {
+    let target = match &config.database {
+        Source::Missing => return RunsOutcome::Missing,
+        Source::Invalid(e) => return RunsOutcome::Invalid(e.clone()),
+        Source::Ready(target) => target,
+    };
+    let url = target.url.clone();
+    let mut db = match probe::database::connect(target, config.timeout).await {
+        Ok(db) => db,
+        Err(failure) => return RunsOutcome::Failed { url, failure },
+    };
+    let failed = |e: sqlx::Error| probe::database::classify(&e, target, config.timeout);
+    let outcome = match probe::runs::schema_problems(&mut db).await {
+        Err(e) => RunsOutcome::Failed {
+            url,
+            failure: failed(e),
+        },
+        Ok(missing) if !missing.is_empty() => RunsOutcome::SchemaMismatch { url, missing },
+        Ok(_) => {
+            let since = naive_utc(config.now, config.window);
+            let active_since = naive_utc(
+                config.now,
+                Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
+            );
+            match probe::runs::read(&mut db, &since, &active_since).await {
+                Ok(facts) => RunsOutcome::Read { url, facts },
+                Err(e) if probe::runs::is_schema_error(&e) => RunsOutcome::SchemaMismatch {
+                    url,
+                    missing: vec![format!("recording_runs as the app writes it ({e})")],
+                },
+                Err(e) => RunsOutcome::Failed {
+                    url,
+                    failure: failed(e),
+                },
+            }
+        }
+    };
+    db.close().await;
+    outcome
+}
+
+/// `now - ago` as the app writes timestamps: naive UTC, microseconds.
+fn naive_utc(now: jiff::Timestamp, ago: Duration) -> String {
+    let at = jiff::SignedDuration::try_from(ago)
+        .ok()
+        .and_then(|d| now.checked_sub(d).ok())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    at.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
 /// The checks that ran out of time: the dependency did not answer.
 fn timed_out(task: Task, config: &Config) -> Vec<Check> {
     let redis_timeout = |config: &Config| match &config.redis {
@@ -171,6 +230,20 @@ fn timed_out(task: Task, config: &Config) -> Vec<Check> {
                 internal_error(CheckId::Queues, "timed out before connecting"),
                 internal_error(CheckId::Workers, "timed out before connecting"),
             ],
+        },
+        Task::Runs => match &config.database {
+            Source::Ready(target) => vec![verdict::runs::judge(
+                RunsOutcome::Failed {
+                    url: target.url.clone(),
+                    failure: probe::database::DbFailure::Timeout {
+                        after: config.timeout,
+                    },
+                },
+                config.window.as_secs_f64(),
+                config.now,
+                &config.thresholds,
+            )],
+            _ => vec![internal_error(CheckId::Runs, "timed out before connecting")],
         },
         Task::RecordingsDir => {
             let path = config.recordings_dir.display().to_string();

@@ -40,6 +40,8 @@ pub enum Command {
     Workers,
     /// Newest failed jobs, grouped by cause, with their exception text
     Failed(FailedArgs),
+    /// recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs
+    Runs,
     /// The recordings directory: exists, readable, writable, .mp3 files, sizes, free space
     Dir,
     /// Print a shell completion script
@@ -76,6 +78,7 @@ pub enum CheckArg {
     Redis,
     Queues,
     Workers,
+    Runs,
     #[value(name = "recordings_dir", alias = "dir")]
     RecordingsDir,
 }
@@ -86,6 +89,7 @@ impl From<CheckArg> for CheckId {
             CheckArg::Redis => CheckId::Redis,
             CheckArg::Queues => CheckId::Queues,
             CheckArg::Workers => CheckId::Workers,
+            CheckArg::Runs => CheckId::Runs,
             CheckArg::RecordingsDir => CheckId::RecordingsDir,
         }
     }
@@ -270,6 +274,46 @@ pub struct ThresholdArgs {
         value_name = "DURATION"
     )]
     pub stale_busy_heartbeat: Option<String>,
+
+    /// LOW_COMPLETION_RATE warning below this percentage [default: 95]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_MIN_COMPLETION_RATE",
+        hide_env_values = true,
+        value_name = "PCT"
+    )]
+    pub min_completion_rate: Option<f64>,
+
+    /// LOW_COMPLETION_RATE critical below this percentage [default: 80]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_CRIT_COMPLETION_RATE",
+        hide_env_values = true,
+        value_name = "PCT"
+    )]
+    pub crit_completion_rate: Option<f64>,
+
+    /// SLOW_DOWNLOADS when the average download takes longer [default: 60s]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_MAX_AVG_DOWNLOAD",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub max_avg_download: Option<String>,
+
+    /// RUNS_STUCK when a run has been queued longer [default: 5m]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_MAX_QUEUED_RUN_AGE",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub max_queued_run_age: Option<String>,
 
     /// An idle worker is stale when its heartbeat is older [default: 8m]
     #[arg(

@@ -65,6 +65,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Redis => vec![CheckId::Redis],
         Command::Queues => vec![CheckId::Queues],
         Command::Workers => vec![CheckId::Workers],
+        Command::Runs => vec![CheckId::Runs],
         Command::Dir => vec![CheckId::RecordingsDir],
         Command::Failed(_) => Vec::new(),
     };

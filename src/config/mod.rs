@@ -231,6 +231,32 @@ impl Config {
                     .or_else(|| from_file("RECDIAG_STALE_IDLE_HEARTBEAT")),
                 defaults.stale_idle_heartbeat,
             )?,
+            min_completion_rate: percent(
+                "RECDIAG_MIN_COMPLETION_RATE",
+                t.min_completion_rate,
+                &from_file,
+                defaults.min_completion_rate,
+            )?,
+            crit_completion_rate: percent(
+                "RECDIAG_CRIT_COMPLETION_RATE",
+                t.crit_completion_rate,
+                &from_file,
+                defaults.crit_completion_rate,
+            )?,
+            max_avg_download: duration(
+                "--max-avg-download/RECDIAG_MAX_AVG_DOWNLOAD",
+                t.max_avg_download
+                    .clone()
+                    .or_else(|| from_file("RECDIAG_MAX_AVG_DOWNLOAD")),
+                defaults.max_avg_download,
+            )?,
+            max_queued_run_age: duration(
+                "--max-queued-run-age/RECDIAG_MAX_QUEUED_RUN_AGE",
+                t.max_queued_run_age
+                    .clone()
+                    .or_else(|| from_file("RECDIAG_MAX_QUEUED_RUN_AGE")),
+                defaults.max_queued_run_age,
+            )?,
             ..defaults
         };
 

@@ -12,6 +12,7 @@ pub enum Metrics {
     Redis(RedisMetrics),
     Queues(QueuesMetrics),
     Workers(WorkersMetrics),
+    Runs(RunsMetrics),
     RecordingsDir(RecordingsDirMetrics),
 }
 
@@ -116,4 +117,83 @@ pub struct WorkerMetrics {
     pub successful_jobs: Option<u64>,
     pub failed_jobs: Option<u64>,
     pub version: Option<String>,
+}
+
+/// `recording_runs` in the window (spec §5 `runs`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunsMetrics {
+    /// The database checked, password replaced by `***`.
+    pub database: Option<String>,
+    pub window_s: f64,
+    pub total: Option<u64>,
+    pub by_status: Option<StatusCounts>,
+    pub by_job_type: Option<JobTypeCounts>,
+    /// completed / (completed + failed); null when both are 0.
+    pub completion_rate: Option<f64>,
+    /// started_at → completed_at of completed runs.
+    pub download_s: Option<DurationMetrics>,
+    /// created_at → started_at of started runs.
+    pub queue_wait_s: Option<DurationMetrics>,
+    pub stuck: Option<u64>,
+    pub duplicate_active_calls: Option<u64>,
+    pub stuck_runs: Vec<StuckRun>,
+    pub duplicates: Vec<DuplicateCall>,
+    pub newest_failures: Vec<FailedRunMetrics>,
+    /// Rows that break the app's own rules (NULL timestamps, completed
+    /// before started, unknown statuses): counted and reported.
+    pub anomalies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub queued: u64,
+    pub running: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    /// Statuses outside the five known ones.
+    pub other: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobTypeCounts {
+    pub download: StatusCounts,
+    pub full: StatusCounts,
+    /// NULL or unknown job types.
+    pub other: StatusCounts,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DurationMetrics {
+    pub count: u64,
+    pub avg: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StuckRun {
+    pub id: i64,
+    pub call_sid: Option<String>,
+    pub status: String,
+    pub job_type: Option<String>,
+    /// Seconds queued (queued runs) or running (running runs).
+    pub age_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateCall {
+    pub call_sid: String,
+    pub active_runs: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FailedRunMetrics {
+    pub id: i64,
+    pub call_sid: Option<String>,
+    pub job_type: Option<String>,
+    pub created_at: Option<jiff::Timestamp>,
+    pub completed_at: Option<jiff::Timestamp>,
+    pub error_message: Option<String>,
 }

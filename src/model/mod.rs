@@ -11,8 +11,9 @@ mod status;
 pub use failed::{FailedJob, FailedQueue, FailedReport, FailureGroup};
 pub use finding::{Finding, FindingCode};
 pub use metrics::{
-    Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics, WorkerMetrics,
-    WorkersMetrics,
+    DuplicateCall, DurationMetrics, FailedRunMetrics, JobTypeCounts, Metrics, QueueMetrics,
+    QueuesMetrics, RecordingsDirMetrics, RedisMetrics, RunsMetrics, StatusCounts, StuckRun,
+    WorkerMetrics, WorkersMetrics,
 };
 pub use status::{Status, exit};
 
@@ -28,15 +29,17 @@ pub enum CheckId {
     Redis,
     Queues,
     Workers,
+    Runs,
     RecordingsDir,
 }
 
 impl CheckId {
     /// Every check, in the order `health` shows them.
-    pub const ALL: [CheckId; 4] = [
+    pub const ALL: [CheckId; 5] = [
         CheckId::Redis,
         CheckId::Queues,
         CheckId::Workers,
+        CheckId::Runs,
         CheckId::RecordingsDir,
     ];
 
@@ -45,6 +48,7 @@ impl CheckId {
             CheckId::Redis => "redis",
             CheckId::Queues => "queues",
             CheckId::Workers => "workers",
+            CheckId::Runs => "runs",
             CheckId::RecordingsDir => "recordings_dir",
         }
     }
@@ -68,6 +72,7 @@ impl Check {
             CheckId::Redis => Metrics::Redis(RedisMetrics::default()),
             CheckId::Queues => Metrics::Queues(QueuesMetrics::default()),
             CheckId::Workers => Metrics::Workers(WorkersMetrics::default()),
+            CheckId::Runs => Metrics::Runs(RunsMetrics::default()),
             CheckId::RecordingsDir => Metrics::RecordingsDir(RecordingsDirMetrics::default()),
         }
     }

@@ -1,6 +1,8 @@
 //! Probes: one module per source. A probe gathers facts; it knows nothing
 //! about thresholds, colours or formats.
 
+pub mod database;
 pub mod recordings_dir;
 pub mod redis;
 pub mod rq;
+pub mod runs;

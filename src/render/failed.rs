@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment};
 
 use super::Style;
-use super::table::{new_table, trim_lines, write_findings};
+use super::table::{new_table, shorten, trim_lines, write_findings};
 use crate::model::FailedReport;
 use crate::text::{self, sanitize};
 
@@ -105,13 +105,4 @@ pub fn render(
         style.status(report.status, report.status.label()),
         report.exit_code
     )
-}
-
-/// At most `max` characters, with an ellipsis when cut (whole text: --verbose, JSON).
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
-    }
 }

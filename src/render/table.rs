@@ -8,7 +8,10 @@ use comfy_table::{Cell, CellAlignment, Table};
 use serde_json::Value;
 
 use super::{Style, View};
-use crate::model::{Check, Finding, Metrics, QueuesMetrics, Report, Status, WorkersMetrics};
+use crate::model::{
+    Check, Finding, Metrics, QueuesMetrics, Report, RunsMetrics, Status, StatusCounts,
+    WorkersMetrics,
+};
 use crate::text::{self, sanitize};
 
 pub fn render(report: &Report, view: View, style: Style, out: &mut impl Write) -> io::Result<()> {
@@ -56,8 +59,8 @@ fn detail(check: &Check, style: Style, out: &mut impl Write) -> io::Result<()> {
     let Ok(Value::Object(fields)) = serde_json::to_value(&check.metrics) else {
         return Ok(());
     };
-    // The queue table says it all; its scalars are noise.
-    let fields = if matches!(check.metrics, Metrics::Queues(_)) {
+    // These have tables of their own; their scalars are noise.
+    let fields = if matches!(check.metrics, Metrics::Queues(_) | Metrics::Runs(_)) {
         serde_json::Map::new()
     } else {
         fields
@@ -74,7 +77,128 @@ fn detail(check: &Check, style: Style, out: &mut impl Write) -> io::Result<()> {
     match &check.metrics {
         Metrics::Queues(m) => queues(m, style, out),
         Metrics::Workers(m) => workers(m, style, out),
+        Metrics::Runs(m) => runs(m, style, out),
         _ => Ok(()),
+    }
+}
+
+fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
+    let mut head = new_table();
+    let rate = m
+        .completion_rate
+        .map_or("— (nothing finished)".to_string(), |r| {
+            format!("{:.1}%", r * 100.0)
+        });
+    for (k, v) in [
+        (
+            "database",
+            m.database
+                .as_deref()
+                .map_or("—".to_string(), |d| sanitize(d).into_owned()),
+        ),
+        ("window", text::seconds(m.window_s)),
+        ("completion rate", rate),
+    ] {
+        head.add_row(vec![Cell::new(style.dim(k)), Cell::new(v)]);
+    }
+    writeln!(out, "{}", trim_lines(&head.to_string()))?;
+    let (Some(all), Some(types)) = (&m.by_status, &m.by_job_type) else {
+        return Ok(());
+    };
+    writeln!(out)?;
+    let mut t = new_table();
+    t.set_header(["STATUS", "DOWNLOAD", "FULL", "OTHER", "TOTAL"].map(|h| style.bold(h)));
+    let rows: [(&str, fn(&StatusCounts) -> u64); 6] = [
+        ("queued", |c| c.queued),
+        ("running", |c| c.running),
+        ("completed", |c| c.completed),
+        ("failed", |c| c.failed),
+        ("cancelled", |c| c.cancelled),
+        ("other", |c| c.other),
+    ];
+    for (name, get) in rows {
+        let mut row = vec![Cell::new(name)];
+        for c in [&types.download, &types.full, &types.other, all] {
+            row.push(Cell::new(text::count(get(c))).set_alignment(CellAlignment::Right));
+        }
+        t.add_row(row);
+    }
+    writeln!(out, "{}", trim_lines(&t.to_string()))?;
+    writeln!(out)?;
+    let mut d = new_table();
+    d.set_header(["DURATION", "RUNS", "AVG", "P50", "P95", "MAX"].map(|h| style.bold(h)));
+    let secs = |v: Option<f64>| v.map_or("—".to_string(), text::seconds);
+    for (name, dur) in [
+        ("download (started → completed)", &m.download_s),
+        ("queue wait (created → started)", &m.queue_wait_s),
+    ] {
+        if let Some(x) = dur {
+            d.add_row(vec![
+                Cell::new(name),
+                Cell::new(text::count(x.count)).set_alignment(CellAlignment::Right),
+                Cell::new(secs(x.avg)).set_alignment(CellAlignment::Right),
+                Cell::new(secs(x.p50)).set_alignment(CellAlignment::Right),
+                Cell::new(secs(x.p95)).set_alignment(CellAlignment::Right),
+                Cell::new(secs(x.max)).set_alignment(CellAlignment::Right),
+            ]);
+        }
+    }
+    writeln!(out, "{}", trim_lines(&d.to_string()))?;
+    if !m.stuck_runs.is_empty() {
+        writeln!(out, "\n{}", style.bold("stuck runs"))?;
+        let mut t = new_table();
+        t.set_header(["RUN", "CALL SID", "STATUS", "TYPE", "FOR"].map(|h| style.bold(h)));
+        for r in m.stuck_runs.iter().take(20) {
+            t.add_row(vec![
+                Cell::new(r.id),
+                Cell::new(sanitize(r.call_sid.as_deref().unwrap_or("—"))),
+                Cell::new(sanitize(&r.status)),
+                Cell::new(sanitize(r.job_type.as_deref().unwrap_or("—"))),
+                Cell::new(secs(r.age_s)),
+            ]);
+        }
+        writeln!(out, "{}", trim_lines(&t.to_string()))?;
+    }
+    if !m.newest_failures.is_empty() {
+        writeln!(out, "\n{}", style.bold("newest failures"))?;
+        let mut t = new_table();
+        t.set_header(
+            ["RUN", "CALL SID", "TYPE", "FAILED AT", "ERROR (first line)"].map(|h| style.bold(h)),
+        );
+        for f in &m.newest_failures {
+            let first = f
+                .error_message
+                .as_deref()
+                .and_then(|e| e.lines().map(str::trim).find(|l| !l.is_empty()))
+                .unwrap_or("—");
+            t.add_row(vec![
+                Cell::new(f.id),
+                Cell::new(sanitize(f.call_sid.as_deref().unwrap_or("—"))),
+                Cell::new(sanitize(f.job_type.as_deref().unwrap_or("—"))),
+                Cell::new(
+                    f.completed_at
+                        .or(f.created_at)
+                        .map_or("—".to_string(), |t| {
+                            t.strftime("%Y-%m-%d %H:%M:%S").to_string()
+                        }),
+                ),
+                Cell::new(sanitize(&shorten(first, 120))),
+            ]);
+        }
+        writeln!(out, "{}", trim_lines(&t.to_string()))?;
+    }
+    for a in &m.anomalies {
+        writeln!(out, "{}", style.dim(&format!("note: {}", sanitize(a))))?;
+    }
+    Ok(())
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+pub(super) fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max - 1).collect::<String>())
     }
 }
 

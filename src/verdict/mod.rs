@@ -5,6 +5,7 @@ pub mod failed;
 pub mod recordings_dir;
 pub mod redis;
 pub mod rq;
+pub mod runs;
 mod thresholds;
 
 pub use thresholds::Thresholds;

@@ -30,6 +30,18 @@ pub struct Thresholds {
     /// An idle worker heart-beats every worker_ttl - 15 s (405 s by default):
     /// older than this, it is stale.
     pub stale_idle_heartbeat: Duration,
+    /// LOW_COMPLETION_RATE warning below this percentage.
+    pub min_completion_rate: f64,
+    /// LOW_COMPLETION_RATE critical below this percentage.
+    pub crit_completion_rate: f64,
+    /// SLOW_DOWNLOADS when the average download takes longer.
+    pub max_avg_download: Duration,
+    /// RUNS_STUCK: a run queued longer than this.
+    pub max_queued_run_age: Duration,
+    /// RUNS_STUCK: a download run running longer than its job timeout.
+    pub download_timeout: Duration,
+    /// RUNS_STUCK: a download+transcribe run running longer than its job timeout.
+    pub full_timeout: Duration,
 }
 
 impl Default for Thresholds {
@@ -46,6 +58,12 @@ impl Default for Thresholds {
             crit_failed: 10,
             stale_busy_heartbeat: Duration::from_secs(60),
             stale_idle_heartbeat: Duration::from_secs(480),
+            min_completion_rate: 95.0,
+            crit_completion_rate: 80.0,
+            max_avg_download: Duration::from_secs(60),
+            max_queued_run_age: Duration::from_secs(300),
+            download_timeout: Duration::from_secs(600),
+            full_timeout: Duration::from_secs(1800),
         }
     }
 }

@@ -1,0 +1,193 @@
+//! The database connection: PostgreSQL or SQLite, read-only, bounded by the
+//! timeout, with failures classified where they are born.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, Row};
+
+use crate::config::{DatabaseKind, DatabaseTarget};
+
+/// An open, read-only session.
+#[derive(Debug)]
+pub enum Db {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Why the database could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DbFailure {
+    #[error("connection refused by {addr} — nothing listens there")]
+    Refused { addr: String },
+    #[error("cannot resolve host '{host}' (DNS lookup failed)")]
+    Dns { host: String },
+    #[error("authentication rejected: {detail}")]
+    Auth { detail: String },
+    #[error("no answer within {}", humantime::format_duration(*.after))]
+    Timeout { after: Duration },
+    #[error("TLS failed: {detail}")]
+    Tls { detail: String },
+    #[error("{what} does not exist")]
+    NotFound { what: String },
+    #[error("{detail}")]
+    Other { detail: String },
+}
+
+/// The columns of `recording_runs` recdiag reads.
+pub const RUNS_COLUMNS: [&str; 8] = [
+    "id",
+    "call_sid",
+    "status",
+    "job_type",
+    "error_message",
+    "created_at",
+    "started_at",
+    "completed_at",
+];
+
+/// Open a session that can only read: `default_transaction_read_only` and
+/// a `statement_timeout` on PostgreSQL, a read-only open on SQLite.
+pub async fn connect(target: &DatabaseTarget, timeout: Duration) -> Result<Db, DbFailure> {
+    let connecting = async {
+        match target.kind {
+            DatabaseKind::Postgres => {
+                let options = PgConnectOptions::from_str(target.url.expose())
+                    .map_err(|e| classify(&e, target, timeout))?
+                    .application_name("recdiag")
+                    .options([
+                        ("default_transaction_read_only", "on".to_string()),
+                        ("statement_timeout", timeout.as_millis().to_string()),
+                        ("lock_timeout", timeout.as_millis().to_string()),
+                    ]);
+                options
+                    .connect()
+                    .await
+                    .map(Db::Pg)
+                    .map_err(|e| classify(&e, target, timeout))
+            }
+            DatabaseKind::Sqlite => {
+                let options = SqliteConnectOptions::from_str(target.url.expose())
+                    .map_err(|e| classify(&e, target, timeout))?
+                    .read_only(true)
+                    .create_if_missing(false)
+                    .busy_timeout(timeout);
+                options
+                    .connect()
+                    .await
+                    .map(Db::Sqlite)
+                    .map_err(|e| classify(&e, target, timeout))
+            }
+        }
+    };
+    tokio::time::timeout(timeout, connecting)
+        .await
+        .map_err(|_| DbFailure::Timeout { after: timeout })?
+}
+
+impl Db {
+    /// Columns of `table` that exist; empty when the table does not.
+    pub async fn columns(&mut self, table: &str) -> Result<Vec<String>, sqlx::Error> {
+        match self {
+            Db::Pg(c) => {
+                let rows = sqlx::query(
+                    "SELECT column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1",
+                )
+                .bind(table)
+                .fetch_all(&mut *c)
+                .await?;
+                rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+            }
+            Db::Sqlite(c) => {
+                let rows = sqlx::query("SELECT name FROM pragma_table_info(?1)")
+                    .bind(table)
+                    .fetch_all(&mut *c)
+                    .await?;
+                rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
+            }
+        }
+    }
+
+    /// Missing `table` or columns of it, as names ("recording_runs" or
+    /// "recording_runs.started_at").
+    pub async fn missing(
+        &mut self,
+        table: &str,
+        wanted: &[&str],
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let have = self.columns(table).await?;
+        if have.is_empty() {
+            return Ok(vec![table.to_string()]);
+        }
+        Ok(wanted
+            .iter()
+            .filter(|c| !have.iter().any(|h| h.eq_ignore_ascii_case(c)))
+            .map(|c| format!("{table}.{c}"))
+            .collect())
+    }
+
+    pub async fn close(self) {
+        let _ = match self {
+            Db::Pg(c) => c.close().await,
+            Db::Sqlite(c) => c.close().await,
+        };
+    }
+}
+
+/// Turn a driver error into what an operator needs to hear. Messages from
+/// the driver never carry the password; the renderer scrubs them anyway.
+pub fn classify(e: &sqlx::Error, target: &DatabaseTarget, timeout: Duration) -> DbFailure {
+    let url = url::Url::parse(target.url.expose()).ok();
+    let host = url
+        .as_ref()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let addr = url
+        .as_ref()
+        .map(|u| format!("{host}:{}", u.port().unwrap_or(5432)))
+        .unwrap_or_default();
+    match e {
+        sqlx::Error::Io(io) => {
+            let text = io.to_string();
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => DbFailure::Refused { addr },
+                std::io::ErrorKind::TimedOut => DbFailure::Timeout { after: timeout },
+                _ if text.contains("lookup address")
+                    || text.contains("Name or service not known") =>
+                {
+                    DbFailure::Dns { host }
+                }
+                _ => DbFailure::Other { detail: text },
+            }
+        }
+        sqlx::Error::Tls(t) => DbFailure::Tls {
+            detail: t.to_string(),
+        },
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            match code.as_str() {
+                "28P01" | "28000" => DbFailure::Auth {
+                    detail: "wrong user or password in the database URL".into(),
+                },
+                "3D000" => DbFailure::NotFound {
+                    what: format!("the database named in the URL ({})", db.message()),
+                },
+                "57014" => DbFailure::Timeout { after: timeout },
+                // SQLITE_CANTOPEN
+                "14" => DbFailure::NotFound {
+                    what: format!("the SQLite file of {}", target.url),
+                },
+                _ => DbFailure::Other {
+                    detail: db.message().to_string(),
+                },
+            }
+        }
+        sqlx::Error::PoolTimedOut => DbFailure::Timeout { after: timeout },
+        other => DbFailure::Other {
+            detail: other.to_string(),
+        },
+    }
+}
