@@ -37,6 +37,9 @@ _recdiag() {
             recdiag,redis)
                 cmd="recdiag__subcmd__redis"
                 ;;
+            recdiag,runs)
+                cmd="recdiag__subcmd__runs"
+                ;;
             recdiag,workers)
                 cmd="recdiag__subcmd__workers"
                 ;;
@@ -61,6 +64,9 @@ _recdiag() {
             recdiag__subcmd__help,redis)
                 cmd="recdiag__subcmd__help__subcmd__redis"
                 ;;
+            recdiag__subcmd__help,runs)
+                cmd="recdiag__subcmd__help__subcmd__runs"
+                ;;
             recdiag__subcmd__help,workers)
                 cmd="recdiag__subcmd__help__subcmd__workers"
                 ;;
@@ -71,7 +77,7 @@ _recdiag() {
 
     case "${cmd}" in
         recdiag)
-            opts="-h -V --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help --version health redis queues workers failed dir completions help"
+            opts="-h -V --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help --version health redis queues workers failed runs dir completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,6 +143,22 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stale-idle-heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -161,7 +183,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__completions)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help bash elvish fish powershell zsh"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,6 +246,22 @@ _recdiag() {
                     return 0
                     ;;
                 --stale-busy-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -251,7 +289,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__dir)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -317,6 +355,22 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stale-idle-heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -341,7 +395,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__failed)
-            opts="-v -h --limit --verbose --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-v -h --limit --verbose --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +465,22 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stale-idle-heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -435,18 +505,18 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__health)
-            opts="-h --only --skip --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --only --skip --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --only)
-                    COMPREPLY=($(compgen -W "redis queues workers recordings_dir" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "redis queues workers runs recordings_dir" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "redis queues workers recordings_dir" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "redis queues workers runs recordings_dir" -- "${cur}"))
                     return 0
                     ;;
                 --redis-url)
@@ -509,6 +579,22 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stale-idle-heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -533,7 +619,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__help)
-            opts="health redis queues workers failed dir completions help"
+            opts="health redis queues workers failed runs dir completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -644,6 +730,20 @@ _recdiag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        recdiag__subcmd__help__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         recdiag__subcmd__help__subcmd__workers)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -659,7 +759,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__queues)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,6 +822,22 @@ _recdiag() {
                     return 0
                     ;;
                 --stale-busy-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -749,7 +865,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__redis)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -812,6 +928,128 @@ _recdiag() {
                     return 0
                     ;;
                 --stale-busy-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale-idle-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-free-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-free-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-redis-memory-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        recdiag__subcmd__runs)
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recordings-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-backlog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-backlog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queue-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-failed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-failed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale-busy-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -839,7 +1077,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__workers)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -902,6 +1140,22 @@ _recdiag() {
                     return 0
                     ;;
                 --stale-busy-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -12,7 +12,7 @@ pub enum Metrics {
     Redis(RedisMetrics),
     Queues(QueuesMetrics),
     Workers(WorkersMetrics),
-    Runs(RunsMetrics),
+    Runs(Box<RunsMetrics>),
     RecordingsDir(RecordingsDirMetrics),
 }
 

@@ -72,7 +72,7 @@ impl Check {
             CheckId::Redis => Metrics::Redis(RedisMetrics::default()),
             CheckId::Queues => Metrics::Queues(QueuesMetrics::default()),
             CheckId::Workers => Metrics::Workers(WorkersMetrics::default()),
-            CheckId::Runs => Metrics::Runs(RunsMetrics::default()),
+            CheckId::Runs => Metrics::Runs(Box::default()),
             CheckId::RecordingsDir => Metrics::RecordingsDir(RecordingsDirMetrics::default()),
         }
     }

@@ -316,14 +316,15 @@ impl Dialect {
     fn epoch(self, col: &str) -> String {
         match self {
             Dialect::Pg => format!("EXTRACT(EPOCH FROM {col})::float8"),
-            Dialect::Sqlite => format!("((julianday({col}) - 2440587.5) * 86400.0)"),
+            // Millisecond precision; julianday() arithmetic loses microseconds.
+            Dialect::Sqlite => format!("unixepoch({col}, 'subsec')"),
         }
     }
 
     fn seconds_between(self, from: &str, to: &str) -> String {
         match self {
             Dialect::Pg => format!("EXTRACT(EPOCH FROM ({to} - {from}))::float8"),
-            Dialect::Sqlite => format!("((julianday({to}) - julianday({from})) * 86400.0)"),
+            Dialect::Sqlite => format!("(unixepoch({to}, 'subsec') - unixepoch({from}, 'subsec'))"),
         }
     }
 

@@ -108,7 +108,8 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)?;
     let mut t = new_table();
     t.set_header(["STATUS", "DOWNLOAD", "FULL", "OTHER", "TOTAL"].map(|h| style.bold(h)));
-    let rows: [(&str, fn(&StatusCounts) -> u64); 6] = [
+    type Count = fn(&StatusCounts) -> u64;
+    let rows: [(&str, Count); 6] = [
         ("queued", |c| c.queued),
         ("running", |c| c.running),
         ("completed", |c| c.completed),

@@ -45,7 +45,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             return Check::new(
                 CheckId::Runs,
                 "no database configured (DATABASE_URL unset)".into(),
-                Metrics::Runs(empty(None)),
+                Metrics::Runs(Box::new(empty(None))),
                 vec![Finding::new(
                     FindingCode::DatabaseUrlMissing,
                     "DATABASE_URL is not set, nor DB_POSTGRESDB_HOST, and --database-url was not given",
@@ -56,7 +56,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             return Check::new(
                 CheckId::Runs,
                 "database URL is invalid".into(),
-                Metrics::Runs(empty(None)),
+                Metrics::Runs(Box::new(empty(None))),
                 vec![
                     Finding::new(FindingCode::DatabaseUrlMissing, e.to_string())
                         .hint("fix DATABASE_URL: postgresql://user:password@host:5432/db, or sqlite://path"),
@@ -67,7 +67,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             return Check::new(
                 CheckId::Runs,
                 format!("database at {url} unusable: {failure}"),
-                Metrics::Runs(empty(Some(&url))),
+                Metrics::Runs(Box::new(empty(Some(&url)))),
                 vec![database_unreachable(&url, &failure)],
             );
         }
@@ -75,7 +75,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             return Check::new(
                 CheckId::Runs,
                 format!("schema mismatch: missing {}", missing.join(", ")),
-                Metrics::Runs(empty(Some(&url))),
+                Metrics::Runs(Box::new(empty(Some(&url)))),
                 vec![
                     Finding::new(
                         FindingCode::SchemaMismatch,
@@ -227,7 +227,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             .map_or("—".to_string(), text::seconds),
         metrics.stuck.unwrap_or(0),
     );
-    Check::new(CheckId::Runs, summary, Metrics::Runs(metrics), findings)
+    Check::new(CheckId::Runs, summary, Metrics::Runs(Box::new(metrics)), findings)
 }
 
 fn durations(s: &DurationStats) -> DurationMetrics {

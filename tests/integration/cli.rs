@@ -74,7 +74,7 @@ fn only_and_skip_choose_checks() {
             "--skip",
             "redis,queues",
             "--skip",
-            "workers",
+            "workers,runs",
             "--recordings-dir",
             path,
         ])

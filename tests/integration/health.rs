@@ -11,7 +11,12 @@ fn all_healthy_exits_0() {
     let server = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
     let r = Recdiag::new()
-        .args(["health", "--skip", "queues,workers", "--recordings-dir"])
+        .args([
+            "health",
+            "--skip",
+            "queues,workers,runs",
+            "--recordings-dir",
+        ])
         .args([dir.path()])
         .env("REDIS_URL", server.url())
         .run();
@@ -34,7 +39,7 @@ fn worst_status_wins_in_the_written_order() {
             "health",
             "--json",
             "--skip",
-            "queues,workers",
+            "queues,workers,runs",
             "--recordings-dir",
         ])
         .args([dir.path()])

@@ -236,6 +236,7 @@ fn assert_contract(run: &Run) {
                 serde_json::from_value::<WorkersMetrics>(check.metrics)
                     .expect("strict workers metrics");
             }
+            "runs" => assert_strict_runs(&check.metrics),
             other => panic!("unexpected check {other}"),
         }
     }
@@ -262,7 +263,7 @@ fn healthy_degraded_and_broken_outputs_match_the_schema() {
     .unwrap();
     let runs = [
         Recdiag::new()
-            .args(["health", "--json", "--recordings-dir"])
+            .args(["health", "--json", "--skip", "runs", "--recordings-dir"])
             .args([dir.path()])
             .env("REDIS_URL", server.url())
             .run(),
@@ -312,4 +313,46 @@ fn rq_outputs_match_their_schemas() {
         assert_eq!(i32::from(report.exit_code), failed.code);
         assert_eq!(report.jobs.len(), 3, "{version}");
     }
+}
+
+/// Every field of the runs metrics, and no other.
+fn assert_strict_runs(m: &Value) {
+    let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "database",
+            "window_s",
+            "total",
+            "by_status",
+            "by_job_type",
+            "completion_rate",
+            "download_s",
+            "queue_wait_s",
+            "stuck",
+            "duplicate_active_calls",
+            "stuck_runs",
+            "duplicates",
+            "newest_failures",
+            "anomalies"
+        ]
+    );
+}
+
+#[test]
+fn runs_outputs_match_the_schema() {
+    let db = crate::support::PgDb::with_schema();
+    db.sql(
+        "INSERT INTO recording_runs (business_id, call_sid, status, created_at, started_at, completed_at, error_message) VALUES \
+         (1, 'CA00000000000000000000000000000001', 'completed', now() at time zone 'utc', now() at time zone 'utc', now() at time zone 'utc', NULL), \
+         (1, 'CA00000000000000000000000000000002', 'failed', now() at time zone 'utc', now() at time zone 'utc', now() at time zone 'utc', 'boom')",
+    );
+    for url in [db.url(), "postgres://postgres@127.0.0.1:1/x".to_string()] {
+        let r = Recdiag::new()
+            .args(["runs", "--json"])
+            .env("DATABASE_URL", &url)
+            .run();
+        assert_contract(&r);
+    }
+    assert_contract(&Recdiag::new().args(["runs", "--json"]).run());
 }

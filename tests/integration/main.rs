@@ -11,5 +11,6 @@ mod json_contract;
 mod redis;
 mod rq;
 mod rq_bad_data;
+mod runs;
 mod secrets;
 mod support;

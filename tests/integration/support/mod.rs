@@ -5,7 +5,9 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod postgres;
 pub mod redis;
+pub mod sqlite;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use std::process::Output;
 use std::thread;
 use std::time::Duration;
 
+pub use self::postgres::PgDb;
 pub use self::redis::{RedisServer, SilentListener};
 
 /// The recdiag binary with an empty environment (PATH only), run in a fresh
