@@ -160,6 +160,7 @@ pub fn classify(e: &sqlx::Error, target: &DatabaseTarget, timeout: Duration) -> 
                 {
                     DbFailure::Dns { host }
                 }
+                _ if looks_like_tls(&text) => DbFailure::Tls { detail: text },
                 _ => DbFailure::Other { detail: text },
             }
         }
@@ -186,8 +187,21 @@ pub fn classify(e: &sqlx::Error, target: &DatabaseTarget, timeout: Duration) -> 
             }
         }
         sqlx::Error::PoolTimedOut => DbFailure::Timeout { after: timeout },
-        other => DbFailure::Other {
-            detail: other.to_string(),
-        },
+        other => {
+            let detail = other.to_string();
+            if looks_like_tls(&detail) {
+                DbFailure::Tls { detail }
+            } else {
+                DbFailure::Other { detail }
+            }
+        }
     }
+}
+
+/// rustls reports certificate problems as I/O errors of its own words.
+fn looks_like_tls(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["certificate", "tls", "ssl", "handshake"]
+        .iter()
+        .any(|w| lower.contains(w))
 }

@@ -227,7 +227,12 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             .map_or("—".to_string(), text::seconds),
         metrics.stuck.unwrap_or(0),
     );
-    Check::new(CheckId::Runs, summary, Metrics::Runs(Box::new(metrics)), findings)
+    Check::new(
+        CheckId::Runs,
+        summary,
+        Metrics::Runs(Box::new(metrics)),
+        findings,
+    )
 }
 
 fn durations(s: &DurationStats) -> DurationMetrics {

@@ -506,3 +506,22 @@ fn a_select_only_role_is_enough() {
         "REASSIGN OWNED BY {role} TO postgres; DROP OWNED BY {role}; DROP ROLE {role}"
     ));
 }
+
+/// sslmode is honoured: `require` encrypts without checking the
+/// certificate; `verify-full` checks it, and the server's self-signed
+/// (snakeoil) certificate is refused — so TLS really was negotiated.
+#[test]
+fn sslmode_is_honoured() {
+    let db = PgDb::with_schema();
+    let url = format!("{}?sslmode=require", db.url());
+    runs(&url, &[]).assert_code(0);
+    let r = runs(&format!("{}?sslmode=verify-full", db.url()), &[]);
+    r.assert_code(2);
+    let msg = r.check("runs")["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("TLS"), "{msg}");
+    let r = runs(&format!("{}?sslmode=disable", db.url()), &[]);
+    r.assert_code(0);
+}
