@@ -207,9 +207,99 @@ def bench_rq(repeat):
         small.close()
 
 
+PG_ADMIN = os.environ.get("RECDIAG_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+PG_DB = "recdiag_bench_runs"
+RUNS_ROWS = 10_000_000
+
+
+def psql(db, sql, *extra):
+    out = subprocess.run(["psql", f"{PG_ADMIN}/{db}", "-v", "ON_ERROR_STOP=1", "-qAt", *extra, "-c", sql],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"psql failed: {out.stderr}")
+    return out.stdout
+
+
+def build_runs_world():
+    """10,000,000 recording_runs spread over 90 days, built once."""
+    exists = psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'").strip() == "1"
+    if exists and psql(PG_DB, "SELECT count(*) FROM bench_meta").strip() == str(RUNS_ROWS):
+        return
+    print(f"building {RUNS_ROWS:,} recording_runs over 90 days (a few minutes)…", file=sys.stderr)
+    psql("postgres", f"DROP DATABASE IF EXISTS {PG_DB}")
+    psql("postgres", f"CREATE DATABASE {PG_DB}")
+    schema = (ROOT / "tests" / "fixtures" / "schema.sql").read_text()
+    tables, _, _ = schema.partition("CREATE INDEX")
+    psql(PG_DB, tables)
+    # Realistic shape: ~93 % completed, 5 % failed, 1 % cancelled, the rest
+    # queued or running in the last minutes; 1 in 5 download+transcribe.
+    psql(PG_DB, f"""
+        INSERT INTO recording_runs (business_id, call_sid, status, job_type, error_message,
+                                    created_at, started_at, completed_at)
+        SELECT g % 50 + 1, 'CA' || lpad(to_hex(g), 32, '0'), st,
+               CASE WHEN g % 5 = 0 THEN 'full' ELSE 'download' END,
+               CASE WHEN st = 'failed' THEN 'twilio.base.exceptions.TwilioRestException: HTTP 401 error' END,
+               c,
+               CASE WHEN st IN ('completed', 'failed', 'running') THEN c + interval '3 seconds' END,
+               CASE WHEN st IN ('completed', 'failed') THEN c + (23 + g % 97) * interval '1 second' END
+        FROM (SELECT g, c,
+                     CASE WHEN c > (now() at time zone 'utc') - interval '4 minutes' AND r < 0.5 THEN 'queued'
+                          WHEN c > (now() at time zone 'utc') - interval '4 minutes' THEN 'running'
+                          WHEN r < 0.93 THEN 'completed' WHEN r < 0.98 THEN 'failed' ELSE 'cancelled' END AS st
+              FROM (SELECT g, random() AS r,
+                           (now() at time zone 'utc') - ({RUNS_ROWS} - g) * (interval '90 days' / {RUNS_ROWS}) AS c
+                    FROM generate_series(1, {RUNS_ROWS}) g) a) b
+    """)
+    for line in schema.splitlines():
+        if line.startswith("CREATE INDEX"):
+            psql(PG_DB, line)
+    psql(PG_DB, "VACUUM ANALYZE recording_runs")
+    psql(PG_DB, f"CREATE TABLE bench_meta AS SELECT {RUNS_ROWS}::bigint AS rows")
+
+
+# The queries recdiag runs (src/probe/runs.rs), for EXPLAIN.
+RUNS_EXPLAIN = [
+    ("counts by status × job_type", "SELECT status, job_type, COUNT(*) FROM recording_runs WHERE created_at >= $1::timestamp GROUP BY status, job_type"),
+    ("download percentiles", "SELECT COUNT(*), AVG(d), percentile_cont(0.5) WITHIN GROUP (ORDER BY d) FROM (SELECT EXTRACT(EPOCH FROM (completed_at - started_at))::float8 AS d FROM recording_runs WHERE created_at >= $1::timestamp AND status = 'completed' AND started_at IS NOT NULL AND completed_at IS NOT NULL AND completed_at >= started_at) s"),
+    ("active runs (24 h lookback)", "SELECT CAST(id AS BIGINT), call_sid, status FROM recording_runs WHERE created_at >= $2::timestamp AND status IN ('queued', 'running') ORDER BY created_at LIMIT 10000"),
+    ("newest failures", "SELECT CAST(id AS BIGINT), call_sid, LEFT(error_message, 65536) FROM recording_runs WHERE created_at >= $1::timestamp AND status = 'failed' ORDER BY created_at DESC LIMIT 10"),
+]
+
+OLD_SCRIPT_SQL = """
+SELECT count(*) FROM recording_runs WHERE status IN ('queued', 'running');
+SELECT count(*) FROM recording_runs WHERE status = 'completed' AND created_at >= (now() at time zone 'utc') - interval '1 hour';
+SELECT count(*) FROM recording_runs WHERE status = 'failed' AND created_at >= (now() at time zone 'utc') - interval '1 hour';
+SELECT error_message FROM recording_runs WHERE status = 'failed' ORDER BY created_at DESC LIMIT 5;
+"""
+
+
+def bench_runs(repeat):
+    build_runs_world()
+    env = dict(os.environ, NO_COLOR="1")
+    url = f"{PG_ADMIN}/{PG_DB}"
+    print(f"\nrecording_runs: {RUNS_ROWS:,} rows over 90 days (PostgreSQL, {url})")
+    print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs recdiag")
+    ours = measure([str(BIN), "runs", "--no-env-file", "--json", "--window", "1h", "--database-url", url], repeat, env)
+    day = measure([str(BIN), "runs", "--no-env-file", "--json", "--window", "24h", "--database-url", url], repeat, env)
+    old = measure(["psql", url, "-qAt", "-c", OLD_SCRIPT_SQL], repeat, env)
+    row("recdiag runs --window 1h", *ours, ours[0])
+    row("recdiag runs --window 24h", *day, ours[0])
+    row("old script's queries (psql, no Python start-up)", *old, ours[0])
+    print(f"  → recdiag runs, 1 h window: {ours[0] * 1000:.0f} ms (target ≤ 200 ms)")
+    since = psql(PG_DB, "SELECT to_char((now() at time zone 'utc') - interval '1 hour', 'YYYY-MM-DD HH24:MI:SS')").strip()
+    lookback = psql(PG_DB, "SELECT to_char((now() at time zone 'utc') - interval '24 hours', 'YYYY-MM-DD HH24:MI:SS')").strip()
+    print("\n  EXPLAIN (ANALYZE, BUFFERS) of recdiag's queries, 1 h window:")
+    for name, sql in RUNS_EXPLAIN:
+        q = sql.replace("$1", f"'{since}'").replace("$2", f"'{lookback}'")
+        plan = psql(PG_DB, f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {q}")
+        print(f"\n  -- {name}")
+        for line in plan.strip().splitlines():
+            print(f"     {line}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--world", choices=["dir", "rq", "all"], default="all")
+    ap.add_argument("--world", choices=["dir", "rq", "runs", "all"], default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
@@ -222,6 +312,8 @@ def main():
         bench_dir(args.files, args.repeat)
     if args.world in ("rq", "all"):
         bench_rq(args.repeat)
+    if args.world in ("runs", "all"):
+        bench_runs(args.repeat)
 
 
 if __name__ == "__main__":
