@@ -40,6 +40,12 @@ pub enum Command {
     Workers,
     /// Newest failed jobs, grouped by cause, with their exception text
     Failed(FailedArgs),
+    /// Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…
+    Call {
+        /// Call SIDs: CA followed by 32 lowercase hex digits
+        #[arg(required = true, value_name = "SID")]
+        sids: Vec<String>,
+    },
     /// recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs
     Runs,
     /// The recordings directory: exists, readable, writable, .mp3 files, sizes, free space

@@ -3,6 +3,7 @@
 //! Data flows one way: configuration → probes → check model → verdict →
 //! renderers → exit code. Only this file wires the layers together.
 
+pub mod call;
 pub mod checks;
 pub mod cli;
 pub mod config;
@@ -67,7 +68,29 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Workers => vec![CheckId::Workers],
         Command::Runs => vec![CheckId::Runs],
         Command::Dir => vec![CheckId::RecordingsDir],
-        Command::Failed(_) => Vec::new(),
+        Command::Failed(_) | Command::Call { .. } => Vec::new(),
+    };
+    // SIDs are checked before anything is read.
+    let sids: Vec<sid::CallSid> = match &cli.command {
+        Command::Call { sids } => {
+            let mut ok = Vec::new();
+            for raw in sids {
+                match sid::CallSid::parse(raw) {
+                    Some(s) => ok.push(s),
+                    None => {
+                        let shown: String = text::sanitize(raw).chars().take(80).collect();
+                        return fail(
+                            &Redactor::default(),
+                            &format!(
+                                "invalid call SID '{shown}': expected CA followed by 32 lowercase hex digits"
+                            ),
+                        );
+                    }
+                }
+            }
+            ok
+        }
+        _ => Vec::new(),
     };
     let view = match cli.command {
         Command::Health(_) => View::Health,
@@ -78,7 +101,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Ok(config) => Arc::new(config),
         Err(e) => return fail(&Redactor::default(), &e.to_string()),
     };
-    if ids.is_empty() && !matches!(cli.command, Command::Failed(_)) {
+    if ids.is_empty() && !matches!(cli.command, Command::Failed(_) | Command::Call { .. }) {
         return fail(&config.redactor, "--only/--skip leave no check to run");
     }
     // rediss:// needs a TLS crypto provider; installing it twice is harmless.
@@ -98,7 +121,13 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         std::env::var("TERM").is_ok_and(|t| t == "dumb"),
     );
     let mut buf = Vec::new();
-    let (rendered, code) = if let Command::Failed(args) = &cli.command {
+    let (rendered, code) = if let Command::Call { .. } = &cli.command {
+        let reports = runtime.block_on(call::run(&config, &sids));
+        runtime.shutdown_background();
+        let worst = model::Status::worst_of(reports.iter().map(|r| r.status));
+        let rendered = render::render_calls(&reports, config.format, style, &mut buf);
+        (rendered, worst.exit_code())
+    } else if let Command::Failed(args) = &cli.command {
         let report = runtime.block_on(failed::run(&config, args.limit));
         runtime.shutdown_background();
         let rendered = render::render_failed(&report, config.format, style, args.verbose, &mut buf);

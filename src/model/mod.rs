@@ -3,11 +3,13 @@
 //! These types are the JSON contract (schema v1, `schema/recdiag-v1.schema.json`):
 //! field names here are field names there.
 
+mod call;
 mod failed;
 mod finding;
 mod metrics;
 mod status;
 
+pub use call::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, SlotInfo, Verdict};
 pub use failed::{FailedJob, FailedQueue, FailedReport, FailureGroup};
 pub use finding::{Finding, FindingCode};
 pub use metrics::{

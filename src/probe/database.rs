@@ -205,3 +205,58 @@ fn looks_like_tls(text: &str) -> bool {
         .iter()
         .any(|w| lower.contains(w))
 }
+
+/// SQL that differs between PostgreSQL and SQLite.
+#[derive(Debug, Clone, Copy)]
+pub enum Dialect {
+    Pg,
+    Sqlite,
+}
+
+impl Dialect {
+    pub fn of(db: &Db) -> Dialect {
+        match db {
+            Db::Pg(_) => Dialect::Pg,
+            Db::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// A timestamp parameter.
+    pub fn param(self, n: u8) -> String {
+        match self {
+            Dialect::Pg => format!("${n}::timestamp"),
+            Dialect::Sqlite => format!("?{n}"),
+        }
+    }
+
+    /// A text parameter.
+    pub fn text_param(self, n: u8) -> String {
+        match self {
+            Dialect::Pg => format!("${n}"),
+            Dialect::Sqlite => format!("?{n}"),
+        }
+    }
+
+    /// Epoch seconds of a naive-UTC timestamp column, as a float.
+    pub fn epoch(self, col: &str) -> String {
+        match self {
+            Dialect::Pg => format!("EXTRACT(EPOCH FROM {col})::float8"),
+            // Millisecond precision; julianday() arithmetic loses microseconds.
+            Dialect::Sqlite => format!("unixepoch({col}, 'subsec')"),
+        }
+    }
+
+    pub fn seconds_between(self, from: &str, to: &str) -> String {
+        match self {
+            Dialect::Pg => format!("EXTRACT(EPOCH FROM ({to} - {from}))::float8"),
+            Dialect::Sqlite => format!("(unixepoch({to}, 'subsec') - unixepoch({from}, 'subsec'))"),
+        }
+    }
+
+    pub fn prefix(self, col: &str, chars: i64) -> String {
+        match self {
+            Dialect::Pg => format!("LEFT({col}, {chars})"),
+            Dialect::Sqlite => format!("SUBSTR({col}, 1, {chars})"),
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Probes: one module per source. A probe gathers facts; it knows nothing
 //! about thresholds, colours or formats.
 
+pub mod call;
 pub mod database;
 pub mod recordings_dir;
 pub mod redis;

@@ -6,7 +6,7 @@
 // from input: the window bounds travel as bind parameters.
 use sqlx::{AssertSqlSafe, Row};
 
-use super::database::{Db, RUNS_COLUMNS};
+use super::database::{Db, Dialect, RUNS_COLUMNS};
 
 /// Active runs older than this are not looked at (a week-old "running"
 /// row is history, and the lookback keeps the query on the index).
@@ -287,52 +287,6 @@ pub fn stats_of_sorted(v: &[f64]) -> DurationStats {
         p50: Some(pct(0.5)),
         p95: Some(pct(0.95)),
         max: v.last().copied(),
-    }
-}
-
-/// SQL that differs between PostgreSQL and SQLite.
-#[derive(Debug, Clone, Copy)]
-enum Dialect {
-    Pg,
-    Sqlite,
-}
-
-impl Dialect {
-    fn of(db: &Db) -> Dialect {
-        match db {
-            Db::Pg(_) => Dialect::Pg,
-            Db::Sqlite(_) => Dialect::Sqlite,
-        }
-    }
-
-    fn param(self, n: u8) -> String {
-        match self {
-            Dialect::Pg => format!("${n}::timestamp"),
-            Dialect::Sqlite => format!("?{n}"),
-        }
-    }
-
-    /// Epoch seconds of a naive-UTC timestamp column, as a float.
-    fn epoch(self, col: &str) -> String {
-        match self {
-            Dialect::Pg => format!("EXTRACT(EPOCH FROM {col})::float8"),
-            // Millisecond precision; julianday() arithmetic loses microseconds.
-            Dialect::Sqlite => format!("unixepoch({col}, 'subsec')"),
-        }
-    }
-
-    fn seconds_between(self, from: &str, to: &str) -> String {
-        match self {
-            Dialect::Pg => format!("EXTRACT(EPOCH FROM ({to} - {from}))::float8"),
-            Dialect::Sqlite => format!("(unixepoch({to}, 'subsec') - unixepoch({from}, 'subsec'))"),
-        }
-    }
-
-    fn prefix(self, col: &str, chars: i64) -> String {
-        match self {
-            Dialect::Pg => format!("LEFT({col}, {chars})"),
-            Dialect::Sqlite => format!("SUBSTR({col}, 1, {chars})"),
-        }
     }
 }
 

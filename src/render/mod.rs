@@ -1,6 +1,7 @@
 //! Renderers: one model, one file per format. A renderer knows nothing of
 //! Redis, the database or the disk; it only reads the model.
 
+mod call;
 mod failed;
 mod json;
 pub mod style;
@@ -11,7 +12,7 @@ use std::io::{self, Write};
 pub use style::Style;
 
 use crate::config::Format;
-use crate::model::{FailedReport, Report};
+use crate::model::{CallReport, FailedReport, Report};
 
 /// Which command's layout the table takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,5 +47,19 @@ pub fn render_failed(
     match format {
         Format::Json => json::render(report, out),
         Format::Table => failed::render(report, style, verbose, out),
+    }
+}
+
+/// The `call` command's documents: one object for one SID, an array for several.
+pub fn render_calls(
+    reports: &[CallReport],
+    format: Format,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match (format, reports) {
+        (Format::Json, [one]) => json::render(one, out),
+        (Format::Json, many) => json::render(&many, out),
+        (Format::Table, _) => call::render(reports, style, out),
     }
 }

@@ -1,6 +1,7 @@
 //! Rules: facts from the probes become checks with findings. One function
 //! per finding code, pure, so each is tested from hand-built facts.
 
+pub mod call;
 pub mod failed;
 pub mod recordings_dir;
 pub mod redis;

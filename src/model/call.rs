@@ -1,0 +1,148 @@
+//! `recdiag call <SID>`: everything about one call, and its verdict.
+
+use serde::Serialize;
+
+use super::{SCHEMA_VERSION, Status};
+
+/// What an operator is told about one call's recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    Ready,
+    Queued,
+    Downloading,
+    RetryScheduled,
+    NotRequested,
+    NoRecordingUrl,
+    Failed,
+    Stuck,
+    UndersizedFile,
+    UnknownCall,
+}
+
+impl Verdict {
+    pub fn status(self) -> Status {
+        match self {
+            Verdict::Ready => Status::Ok,
+            Verdict::Queued
+            | Verdict::Downloading
+            | Verdict::RetryScheduled
+            | Verdict::NotRequested
+            | Verdict::NoRecordingUrl => Status::Warning,
+            Verdict::Failed | Verdict::Stuck | Verdict::UndersizedFile | Verdict::UnknownCall => {
+                Status::Critical
+            }
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ready => "READY",
+            Verdict::Queued => "QUEUED",
+            Verdict::Downloading => "DOWNLOADING",
+            Verdict::RetryScheduled => "RETRY_SCHEDULED",
+            Verdict::NotRequested => "NOT_REQUESTED",
+            Verdict::NoRecordingUrl => "NO_RECORDING_URL",
+            Verdict::Failed => "FAILED",
+            Verdict::Stuck => "STUCK",
+            Verdict::UndersizedFile => "UNDERSIZED_FILE",
+            Verdict::UnknownCall => "UNKNOWN_CALL",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallReport {
+    pub schema_version: u32,
+    pub call_sid: String,
+    /// Null when no verdict could be reached (a source could not be read).
+    pub verdict: Option<Verdict>,
+    pub status: Status,
+    pub exit_code: u8,
+    /// Why this verdict, in one sentence.
+    pub reason: String,
+    /// What to do next.
+    pub hint: String,
+    /// 1-based place of the waiting job in its queue.
+    pub queue_position: Option<u64>,
+    /// Live workers listening on the queue of the waiting job.
+    pub workers_listening: Vec<String>,
+    pub file: FileInfo,
+    pub parent_file: Option<FileInfo>,
+    pub call_log: Option<CallLogInfo>,
+    pub runs: Vec<RunInfo>,
+    pub jobs: Vec<JobInfo>,
+    pub locks: Vec<LockInfo>,
+    pub slots: Vec<SlotInfo>,
+    /// Sources that could not be read, and why (the verdict may be partial).
+    pub unavailable: Vec<String>,
+}
+
+impl CallReport {
+    pub fn schema_version() -> u32 {
+        SCHEMA_VERSION
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub exists: bool,
+    pub size_bytes: Option<u64>,
+    pub modified_at: Option<jiff::Timestamp>,
+    /// More than 1000 bytes: the app serves it.
+    pub valid: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallLogInfo {
+    pub business_id: Option<i64>,
+    pub parent_call_sid: Option<String>,
+    pub recording_url_set: bool,
+    pub recording_sid: Option<String>,
+    pub created_at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub business_id: Option<i64>,
+    pub status: String,
+    pub job_type: Option<String>,
+    pub created_at: Option<jiff::Timestamp>,
+    pub started_at: Option<jiff::Timestamp>,
+    pub completed_at: Option<jiff::Timestamp>,
+    pub retry_count: Option<i64>,
+    pub error_message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JobInfo {
+    pub id: String,
+    pub queue: Option<String>,
+    pub status: Option<String>,
+    pub position: Option<u64>,
+    pub enqueued_at: Option<jiff::Timestamp>,
+    pub started_at: Option<jiff::Timestamp>,
+    pub ended_at: Option<jiff::Timestamp>,
+    pub worker_name: Option<String>,
+    pub retries_left: Option<i64>,
+    pub exception_last_line: Option<String>,
+    pub exception: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LockInfo {
+    pub key: String,
+    pub ttl_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SlotInfo {
+    pub business_id: i64,
+    /// Members of `rec_slots:<business_id>` (run ids), at most 10 shown.
+    pub members: Vec<String>,
+    pub used: u64,
+    /// Members whose `rec_inflight` marker has expired: leaked slots.
+    pub leaked: Vec<String>,
+}

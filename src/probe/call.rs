@@ -1,0 +1,251 @@
+//! Everything about one call, from each source: the file, the database
+//! rows, the RQ jobs, the dedup locks and the download slots. Each source
+//! is read independently; one that fails is reported, the others still count.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use redis::Value;
+use redis::aio::MultiplexedConnection;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::database::{Db, Dialect};
+use super::rq::job::{FIELDS, Job};
+use super::rq::{job_key, queue_key, results_key, texts};
+use crate::model::{CallLogInfo, FileInfo, RunInfo};
+use crate::sid::CallSid;
+
+/// Keys SCAN reads per round trip: large, so a big keyspace costs few trips.
+const SCAN_COUNT: u64 = 10_000;
+/// Runs of one call read at most.
+const RUNS_LIMIT: i64 = 50;
+
+/// The recording file of a SID in the directory.
+pub fn file(dir: &Path, sid: &str, min_valid_bytes: u64) -> FileInfo {
+    let path = dir.join(format!("{sid}.mp3"));
+    let mut info = FileInfo {
+        path: path.display().to_string(),
+        ..Default::default()
+    };
+    if let Ok(meta) = std::fs::metadata(&path) {
+        info.exists = meta.is_file();
+        info.size_bytes = Some(meta.len());
+        info.modified_at = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .and_then(|d| jiff::Timestamp::from_microsecond(d.as_micros() as i64).ok());
+        info.valid = info.exists && meta.len() > min_valid_bytes;
+    }
+    info
+}
+
+/// The `call_log` row and the `recording_runs` rows of a call, newest first.
+pub async fn rows(
+    db: &mut Db,
+    sid: &CallSid,
+) -> Result<(Option<CallLogInfo>, Vec<RunInfo>), sqlx::Error> {
+    let d = Dialect::of(db);
+    let log_sql = format!(
+        "SELECT CAST(business_id AS BIGINT), parent_call_sid, \
+         CAST(CASE WHEN recording_url IS NOT NULL AND recording_url <> '' THEN 1 ELSE 0 END AS BIGINT), \
+         recording_sid, {} FROM call_log WHERE call_sid = {} LIMIT 1",
+        d.epoch("created_at"),
+        d.text_param(1)
+    );
+    let runs_sql = format!(
+        "SELECT CAST(id AS BIGINT), CAST(business_id AS BIGINT), status, job_type, {}, {}, {}, \
+         CAST(retry_count AS BIGINT), {} FROM recording_runs WHERE call_sid = {} \
+         ORDER BY created_at DESC, id DESC LIMIT {RUNS_LIMIT}",
+        d.epoch("created_at"),
+        d.epoch("started_at"),
+        d.epoch("completed_at"),
+        d.prefix("error_message", 65_536),
+        d.text_param(1)
+    );
+    macro_rules! fetch {
+        ($conn:expr) => {{
+            let log = sqlx::query(AssertSqlSafe(log_sql.as_str()))
+                .bind(sid.as_str())
+                .fetch_optional(&mut *$conn)
+                .await?
+                .map(|r| -> Result<CallLogInfo, sqlx::Error> {
+                    Ok(CallLogInfo {
+                        business_id: r.try_get(0)?,
+                        parent_call_sid: r.try_get(1)?,
+                        recording_url_set: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0) == 1,
+                        recording_sid: r.try_get(3)?,
+                        created_at: r.try_get::<Option<f64>, _>(4)?.and_then(epoch),
+                    })
+                })
+                .transpose()?;
+            let mut runs = Vec::new();
+            for r in sqlx::query(AssertSqlSafe(runs_sql.as_str()))
+                .bind(sid.as_str())
+                .fetch_all(&mut *$conn)
+                .await?
+            {
+                runs.push(RunInfo {
+                    id: r.try_get(0)?,
+                    business_id: r.try_get(1)?,
+                    status: r.try_get(2)?,
+                    job_type: r.try_get(3)?,
+                    created_at: r.try_get::<Option<f64>, _>(4)?.and_then(epoch),
+                    started_at: r.try_get::<Option<f64>, _>(5)?.and_then(epoch),
+                    completed_at: r.try_get::<Option<f64>, _>(6)?.and_then(epoch),
+                    retry_count: r.try_get(7)?,
+                    error_message: r.try_get(8)?,
+                });
+            }
+            Ok((log, runs))
+        }};
+    }
+    match db {
+        Db::Pg(c) => fetch!(c),
+        Db::Sqlite(c) => fetch!(c),
+    }
+}
+
+fn epoch(s: f64) -> Option<jiff::Timestamp> {
+    jiff::Timestamp::from_microsecond((s * 1e6).round() as i64).ok()
+}
+
+/// What Redis holds about a call.
+#[derive(Debug, Clone, Default)]
+pub struct RedisCall {
+    /// RQ jobs whose id carries the SID, with their 1-based queue position.
+    pub jobs: Vec<(Job, Option<u64>)>,
+    /// Dedup locks `job:download|full:<business_id>:<SID>` with their TTL (ms).
+    pub locks: Vec<(String, Option<i64>)>,
+    /// `rec_slots:<business_id>` members and which lack a live inflight marker.
+    pub slots: Vec<(i64, Vec<String>, Vec<String>)>,
+    /// Keys SCAN walked over (the cost of the lookup).
+    pub scanned: u64,
+}
+
+/// Find the call's keys with one SCAN pass (MATCH on the validated SID,
+/// COUNT 10,000: cost grows with the keyspace / 10,000 round trips, never
+/// KEYS), then read them in two pipelines.
+pub async fn redis(
+    conn: &mut MultiplexedConnection,
+    sid: &CallSid,
+    business_ids: &[i64],
+) -> redis::RedisResult<RedisCall> {
+    let mut found = RedisCall::default();
+    let pattern = format!("*{sid}*");
+    let mut cursor: u64 = 0;
+    let mut job_ids: Vec<String> = Vec::new();
+    let mut lock_keys: Vec<String> = Vec::new();
+    loop {
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(SCAN_COUNT)
+            .query_async(conn)
+            .await?;
+        found.scanned += SCAN_COUNT;
+        for key in keys {
+            let key = String::from_utf8_lossy(&key).into_owned();
+            if let Some(id) = key.strip_prefix("rq:job:") {
+                if !id.contains(':') && !job_ids.iter().any(|j| j == id) {
+                    job_ids.push(id.to_string());
+                }
+            } else if (key.starts_with("job:download:") || key.starts_with("job:full:"))
+                && key.ends_with(sid.as_str())
+                && !lock_keys.contains(&key)
+            {
+                lock_keys.push(key);
+            }
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    job_ids.sort();
+    lock_keys.sort();
+
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for id in &job_ids {
+        p.cmd("HMGET").arg(job_key(id)).arg(&FIELDS[..]);
+        p.cmd("XREVRANGE")
+            .arg(results_key(id))
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1);
+    }
+    for key in &lock_keys {
+        p.cmd("PTTL").arg(key);
+    }
+    for bid in business_ids {
+        p.cmd("SMEMBERS").arg(format!("rec_slots:{bid}"));
+    }
+    let replies: Vec<Value> =
+        if job_ids.is_empty() && lock_keys.is_empty() && business_ids.is_empty() {
+            Vec::new()
+        } else {
+            p.query_async(conn).await?
+        };
+    let mut it = replies.iter();
+    let mut jobs: Vec<Job> = Vec::new();
+    for id in &job_ids {
+        let fields = it.next().unwrap_or(&Value::Nil);
+        let result = it.next();
+        jobs.push(Job::from_reply(id, fields, result));
+    }
+    for key in lock_keys {
+        let ttl = it.next().and_then(super::rq::int).filter(|t| *t >= 0);
+        found.locks.push((key, ttl));
+    }
+    let mut slot_members: Vec<(i64, Vec<String>)> = Vec::new();
+    for bid in business_ids {
+        slot_members.push((*bid, it.next().map(texts).unwrap_or_default()));
+    }
+
+    // Queue positions of waiting jobs, and the inflight markers of slots.
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    let waiting: Vec<usize> = jobs
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| j.status.as_deref() == Some("queued") && j.origin.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    for &i in &waiting {
+        p.cmd("LPOS")
+            .arg(queue_key(jobs[i].origin.as_deref().unwrap_or_default()))
+            .arg(&jobs[i].id);
+    }
+    for (bid, members) in &slot_members {
+        for m in members {
+            p.cmd("EXISTS").arg(format!("rec_inflight:{bid}:{m}"));
+        }
+    }
+    let replies: Vec<Value> =
+        if waiting.is_empty() && slot_members.iter().all(|(_, m)| m.is_empty()) {
+            Vec::new()
+        } else {
+            p.query_async(conn).await?
+        };
+    let mut it = replies.iter();
+    let mut positions = vec![None; jobs.len()];
+    for &i in &waiting {
+        positions[i] = it.next().and_then(super::rq::count).map(|p| p + 1);
+    }
+    for (bid, members) in slot_members {
+        let leaked: Vec<String> = members
+            .iter()
+            .filter(|_| it.next().and_then(super::rq::int) == Some(0))
+            .cloned()
+            .collect();
+        if !members.is_empty() {
+            found.slots.push((bid, members, leaked));
+        }
+    }
+    found.jobs = jobs.into_iter().zip(positions).collect();
+    Ok(found)
+}

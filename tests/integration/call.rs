@@ -1,0 +1,369 @@
+//! `recdiag call`: every verdict, from real RQ data, real SQL rows and real
+//! files; SIDs validated before anything is read.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::support::fixtures::{Capture, load_rq, redis_cmd};
+use crate::support::{PgDb, Recdiag, RedisServer, Run};
+
+struct World {
+    redis: RedisServer,
+    capture: Capture,
+    db: PgDb,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let redis = RedisServer::start();
+        let capture = load_rq(&redis, "3.0.0");
+        let db = PgDb::with_schema();
+        let dir = tempfile::tempdir().unwrap();
+        World {
+            redis,
+            capture,
+            db,
+            dir,
+        }
+    }
+
+    fn call(&self, sids: &[&str]) -> Run {
+        Recdiag::new()
+            .args(["call", "--json", "--recordings-dir"])
+            .args([self.dir.path()])
+            .args(sids)
+            .env("REDIS_URL", self.redis.url())
+            .env("DATABASE_URL", self.db.url())
+            .env("RECDIAG_NOW", &self.capture.captured_at)
+            .run()
+    }
+
+    /// The SID of the first job id matching `prefix` in a key's members.
+    fn sid_in(&self, args: &[&[u8]], nth: usize) -> String {
+        match redis_cmd(&self.redis, args) {
+            redis::Value::Array(items) => {
+                let id = match &items[nth] {
+                    redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+                    other => panic!("{other:?}"),
+                };
+                let at = id.find("CA").unwrap();
+                id[at..at + 34].to_string()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Timestamps relative to the capture, naive UTC as the app writes them.
+    fn ago(&self, seconds: i64) -> String {
+        let at: jiff::Timestamp = self.capture.captured_at.parse().unwrap();
+        (at - jiff::SignedDuration::from_secs(seconds))
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+}
+
+fn verdict(r: &Run) -> Value {
+    r.json()["verdict"].clone()
+}
+
+#[test]
+fn ready_for_a_valid_file_or_the_parent_legs() {
+    let w = World::new();
+    let sid = "CA0123456789abcdef0123456789abcdef";
+    fs::write(w.dir.path().join(format!("{sid}.mp3")), vec![1u8; 4096]).unwrap();
+    let r = w.call(&[sid]);
+    r.assert_code(0);
+    assert_eq!(verdict(&r), "READY");
+    assert_eq!(r.json()["file"]["size_bytes"], 4096);
+    // A child leg whose recording is the parent's file.
+    let child = "CA0123456789abcdef0123456789abcde0";
+    w.db.sql(&format!(
+        "INSERT INTO call_log (business_id, call_sid, parent_call_sid, recording_url) VALUES (1, '{child}', '{sid}', 'https://x/RE1')"
+    ));
+    let r = w.call(&[child]);
+    r.assert_code(0);
+    assert_eq!(r.json()["parent_file"]["valid"], true);
+}
+
+#[test]
+fn queued_with_position_and_listening_workers() {
+    let w = World::new();
+    let sid = w.sid_in(&[b"LRANGE", b"rq:queue:recordings", b"0", b"-1"], 2);
+    let r = w.call(&[&sid]);
+    r.assert_code(1);
+    let doc = r.json();
+    assert_eq!(doc["verdict"], "QUEUED");
+    assert_eq!(doc["queue_position"], 3);
+    assert_eq!(doc["workers_listening"], serde_json::json!(["worker-live"]));
+    assert_eq!(doc["jobs"][0]["status"], "queued");
+}
+
+#[test]
+fn downloading_while_a_live_worker_runs_it() {
+    let w = World::new();
+    let member = redis_cmd(
+        &w.redis,
+        &[b"HGET", b"rq:worker:worker-live", b"last_heartbeat"],
+    );
+    assert!(!matches!(member, redis::Value::Nil));
+    let wip = redis_cmd(
+        &w.redis,
+        &[b"SMEMBERS", b"rq:worker:worker-live:executions"],
+    );
+    let job = match wip {
+        redis::Value::Array(v) | redis::Value::Set(v) => match &v[0] {
+            redis::Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+            o => panic!("{o:?}"),
+        },
+        o => panic!("{o:?}"),
+    };
+    let at = job.find("CA").unwrap();
+    let sid = &job[at..at + 34];
+    let r = w.call(&[sid]);
+    r.assert_code(1);
+    assert_eq!(verdict(&r), "DOWNLOADING");
+    assert!(r.json()["reason"].as_str().unwrap().contains("worker-live"));
+}
+
+#[test]
+fn retry_scheduled_after_a_failure() {
+    let w = World::new();
+    let sid = w.sid_in(&[b"ZRANGE", b"rq:scheduled:recordings", b"0", b"-1"], 0);
+    let r = w.call(&[&sid]);
+    r.assert_code(1);
+    assert_eq!(verdict(&r), "RETRY_SCHEDULED");
+    assert_eq!(r.json()["jobs"][0]["retries_left"], 1);
+}
+
+#[test]
+fn failed_shows_the_error() {
+    let w = World::new();
+    let sid = w.sid_in(&[b"ZRANGE", b"rq:failed:recordings", b"0", b"-1"], 0);
+    w.db.sql(&format!(
+        "INSERT INTO recording_runs (business_id, call_sid, status, job_type, created_at, started_at, completed_at, error_message) \
+         VALUES (1, '{sid}', 'failed', 'download', '{}', '{}', '{}', 'HTTP 401 error: Unable to fetch page\nat line 2')",
+        w.ago(120), w.ago(118), w.ago(110)
+    ));
+    let r = w.call(&[&sid]);
+    r.assert_code(2);
+    let doc = r.json();
+    assert_eq!(doc["verdict"], "FAILED");
+    assert!(
+        doc["reason"].as_str().unwrap().contains("HTTP 401 error"),
+        "{doc}"
+    );
+    assert!(
+        doc["jobs"][0]["exception"]
+            .as_str()
+            .unwrap()
+            .contains("Traceback")
+    );
+    assert_eq!(
+        doc["runs"][0]["error_message"],
+        "HTTP 401 error: Unable to fetch page\nat line 2"
+    );
+    // The job alone (no run row) is enough.
+    let other = w.sid_in(&[b"ZRANGE", b"rq:failed:recordings", b"0", b"-1"], 1);
+    assert_eq!(verdict(&w.call(&[&other])), "FAILED");
+}
+
+#[test]
+fn stuck_runs_and_runs_never_enqueued() {
+    let w = World::new();
+    let running = "CA5555555555555555555555555555555a";
+    let queued = "CA5555555555555555555555555555555b";
+    let fresh = "CA5555555555555555555555555555555c";
+    w.db.sql(&format!(
+        "INSERT INTO recording_runs (business_id, call_sid, status, job_type, created_at, started_at) VALUES \
+         (1, '{running}', 'running', 'download', '{}', '{}'), \
+         (1, '{queued}', 'queued', 'download', '{}', NULL), \
+         (1, '{fresh}', 'queued', 'download', '{}', NULL)",
+        w.ago(1300), w.ago(1200), w.ago(400), w.ago(30)
+    ));
+    let r = w.call(&[running]);
+    r.assert_code(2);
+    assert_eq!(verdict(&r), "STUCK");
+    let r = w.call(&[queued]);
+    assert_eq!(verdict(&r), "STUCK");
+    assert!(
+        r.json()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no RQ job and no dedup lock")
+    );
+    // A lock means the enqueue is under way.
+    redis_cmd(
+        &w.redis,
+        &[
+            b"SET",
+            format!("job:download:1:{queued}").as_bytes(),
+            b"1",
+            b"EX",
+            b"120",
+        ],
+    );
+    let r = w.call(&[queued]);
+    assert_eq!(verdict(&r), "QUEUED");
+    assert!(r.json()["locks"][0]["ttl_s"].as_f64().unwrap() > 100.0);
+    assert_eq!(
+        verdict(&w.call(&[fresh])),
+        "QUEUED",
+        "30 s old: still being enqueued"
+    );
+}
+
+#[test]
+fn not_requested_no_url_undersized_and_unknown() {
+    let w = World::new();
+    let requested = "CA7777777777777777777777777777777a";
+    let no_url = "CA7777777777777777777777777777777b";
+    let small = "CA7777777777777777777777777777777c";
+    let nobody = "CA7777777777777777777777777777777d";
+    w.db.sql(&format!(
+        "INSERT INTO call_log (business_id, call_sid, recording_url) VALUES (1, '{requested}', 'https://api.twilio.com/x/RE1'), (1, '{no_url}', NULL)"
+    ));
+    fs::write(w.dir.path().join(format!("{small}.mp3")), vec![0u8; 1000]).unwrap();
+    let r = w.call(&[requested]);
+    r.assert_code(1);
+    assert_eq!(verdict(&r), "NOT_REQUESTED");
+    let r = w.call(&[no_url]);
+    r.assert_code(1);
+    assert_eq!(verdict(&r), "NO_RECORDING_URL");
+    let r = w.call(&[small]);
+    r.assert_code(2);
+    assert_eq!(verdict(&r), "UNDERSIZED_FILE");
+    let r = w.call(&[nobody]);
+    r.assert_code(2);
+    assert_eq!(verdict(&r), "UNKNOWN_CALL");
+}
+
+#[test]
+fn completed_run_without_the_file_points_at_the_volume() {
+    let w = World::new();
+    let sid = "CA8888888888888888888888888888888a";
+    w.db.sql(&format!(
+        "INSERT INTO recording_runs (business_id, call_sid, status, created_at, started_at, completed_at) VALUES (1, '{sid}', 'completed', '{}', '{}', '{}')",
+        w.ago(300), w.ago(290), w.ago(200)
+    ));
+    let r = w.call(&[sid]);
+    r.assert_code(2);
+    assert_eq!(verdict(&r), "FAILED");
+    assert!(r.json()["hint"].as_str().unwrap().contains("volume"));
+}
+
+#[test]
+fn several_sids_exit_with_the_worst_and_print_an_array() {
+    let w = World::new();
+    let ready = "CA0123456789abcdef0123456789abcdef";
+    fs::write(w.dir.path().join(format!("{ready}.mp3")), vec![1u8; 4096]).unwrap();
+    let r = w.call(&[ready, "CA7777777777777777777777777777777d"]);
+    r.assert_code(2);
+    let doc = r.json();
+    assert_eq!(doc.as_array().unwrap().len(), 2);
+    assert_eq!(doc[0]["verdict"], "READY");
+    assert_eq!(doc[1]["verdict"], "UNKNOWN_CALL");
+    let t = Recdiag::new()
+        .args(["call", "--recordings-dir"])
+        .args([w.dir.path()])
+        .args([ready])
+        .env("REDIS_URL", w.redis.url())
+        .env("DATABASE_URL", w.db.url())
+        .run();
+    assert!(t.stdout.contains("READY"), "{}", t.stdout);
+}
+
+#[test]
+fn leaked_slots_are_shown() {
+    let w = World::new();
+    let sid = "CA9999999999999999999999999999999a";
+    w.db.sql(&format!(
+        "INSERT INTO recording_runs (id, business_id, call_sid, status, created_at) VALUES (4242, 7, '{sid}', 'queued', '{}')",
+        w.ago(30)
+    ));
+    redis_cmd(&w.redis, &[b"SADD", b"rec_slots:7", b"4242", b"4243"]);
+    redis_cmd(
+        &w.redis,
+        &[b"SET", b"rec_inflight:7:4242", b"1", b"EX", b"900"],
+    );
+    let r = w.call(&[sid]);
+    let slots = &r.json()["slots"][0];
+    assert_eq!(slots["business_id"], 7);
+    assert_eq!(slots["used"], 2);
+    assert_eq!(slots["leaked"], serde_json::json!(["4243"]));
+}
+
+#[test]
+fn a_source_that_cannot_be_read_is_said_not_guessed() {
+    let w = World::new();
+    let nobody = "CA7777777777777777777777777777777d";
+    let r = Recdiag::new()
+        .args(["call", "--json", "--timeout", "1s", "--recordings-dir"])
+        .args([w.dir.path()])
+        .args([nobody])
+        .env("REDIS_URL", w.redis.url())
+        .env(
+            "DATABASE_URL",
+            format!(
+                "postgres://u:db-pass-77@127.0.0.1:{}/x",
+                crate::support::free_port()
+            ),
+        )
+        .run();
+    r.assert_code(3);
+    r.assert_hides("db-pass-77");
+    let doc = r.json();
+    assert!(doc["verdict"].is_null());
+    assert!(
+        doc["unavailable"][0]
+            .as_str()
+            .unwrap()
+            .contains("connection refused")
+    );
+    // What Redis knows still counts: a queued job is QUEUED without the database.
+    let sid = w.sid_in(&[b"LRANGE", b"rq:queue:recordings", b"0", b"-1"], 0);
+    let r = Recdiag::new()
+        .args(["call", "--json", "--recordings-dir"])
+        .args([w.dir.path()])
+        .args([&sid])
+        .env("REDIS_URL", w.redis.url())
+        .env("RECDIAG_NOW", &w.capture.captured_at)
+        .run();
+    assert_eq!(verdict(&r), "QUEUED");
+}
+
+#[test]
+fn invalid_sids_are_rejected_before_any_io() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "C".repeat(5000);
+    for bad in [
+        "",
+        "../../etc/passwd",
+        "CA*",
+        "CA0123456789abcdef0123456789abcde?",
+        "CA0123\n",
+        &long,
+        "ca0123456789abcdef0123456789abcdef",
+        "CA0123456789ABCDEF0123456789ABCDEF",
+    ] {
+        // A Redis URL that would hang and a directory that would be read:
+        // neither is touched.
+        let silent = crate::support::SilentListener::start();
+        let started = std::time::Instant::now();
+        let r = Recdiag::new()
+            .args(["call", "--timeout", "5s", "--recordings-dir"])
+            .args([dir.path()])
+            .args([bad])
+            .env("REDIS_URL", silent.url())
+            .run();
+        r.assert_code(3);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{bad:?} touched a source"
+        );
+        assert!(r.stderr.contains("invalid call SID"), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+        assert!(r.stderr.len() < 400, "the message is bounded");
+    }
+}
