@@ -16,6 +16,9 @@ _recdiag() {
             ",$1")
                 cmd="recdiag"
                 ;;
+            recdiag,call)
+                cmd="recdiag__subcmd__call"
+                ;;
             recdiag,completions)
                 cmd="recdiag__subcmd__completions"
                 ;;
@@ -42,6 +45,9 @@ _recdiag() {
                 ;;
             recdiag,workers)
                 cmd="recdiag__subcmd__workers"
+                ;;
+            recdiag__subcmd__help,call)
+                cmd="recdiag__subcmd__help__subcmd__call"
                 ;;
             recdiag__subcmd__help,completions)
                 cmd="recdiag__subcmd__help__subcmd__completions"
@@ -77,8 +83,114 @@ _recdiag() {
 
     case "${cmd}" in
         recdiag)
-            opts="-h -V --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help --version health redis queues workers failed runs dir completions help"
+            opts="-h -V --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help --version health redis queues workers failed call runs dir completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recordings-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-backlog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-backlog)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queue-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-failed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-failed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale-busy-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-completion-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-avg-download)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale-idle-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-free-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit-free-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-redis-memory-percent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        recdiag__subcmd__call)
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -512,11 +624,11 @@ _recdiag() {
             fi
             case "${prev}" in
                 --only)
-                    COMPREPLY=($(compgen -W "redis queues workers runs recordings_dir" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "redis queues workers runs recordings_dir consistency" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "redis queues workers runs recordings_dir" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "redis queues workers runs recordings_dir consistency" -- "${cur}"))
                     return 0
                     ;;
                 --redis-url)
@@ -619,8 +731,22 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__help)
-            opts="health redis queues workers failed runs dir completions help"
+            opts="health redis queues workers failed call runs dir completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        recdiag__subcmd__help__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -52,6 +52,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand queues 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
             cand workers 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
             cand failed 'Newest failed jobs, grouped by cause, with their exception text'
+            cand call 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
             cand runs 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
             cand dir 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
             cand completions 'Print a shell completion script'
@@ -207,6 +208,35 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'recdiag;call'= {
+            cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
+            cand --database-url 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]'
+            cand --recordings-dir 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]'
+            cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
+            cand --env-file 'Read settings from this dotenv file [default: ./.env if present]'
+            cand --timeout 'Time limit of each check, e.g. 2s or 500ms [default: 5s]'
+            cand --window 'Statistics window, e.g. 1h or 30m [default: 1h]'
+            cand --format 'Output format [default: table]'
+            cand --color 'When to use colour in tables (NO_COLOR is honoured under auto)'
+            cand --max-backlog 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]'
+            cand --crit-backlog 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]'
+            cand --max-queue-age 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]'
+            cand --max-failed 'FAILED_JOBS warning at this many failed jobs [default: 1]'
+            cand --crit-failed 'FAILED_JOBS critical at this many failed jobs [default: 10]'
+            cand --stale-busy-heartbeat 'A busy worker is stale when its heartbeat is older [default: 60s]'
+            cand --min-completion-rate 'LOW_COMPLETION_RATE warning below this percentage [default: 95]'
+            cand --crit-completion-rate 'LOW_COMPLETION_RATE critical below this percentage [default: 80]'
+            cand --max-avg-download 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]'
+            cand --max-queued-run-age 'RUNS_STUCK when a run has been queued longer [default: 5m]'
+            cand --stale-idle-heartbeat 'An idle worker is stale when its heartbeat is older [default: 8m]'
+            cand --min-free-percent 'DISK_SPACE_LOW warning below this free percentage [default: 10]'
+            cand --crit-free-percent 'DISK_SPACE_LOW critical below this free percentage [default: 2]'
+            cand --max-redis-memory-percent 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]'
+            cand --no-env-file 'Do not read any dotenv file'
+            cand --json 'Same as --format json'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'recdiag;runs'= {
             cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
             cand --database-url 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]'
@@ -300,6 +330,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand queues 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
             cand workers 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
             cand failed 'Newest failed jobs, grouped by cause, with their exception text'
+            cand call 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
             cand runs 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
             cand dir 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
             cand completions 'Print a shell completion script'
@@ -314,6 +345,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
         &'recdiag;help;workers'= {
         }
         &'recdiag;help;failed'= {
+        }
+        &'recdiag;help;call'= {
         }
         &'recdiag;help;runs'= {
         }

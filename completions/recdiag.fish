@@ -59,6 +59,7 @@ complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "redis" -d 'Redis: P
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
+complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "runs" -d 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -67,12 +68,14 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l only -d 'Run 
 queues\t''
 workers\t''
 runs\t''
-recordings_dir\t''"
+recordings_dir\t''
+consistency\t''"
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l skip -d 'Skip these checks (repeatable or comma-separated)' -r -f -a "redis\t''
 queues\t''
 workers\t''
 runs\t''
-recordings_dir\t''"
+recordings_dir\t''
+consistency\t''"
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
@@ -220,6 +223,35 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s v -l verbose 
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+json\t'One JSON document (schema v1) for scripts'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l no-env-file -d 'Do not read any dotenv file'
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
@@ -307,12 +339,13 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-redi
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "runs" -d 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed runs dir completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "runs" -d 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

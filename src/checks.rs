@@ -10,8 +10,10 @@ use tokio::task::JoinSet;
 use crate::config::{Config, Source};
 use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, RecordingsDirMetrics};
 use crate::probe;
+use crate::probe::consistency::{DbSide, RedisSide};
 use crate::probe::redis::RedisFailure;
 use crate::verdict;
+use crate::verdict::consistency::ConsistencyFacts;
 use crate::verdict::redis::RedisOutcome;
 use crate::verdict::rq::RqOutcome;
 use crate::verdict::runs::RunsOutcome;
@@ -26,6 +28,7 @@ enum Task {
     Rq,
     Runs,
     RecordingsDir,
+    Consistency,
 }
 
 impl Task {
@@ -35,6 +38,7 @@ impl Task {
             CheckId::Queues | CheckId::Workers => Task::Rq,
             CheckId::Runs => Task::Runs,
             CheckId::RecordingsDir => Task::RecordingsDir,
+            CheckId::Consistency => Task::Consistency,
         }
     }
 }
@@ -88,6 +92,10 @@ async fn dispatch(task: Task, config: &Config) -> Vec<Check> {
             let (queues, workers) = verdict::rq::judge(rq_outcome(config).await, config.now, t);
             vec![queues, workers]
         }
+        Task::Consistency => vec![verdict::consistency::judge(
+            consistency_facts(config).await,
+            config.now,
+        )],
         Task::Runs => vec![verdict::runs::judge(
             runs_outcome(config).await,
             config.window.as_secs_f64(),
@@ -186,6 +194,82 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
     outcome
 }
 
+async fn consistency_facts(config: &Config) -> ConsistencyFacts {
+    use crate::model::{Finding, FindingCode};
+    let t = &config.thresholds;
+    let db: Result<DbSide, Finding> = match &config.database {
+        Source::Missing => Err(Finding::new(
+            FindingCode::DatabaseUrlMissing,
+            "DATABASE_URL is not set",
+        )),
+        Source::Invalid(e) => Err(Finding::new(FindingCode::DatabaseUrlMissing, e.to_string())),
+        Source::Ready(target) => {
+            let read = async {
+                let mut db = probe::database::connect(target, config.timeout).await?;
+                let since = naive_utc(config.now, config.window);
+                let active_since = naive_utc(
+                    config.now,
+                    Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
+                );
+                let side = probe::consistency::db_side(&mut db, &since, &active_since, config.now)
+                    .await
+                    .map_err(|e| probe::database::classify(&e, target, config.timeout));
+                db.close().await;
+                side
+            };
+            read.await
+                .map_err(|f| verdict::runs::database_unreachable(&target.url, &f))
+        }
+    };
+    let redis: Result<RedisSide, Finding> = match &config.redis {
+        Source::Missing => Err(Finding::new(
+            FindingCode::RedisUrlMissing,
+            "REDIS_URL is not set",
+        )),
+        Source::Invalid(e) => Err(Finding::new(FindingCode::RedisUrlMissing, e.to_string())),
+        Source::Ready(target) => {
+            let (candidates, businesses) = match &db {
+                Ok(side) => (
+                    side.recent
+                        .iter()
+                        .map(|(sid, bid, _)| (*bid, sid.clone()))
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                    side.businesses.clone(),
+                ),
+                Err(_) => (Vec::new(), Vec::new()),
+            };
+            let read = async {
+                let mut conn = probe::redis::connect(target, config.timeout).await?;
+                probe::consistency::redis_side(&mut conn, &config.queues, &candidates, &businesses)
+                    .await
+                    .map_err(|e| probe::redis::classify(&e, target, config.timeout))
+            };
+            read.await
+                .map_err(|f| verdict::redis::redis_unreachable(&target.url, &f))
+        }
+    };
+    let missing_files = match &db {
+        Ok(side) => {
+            let dir = config.recordings_dir.clone();
+            let completed = side.completed.clone();
+            let min = t.undersized_bytes;
+            tokio::task::spawn_blocking(move || {
+                probe::consistency::missing_files(&dir, &completed, min)
+            })
+            .await
+            .ok()
+        }
+        Err(_) => None,
+    };
+    ConsistencyFacts {
+        db,
+        redis,
+        missing_files,
+    }
+}
+
 /// `now - ago` as the app writes timestamps: naive UTC, microseconds.
 fn naive_utc(now: jiff::Timestamp, ago: Duration) -> String {
     let at = jiff::SignedDuration::try_from(ago)
@@ -231,6 +315,26 @@ fn timed_out(task: Task, config: &Config) -> Vec<Check> {
                 internal_error(CheckId::Workers, "timed out before connecting"),
             ],
         },
+        Task::Consistency => vec![verdict::consistency::judge(
+            ConsistencyFacts {
+                db: Err(crate::model::Finding::new(
+                    FindingCode::DatabaseUnreachable,
+                    format!(
+                        "the comparisons did not finish within {}",
+                        humantime::format_duration(config.timeout)
+                    ),
+                )),
+                redis: Err(crate::model::Finding::new(
+                    FindingCode::RedisUnreachable,
+                    format!(
+                        "the comparisons did not finish within {}",
+                        humantime::format_duration(config.timeout)
+                    ),
+                )),
+                missing_files: None,
+            },
+            config.now,
+        )],
         Task::Runs => match &config.database {
             Source::Ready(target) => vec![verdict::runs::judge(
                 RunsOutcome::Failed {

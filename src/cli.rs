@@ -87,6 +87,7 @@ pub enum CheckArg {
     Runs,
     #[value(name = "recordings_dir", alias = "dir")]
     RecordingsDir,
+    Consistency,
 }
 
 impl From<CheckArg> for CheckId {
@@ -97,6 +98,7 @@ impl From<CheckArg> for CheckId {
             CheckArg::Workers => CheckId::Workers,
             CheckArg::Runs => CheckId::Runs,
             CheckArg::RecordingsDir => CheckId::RecordingsDir,
+            CheckArg::Consistency => CheckId::Consistency,
         }
     }
 }

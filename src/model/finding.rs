@@ -33,6 +33,7 @@ pub enum FindingCode {
     OrphanedRuns,
     CompletedRunMissingFile,
     LeakedSlots,
+    StaleDedupLocks,
     RecordingsDirMissing,
     RecordingsDirUnreadable,
     RecordingsDirNotWritable,
@@ -68,6 +69,7 @@ impl FindingCode {
             OrphanedRuns => "ORPHANED_RUNS",
             CompletedRunMissingFile => "COMPLETED_RUN_MISSING_FILE",
             LeakedSlots => "LEAKED_SLOTS",
+            StaleDedupLocks => "STALE_DEDUP_LOCKS",
             RecordingsDirMissing => "RECORDINGS_DIR_MISSING",
             RecordingsDirUnreadable => "RECORDINGS_DIR_UNREADABLE",
             RecordingsDirNotWritable => "RECORDINGS_DIR_NOT_WRITABLE",
@@ -159,6 +161,9 @@ impl FindingCode {
             }
             LeakedSlots => {
                 "slots without an in-flight marker block downloads: clear them from rec_slots:<business_id>"
+            }
+            StaleDedupLocks => {
+                "a dedup lock with no job and no active run blocks new downloads of that call until it expires (TTL 120-300 s)"
             }
             RecordingsDirMissing => {
                 "check the volume mount: docker volume ls | grep recordings; docker-compose config | grep recordings_data"

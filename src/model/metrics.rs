@@ -14,6 +14,7 @@ pub enum Metrics {
     Workers(WorkersMetrics),
     Runs(Box<RunsMetrics>),
     RecordingsDir(RecordingsDirMetrics),
+    Consistency(ConsistencyMetrics),
 }
 
 /// Facts about the Redis server (spec §5 `redis`).
@@ -196,4 +197,23 @@ pub struct FailedRunMetrics {
     pub created_at: Option<jiff::Timestamp>,
     pub completed_at: Option<jiff::Timestamp>,
     pub error_message: Option<String>,
+}
+
+/// Cross-source comparisons (spec §5 `consistency`): the counts behind each
+/// finding; null when the comparison could not be made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsistencyMetrics {
+    /// Queued/running runs older than 2 min with no RQ job for their call.
+    pub orphaned_runs: Option<u64>,
+    /// Completed runs in the window whose file (or parent leg's) is absent.
+    pub completed_runs_missing_file: Option<u64>,
+    /// `rec_slots` members without a live `rec_inflight` marker.
+    pub leaked_slots: Option<u64>,
+    /// Dedup locks with no job and no active run.
+    pub stale_locks: Option<u64>,
+    pub active_runs_checked: Option<u64>,
+    pub completed_runs_checked: Option<u64>,
+    pub rq_jobs_seen: Option<u64>,
+    /// Comparisons that could not be made, and why.
+    pub not_compared: Vec<String>,
 }

@@ -13,9 +13,9 @@ pub use call::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, Sl
 pub use failed::{FailedJob, FailedQueue, FailedReport, FailureGroup};
 pub use finding::{Finding, FindingCode};
 pub use metrics::{
-    DuplicateCall, DurationMetrics, FailedRunMetrics, JobTypeCounts, Metrics, QueueMetrics,
-    QueuesMetrics, RecordingsDirMetrics, RedisMetrics, RunsMetrics, StatusCounts, StuckRun,
-    WorkerMetrics, WorkersMetrics,
+    ConsistencyMetrics, DuplicateCall, DurationMetrics, FailedRunMetrics, JobTypeCounts, Metrics,
+    QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics, RunsMetrics, StatusCounts,
+    StuckRun, WorkerMetrics, WorkersMetrics,
 };
 pub use status::{Status, exit};
 
@@ -33,16 +33,18 @@ pub enum CheckId {
     Workers,
     Runs,
     RecordingsDir,
+    Consistency,
 }
 
 impl CheckId {
     /// Every check, in the order `health` shows them.
-    pub const ALL: [CheckId; 5] = [
+    pub const ALL: [CheckId; 6] = [
         CheckId::Redis,
         CheckId::Queues,
         CheckId::Workers,
         CheckId::Runs,
         CheckId::RecordingsDir,
+        CheckId::Consistency,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +54,7 @@ impl CheckId {
             CheckId::Workers => "workers",
             CheckId::Runs => "runs",
             CheckId::RecordingsDir => "recordings_dir",
+            CheckId::Consistency => "consistency",
         }
     }
 }
@@ -76,6 +79,7 @@ impl Check {
             CheckId::Workers => Metrics::Workers(WorkersMetrics::default()),
             CheckId::Runs => Metrics::Runs(Box::default()),
             CheckId::RecordingsDir => Metrics::RecordingsDir(RecordingsDirMetrics::default()),
+            CheckId::Consistency => Metrics::Consistency(ConsistencyMetrics::default()),
         }
     }
 

@@ -2,6 +2,7 @@
 //! about thresholds, colours or formats.
 
 pub mod call;
+pub mod consistency;
 pub mod database;
 pub mod recordings_dir;
 pub mod redis;

@@ -2,6 +2,7 @@
 //! per finding code, pure, so each is tested from hand-built facts.
 
 pub mod call;
+pub mod consistency;
 pub mod failed;
 pub mod recordings_dir;
 pub mod redis;

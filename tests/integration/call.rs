@@ -65,6 +65,7 @@ impl World {
 }
 
 fn verdict(r: &Run) -> Value {
+    crate::json_contract::assert_call_contract(r);
     r.json()["verdict"].clone()
 }
 

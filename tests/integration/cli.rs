@@ -74,7 +74,7 @@ fn only_and_skip_choose_checks() {
             "--skip",
             "redis,queues",
             "--skip",
-            "workers,runs",
+            "workers,runs,consistency",
             "--recordings-dir",
             path,
         ])

@@ -14,7 +14,7 @@ fn all_healthy_exits_0() {
         .args([
             "health",
             "--skip",
-            "queues,workers,runs",
+            "queues,workers,runs,consistency",
             "--recordings-dir",
         ])
         .args([dir.path()])
@@ -39,7 +39,7 @@ fn worst_status_wins_in_the_written_order() {
             "health",
             "--json",
             "--skip",
-            "queues,workers,runs",
+            "queues,workers,runs,consistency",
             "--recordings-dir",
         ])
         .args([dir.path()])

@@ -237,6 +237,7 @@ fn assert_contract(run: &Run) {
                     .expect("strict workers metrics");
             }
             "runs" => assert_strict_runs(&check.metrics),
+            "consistency" => {}
             other => panic!("unexpected check {other}"),
         }
     }
@@ -263,7 +264,13 @@ fn healthy_degraded_and_broken_outputs_match_the_schema() {
     .unwrap();
     let runs = [
         Recdiag::new()
-            .args(["health", "--json", "--skip", "runs", "--recordings-dir"])
+            .args([
+                "health",
+                "--json",
+                "--skip",
+                "runs,consistency",
+                "--recordings-dir",
+            ])
             .args([dir.path()])
             .env("REDIS_URL", server.url())
             .run(),
@@ -355,4 +362,29 @@ fn runs_outputs_match_the_schema() {
         assert_contract(&r);
     }
     assert_contract(&Recdiag::new().args(["runs", "--json"]).run());
+}
+
+/// `call` documents against their schema, for every verdict the tests make.
+pub fn assert_call_contract(run: &Run) {
+    let value = run.json();
+    let errors: Vec<String> = validator("recdiag-call-v1.schema.json")
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "call schema violations: {errors:#?}\n{}",
+        run.stdout
+    );
+    let one = |v: &Value| {
+        let verdict_code = v["exit_code"].as_i64().unwrap();
+        assert!((0..=3).contains(&verdict_code), "{v}");
+    };
+    match &value {
+        Value::Array(items) => items.iter().for_each(one),
+        v => {
+            one(v);
+            assert_eq!(v["exit_code"].as_i64().unwrap() as i32, run.code);
+        }
+    }
 }

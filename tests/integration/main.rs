@@ -5,6 +5,7 @@
 
 mod call;
 mod cli;
+mod consistency;
 mod dir;
 mod generated;
 mod health;

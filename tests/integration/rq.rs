@@ -308,7 +308,7 @@ fn read_only_acl_user_is_enough() {
     assert!(reply.starts_with("+OK"), "{reply}");
     let url = format!("redis://reader:reader-pass@127.0.0.1:{}/0", w.server.port);
     for args in [
-        vec!["health", "--json", "--skip", "dir,runs"],
+        vec!["health", "--json", "--skip", "dir,runs,consistency"],
         vec!["queues", "--json"],
         vec!["workers", "--json"],
         vec!["failed", "--json", "--verbose"],

@@ -1,0 +1,209 @@
+//! The consistency check: Redis, the database and the disk compared, on
+//! real RQ data, real SQL rows and real files.
+
+use std::fs;
+
+use crate::support::fixtures::{Capture, load_rq, redis_cmd};
+use crate::support::{PgDb, Recdiag, RedisServer, Run};
+
+struct World {
+    redis: RedisServer,
+    capture: Capture,
+    db: PgDb,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let redis = RedisServer::start();
+        let capture = load_rq(&redis, "3.0.0");
+        World {
+            redis,
+            capture,
+            db: PgDb::with_schema(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn ago(&self, seconds: i64) -> String {
+        let at: jiff::Timestamp = self.capture.captured_at.parse().unwrap();
+        (at - jiff::SignedDuration::from_secs(seconds))
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+
+    fn check(&self, redis_url: &str) -> Run {
+        Recdiag::new()
+            .args([
+                "health",
+                "--json",
+                "--only",
+                "consistency",
+                "--recordings-dir",
+            ])
+            .args([self.dir.path()])
+            .env("REDIS_URL", redis_url)
+            .env("DATABASE_URL", self.db.url())
+            .env("RECDIAG_NOW", &self.capture.captured_at)
+            .run()
+    }
+
+    fn queued_sid(&self) -> String {
+        match redis_cmd(&self.redis, &[b"LINDEX", b"rq:queue:recordings", b"0"]) {
+            redis::Value::BulkString(b) => {
+                let id = String::from_utf8_lossy(&b).into_owned();
+                let at = id.find("CA").unwrap();
+                id[at..at + 34].to_string()
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    fn seed(&self) {
+        let enqueued = self.queued_sid();
+        let run = |sid: &str, bid: i64, status: &str, created: i64| {
+            format!(
+                "(NEXTVAL('recording_runs_id_seq'), {bid}, '{sid}', '{status}', '{}', '{}', {})",
+                self.ago(created),
+                self.ago(created - 5),
+                if status == "completed" {
+                    format!("'{}'", self.ago(created - 60))
+                } else {
+                    "NULL".into()
+                }
+            )
+        };
+        let rows = [
+            run(&enqueued, 1, "queued", 600), // has its RQ job: fine
+            run("CA0000000000000000000000000000aaa1", 1, "queued", 600), // orphan
+            run("CA0000000000000000000000000000aaa2", 1, "running", 900), // orphan
+            run("CA0000000000000000000000000000aaa3", 1, "queued", 30), // too young to judge
+            run("CA0000000000000000000000000000bbb1", 1, "completed", 600), // file present
+            run("CA0000000000000000000000000000bbb2", 1, "completed", 600), // file missing
+            run("CA0000000000000000000000000000bbb3", 1, "completed", 600), // parent's file present
+            run("CA0000000000000000000000000000ccc1", 1, "failed", 200), // a stale lock
+            run("CA0000000000000000000000000000ddd1", 7, "failed", 200), // business 7 has slots
+        ];
+        self.db.sql(&format!(
+            "INSERT INTO recording_runs (id, business_id, call_sid, status, created_at, started_at, completed_at) VALUES {}",
+            rows.join(", ")
+        ));
+        self.db.sql("INSERT INTO call_log (business_id, call_sid, parent_call_sid) VALUES (1, 'CA0000000000000000000000000000bbb3', 'CA0000000000000000000000000000fff1')");
+        for sid in [
+            "CA0000000000000000000000000000bbb1",
+            "CA0000000000000000000000000000fff1",
+        ] {
+            fs::write(self.dir.path().join(format!("{sid}.mp3")), vec![1u8; 5000]).unwrap();
+        }
+        redis_cmd(
+            &self.redis,
+            &[
+                b"SET",
+                b"job:download:1:CA0000000000000000000000000000ccc1",
+                b"1",
+                b"EX",
+                b"120",
+            ],
+        );
+        redis_cmd(&self.redis, &[b"SADD", b"rec_slots:7", b"901", b"902"]);
+        redis_cmd(
+            &self.redis,
+            &[b"SET", b"rec_inflight:7:901", b"1", b"EX", b"900"],
+        );
+    }
+}
+
+#[test]
+fn each_disagreement_is_found_with_counts_and_subjects() {
+    let w = World::new();
+    w.seed();
+    let r = w.check(&w.redis.url());
+    r.assert_code(2);
+    let c = r.check("consistency");
+    let m = &c["metrics"];
+    assert_eq!(m["orphaned_runs"], 2, "{m}");
+    assert_eq!(m["completed_runs_missing_file"], 1, "{m}");
+    assert_eq!(m["leaked_slots"], 1, "{m}");
+    assert_eq!(m["stale_locks"], 1, "{m}");
+    assert!(m["not_compared"].as_array().unwrap().is_empty());
+    let find = |code: &str| {
+        c["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code}: {c}"))
+    };
+    assert_eq!(find("ORPHANED_RUNS")["severity"], "critical");
+    assert_eq!(
+        find("ORPHANED_RUNS")["subjects"],
+        serde_json::json!([
+            "CA0000000000000000000000000000aaa1",
+            "CA0000000000000000000000000000aaa2"
+        ])
+    );
+    assert_eq!(
+        find("COMPLETED_RUN_MISSING_FILE")["subjects"],
+        serde_json::json!(["CA0000000000000000000000000000bbb2"])
+    );
+    assert_eq!(
+        find("LEAKED_SLOTS")["subjects"],
+        serde_json::json!(["rec_slots:7:902"])
+    );
+    assert_eq!(
+        find("STALE_DEDUP_LOCKS")["subjects"],
+        serde_json::json!(["job:download:1:CA0000000000000000000000000000ccc1"])
+    );
+}
+
+#[test]
+fn a_consistent_world_is_ok() {
+    let w = World::new();
+    let enqueued = w.queued_sid();
+    w.db.sql(&format!(
+        "INSERT INTO recording_runs (business_id, call_sid, status, created_at) VALUES (1, '{enqueued}', 'queued', '{}')",
+        w.ago(600)
+    ));
+    let r = w.check(&w.redis.url());
+    r.assert_code(0);
+    assert_eq!(r.check("consistency")["metrics"]["orphaned_runs"], 0);
+}
+
+#[test]
+fn an_unreachable_source_is_named_and_the_rest_still_compared() {
+    let w = World::new();
+    w.seed();
+    let r = w.check(&format!(
+        "redis://:lock-pass-5@127.0.0.1:{}/0",
+        crate::support::free_port()
+    ));
+    r.assert_code(2);
+    r.assert_hides("lock-pass-5");
+    let m = &r.check("consistency")["metrics"];
+    assert!(m["orphaned_runs"].is_null(), "not compared without Redis");
+    assert_eq!(
+        m["completed_runs_missing_file"], 1,
+        "the disk comparison needs no Redis"
+    );
+    assert!(
+        m["not_compared"][0]
+            .as_str()
+            .unwrap()
+            .contains("Redis not read")
+    );
+    let codes = r.codes("consistency");
+    assert!(codes.contains(&"REDIS_UNREACHABLE".to_string()));
+    // Without a database nothing can be compared: UNKNOWN, said plainly.
+    let r = Recdiag::new()
+        .args(["health", "--json", "--only", "consistency"])
+        .env("REDIS_URL", w.redis.url())
+        .run();
+    r.assert_code(3);
+    assert!(
+        r.check("consistency")["metrics"]["not_compared"][0]
+            .as_str()
+            .unwrap()
+            .contains("database")
+    );
+}
