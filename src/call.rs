@@ -94,7 +94,7 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
                     bids.sort_unstable();
                     bids.dedup();
                     found.push(
-                        probe::call::redis(&mut conn, sid, &bids)
+                        probe::call::redis(&mut conn, sid, &config.queues, &bids)
                             .await
                             .map_err(classify)?,
                     );

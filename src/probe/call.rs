@@ -15,7 +15,7 @@ use super::rq::{job_key, queue_key, results_key, texts};
 use crate::model::{CallLogInfo, FileInfo, RunInfo};
 use crate::sid::CallSid;
 
-/// Keys SCAN reads per round trip: large, so a big keyspace costs few trips.
+/// Entries read per round trip from a queue list or registry.
 const SCAN_COUNT: u64 = 10_000;
 /// Runs of one call read at most.
 const RUNS_LIMIT: i64 = 50;
@@ -119,53 +119,109 @@ pub struct RedisCall {
     pub locks: Vec<(String, Option<i64>)>,
     /// `rec_slots:<business_id>` members and which lack a live inflight marker.
     pub slots: Vec<(i64, Vec<String>, Vec<String>)>,
-    /// Keys SCAN walked over (the cost of the lookup).
+    /// Queue and registry entries walked over (the cost of the lookup).
     pub scanned: u64,
 }
 
-/// Find the call's keys with one SCAN pass (MATCH on the validated SID,
-/// COUNT 10,000: cost grows with the keyspace / 10,000 round trips, never
-/// KEYS), then read them in two pipelines.
+/// Where a job id can be: every queue list and registry of every queue.
+enum Place {
+    List(String),
+    Set(String),
+}
+
+/// Find the call's jobs in RQ's own queues and registries (ZSCAN with MATCH
+/// on the validated SID, lists read in pages): the cost follows the size of
+/// RQ's data, never the rest of the keyspace — no SCAN, no KEYS. Locks and
+/// slots are read by name for the call's business ids.
 pub async fn redis(
     conn: &mut MultiplexedConnection,
     sid: &CallSid,
+    queues: &[String],
     business_ids: &[i64],
 ) -> redis::RedisResult<RedisCall> {
     let mut found = RedisCall::default();
-    let pattern = format!("*{sid}*");
-    let mut cursor: u64 = 0;
-    let mut job_ids: Vec<String> = Vec::new();
-    let mut lock_keys: Vec<String> = Vec::new();
-    loop {
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(SCAN_COUNT)
-            .query_async(conn)
-            .await?;
-        found.scanned += SCAN_COUNT;
-        for key in keys {
-            let key = String::from_utf8_lossy(&key).into_owned();
-            if let Some(id) = key.strip_prefix("rq:job:") {
-                if !id.contains(':') && !job_ids.iter().any(|j| j == id) {
-                    job_ids.push(id.to_string());
-                }
-            } else if (key.starts_with("job:download:") || key.starts_with("job:full:"))
-                && key.ends_with(sid.as_str())
-                && !lock_keys.contains(&key)
-            {
-                lock_keys.push(key);
-            }
-        }
-        cursor = next;
-        if cursor == 0 {
-            break;
+    let registered: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(super::rq::QUEUES)
+        .query_async::<Vec<String>>(conn)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|k| k.strip_prefix("rq:queue:").map(str::to_string))
+        .collect();
+    let mut names: Vec<String> = queues.to_vec();
+    names.extend(registered.into_iter().filter(|q| !queues.contains(q)));
+    names.truncate(super::rq::snapshot::QUEUE_LIMIT);
+    let mut places: Vec<(Place, u64)> = Vec::new();
+    for q in &names {
+        places.push((Place::List(queue_key(q)), 0));
+        for key in [
+            super::rq::started_key(q),
+            super::rq::failed_key(q),
+            super::rq::scheduled_key(q),
+            super::rq::deferred_key(q),
+            super::rq::finished_key(q),
+            super::rq::canceled_key(q),
+        ] {
+            places.push((Place::Set(key), 0));
         }
     }
+    let pattern = format!("*{sid}*");
+    let page = SCAN_COUNT as i64;
+    let mut job_ids: Vec<String> = Vec::new();
+    while !places.is_empty() {
+        let mut p = redis::pipe();
+        p.ignore_errors();
+        for (place, cursor) in &places {
+            match place {
+                Place::List(key) => {
+                    let start = *cursor as i64;
+                    p.cmd("LRANGE").arg(key).arg(start).arg(start + page - 1);
+                }
+                Place::Set(key) => {
+                    p.cmd("ZSCAN").arg(key).arg(*cursor).arg("MATCH").arg(&pattern).arg("COUNT").arg(SCAN_COUNT);
+                }
+            }
+        }
+        let replies: Vec<Value> = p.query_async(conn).await?;
+        let mut next_round = Vec::new();
+        for ((place, cursor), reply) in places.into_iter().zip(&replies) {
+            match place {
+                Place::List(key) => {
+                    let ids = texts(reply);
+                    found.scanned += ids.len() as u64;
+                    let full = ids.len() as i64 == page;
+                    job_ids.extend(ids.into_iter().filter(|id| id.contains(sid.as_str())));
+                    if full {
+                        next_round.push((Place::List(key), cursor + SCAN_COUNT));
+                    }
+                }
+                Place::Set(key) => {
+                    let parts = super::rq::items(reply);
+                    let next = parts.first().and_then(super::rq::count).unwrap_or(0);
+                    let members = parts.get(1).map(super::rq::items).unwrap_or(&[]);
+                    found.scanned += SCAN_COUNT.min(members.len() as u64 / 2 + 1);
+                    // ZSCAN returns member, score pairs.
+                    for pair in members.chunks(2) {
+                        if let Some(m) = pair.first().and_then(super::rq::text) {
+                            job_ids.push(super::rq::job_id_of_started_member(&m).to_string());
+                        }
+                    }
+                    if next != 0 {
+                        next_round.push((Place::Set(key), next));
+                    }
+                }
+            }
+        }
+        places = next_round;
+    }
     job_ids.sort();
+    job_ids.dedup();
+    let mut lock_keys: Vec<String> = business_ids
+        .iter()
+        .flat_map(|bid| [format!("job:download:{bid}:{sid}"), format!("job:full:{bid}:{sid}")])
+        .collect();
     lock_keys.sort();
+
 
     let mut p = redis::pipe();
     p.ignore_errors();
@@ -198,8 +254,11 @@ pub async fn redis(
         jobs.push(Job::from_reply(id, fields, result));
     }
     for key in lock_keys {
-        let ttl = it.next().and_then(super::rq::int).filter(|t| *t >= 0);
-        found.locks.push((key, ttl));
+        // PTTL: -2 the key does not exist, -1 it has no expiry.
+        match it.next().and_then(super::rq::int) {
+            Some(-2) | None => {}
+            Some(ttl) => found.locks.push((key, (ttl >= 0).then_some(ttl))),
+        }
     }
     let mut slot_members: Vec<(i64, Vec<String>)> = Vec::new();
     for bid in business_ids {
