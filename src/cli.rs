@@ -50,6 +50,9 @@ pub enum Command {
     Runs,
     /// The recordings directory: exists, readable, writable, .mp3 files, sizes, free space
     Dir,
+    /// Print the man page (roff)
+    #[command(hide = true)]
+    Man,
     /// Print a shell completion script
     Completions {
         /// The shell to generate for
@@ -76,6 +79,11 @@ pub struct HealthArgs {
     /// Skip these checks (repeatable or comma-separated)
     #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECK")]
     pub skip: Vec<CheckArg>,
+
+    /// Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal;
+    /// Ctrl-C exits with the last status's code
+    #[arg(long, value_name = "INTERVAL")]
+    pub watch: Option<String>,
 }
 
 /// A check id as the command line spells it.
@@ -109,6 +117,10 @@ pub enum FormatArg {
     Table,
     /// One JSON document (schema v1) for scripts
     Json,
+    /// node_exporter textfile format (recdiag_ gauges)
+    Prometheus,
+    /// One monitoring-plugins line with perfdata, then the findings
+    Nagios,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -204,6 +216,11 @@ pub struct GlobalArgs {
     /// Same as --format json
     #[arg(long, global = true, conflicts_with = "format")]
     pub json: bool,
+
+    /// Write the output to FILE atomically (temporary file in the same directory, then rename),
+    /// as a Prometheus textfile collector needs
+    #[arg(long, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// When to use colour in tables (NO_COLOR is honoured under auto)
     #[arg(

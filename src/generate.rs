@@ -12,3 +12,8 @@ pub fn completions(shell: Shell, out: &mut impl Write) {
     let mut cmd = Cli::command();
     clap_complete::generate(shell, &mut cmd, "recdiag", out);
 }
+
+/// Write the man page (roff), from the same definition.
+pub fn man(out: &mut impl Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(Cli::command()).render(out)
+}

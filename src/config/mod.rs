@@ -46,6 +46,8 @@ pub enum Source<T> {
 pub enum Format {
     Table,
     Json,
+    Prometheus,
+    Nagios,
 }
 
 /// Every setting of one run, resolved and validated.
@@ -59,9 +61,13 @@ pub struct Config {
     pub window: Duration,
     pub format: Format,
     pub color: ColorArg,
+    /// Write the rendering to this file, atomically, instead of stdout.
+    pub output: Option<PathBuf>,
     pub thresholds: Thresholds,
     /// "Now" for every age recdiag computes; `RECDIAG_NOW` (RFC 3339) pins it.
     pub now: jiff::Timestamp,
+    /// True when `RECDIAG_NOW` pinned `now` (watch mode keeps it then).
+    pub now_pinned: bool,
     /// Scrubs every secret this configuration holds from outgoing text.
     pub redactor: Redactor,
 }
@@ -152,13 +158,17 @@ impl Config {
             match args.format {
                 Some(FormatArg::Json) => Format::Json,
                 Some(FormatArg::Table) => Format::Table,
+                Some(FormatArg::Prometheus) => Format::Prometheus,
+                Some(FormatArg::Nagios) => Format::Nagios,
                 None => match from_file("RECDIAG_FORMAT").as_deref().map(str::trim) {
                     None | Some("table") => Format::Table,
                     Some("json") => Format::Json,
+                    Some("prometheus") => Format::Prometheus,
+                    Some("nagios") => Format::Nagios,
                     Some(other) => {
                         return Err(ConfigError::BadSetting {
                             name: "RECDIAG_FORMAT",
-                            why: format!("'{other}' is not table or json"),
+                            why: format!("'{other}' is not table, json, prometheus or nagios"),
                         });
                     }
                 },
@@ -260,6 +270,7 @@ impl Config {
             ..defaults
         };
 
+        let now_pinned = env("RECDIAG_NOW").is_some_and(|v| !v.is_empty());
         let now = match env("RECDIAG_NOW").filter(|v| !v.is_empty()) {
             Some(raw) => raw.trim().parse().map_err(|e| ConfigError::BadSetting {
                 name: "RECDIAG_NOW",
@@ -288,8 +299,10 @@ impl Config {
             window,
             format,
             color: args.color,
+            output: args.output.clone(),
             thresholds,
             now,
+            now_pinned,
             redactor,
         })
     }

@@ -178,7 +178,13 @@ pub async fn redis(
                     p.cmd("LRANGE").arg(key).arg(start).arg(start + page - 1);
                 }
                 Place::Set(key) => {
-                    p.cmd("ZSCAN").arg(key).arg(*cursor).arg("MATCH").arg(&pattern).arg("COUNT").arg(SCAN_COUNT);
+                    p.cmd("ZSCAN")
+                        .arg(key)
+                        .arg(*cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(SCAN_COUNT);
                 }
             }
         }
@@ -218,10 +224,14 @@ pub async fn redis(
     job_ids.dedup();
     let mut lock_keys: Vec<String> = business_ids
         .iter()
-        .flat_map(|bid| [format!("job:download:{bid}:{sid}"), format!("job:full:{bid}:{sid}")])
+        .flat_map(|bid| {
+            [
+                format!("job:download:{bid}:{sid}"),
+                format!("job:full:{bid}:{sid}"),
+            ]
+        })
         .collect();
     lock_keys.sort();
-
 
     let mut p = redis::pipe();
     p.ignore_errors();

@@ -4,6 +4,8 @@
 mod call;
 mod failed;
 mod json;
+mod nagios;
+mod prometheus;
 pub mod style;
 mod table;
 
@@ -13,6 +15,7 @@ pub use style::Style;
 
 use crate::config::Format;
 use crate::model::{CallReport, FailedReport, Report};
+use crate::verdict::Thresholds;
 
 /// Which command's layout the table takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +31,14 @@ pub fn render(
     view: View,
     format: Format,
     style: Style,
+    thresholds: &Thresholds,
     out: &mut impl Write,
 ) -> io::Result<()> {
     match format {
         Format::Json => json::render(report, out),
         Format::Table => table::render(report, view, style, out),
+        Format::Prometheus => prometheus::render(report, out),
+        Format::Nagios => nagios::render(report, thresholds, out),
     }
 }
 
@@ -45,8 +51,8 @@ pub fn render_failed(
     out: &mut impl Write,
 ) -> io::Result<()> {
     match format {
-        Format::Json => json::render(report, out),
         Format::Table => failed::render(report, style, verbose, out),
+        _ => json::render(report, out),
     }
 }
 
@@ -58,8 +64,8 @@ pub fn render_calls(
     out: &mut impl Write,
 ) -> io::Result<()> {
     match (format, reports) {
-        (Format::Json, [one]) => json::render(one, out),
-        (Format::Json, many) => json::render(&many, out),
         (Format::Table, _) => call::render(reports, style, out),
+        (_, [one]) => json::render(one, out),
+        (_, many) => json::render(&many, out),
     }
 }
