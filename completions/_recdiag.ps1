@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -58,6 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…')
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs')
             [CompletionResult]::new('dir', 'dir', [CompletionResultType]::ParameterValue, 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -65,6 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
         'recdiag;health' {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (repeatable or comma-separated)')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these checks (repeatable or comma-separated)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal; Ctrl-C exits with the last status''s code')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]')
             [CompletionResult]::new('--recordings-dir', '--recordings-dir', [CompletionResultType]::ParameterName, 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]')
@@ -73,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -103,6 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -133,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -163,6 +169,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -194,6 +201,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -226,6 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -256,6 +265,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -286,6 +296,38 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
+            [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
+            [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
+            [CompletionResult]::new('--max-queue-age', '--max-queue-age', [CompletionResultType]::ParameterName, 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]')
+            [CompletionResult]::new('--max-failed', '--max-failed', [CompletionResultType]::ParameterName, 'FAILED_JOBS warning at this many failed jobs [default: 1]')
+            [CompletionResult]::new('--crit-failed', '--crit-failed', [CompletionResultType]::ParameterName, 'FAILED_JOBS critical at this many failed jobs [default: 10]')
+            [CompletionResult]::new('--stale-busy-heartbeat', '--stale-busy-heartbeat', [CompletionResultType]::ParameterName, 'A busy worker is stale when its heartbeat is older [default: 60s]')
+            [CompletionResult]::new('--min-completion-rate', '--min-completion-rate', [CompletionResultType]::ParameterName, 'LOW_COMPLETION_RATE warning below this percentage [default: 95]')
+            [CompletionResult]::new('--crit-completion-rate', '--crit-completion-rate', [CompletionResultType]::ParameterName, 'LOW_COMPLETION_RATE critical below this percentage [default: 80]')
+            [CompletionResult]::new('--max-avg-download', '--max-avg-download', [CompletionResultType]::ParameterName, 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]')
+            [CompletionResult]::new('--max-queued-run-age', '--max-queued-run-age', [CompletionResultType]::ParameterName, 'RUNS_STUCK when a run has been queued longer [default: 5m]')
+            [CompletionResult]::new('--stale-idle-heartbeat', '--stale-idle-heartbeat', [CompletionResultType]::ParameterName, 'An idle worker is stale when its heartbeat is older [default: 8m]')
+            [CompletionResult]::new('--min-free-percent', '--min-free-percent', [CompletionResultType]::ParameterName, 'DISK_SPACE_LOW warning below this free percentage [default: 10]')
+            [CompletionResult]::new('--crit-free-percent', '--crit-free-percent', [CompletionResultType]::ParameterName, 'DISK_SPACE_LOW critical below this free percentage [default: 2]')
+            [CompletionResult]::new('--max-redis-memory-percent', '--max-redis-memory-percent', [CompletionResultType]::ParameterName, 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]')
+            [CompletionResult]::new('--no-env-file', '--no-env-file', [CompletionResultType]::ParameterName, 'Do not read any dotenv file')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'recdiag;man' {
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]')
+            [CompletionResult]::new('--recordings-dir', '--recordings-dir', [CompletionResultType]::ParameterName, 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -316,6 +358,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
             [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
             [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
@@ -346,6 +389,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…')
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs')
             [CompletionResult]::new('dir', 'dir', [CompletionResultType]::ParameterValue, 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -372,6 +416,9 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             break
         }
         'recdiag;help;dir' {
+            break
+        }
+        'recdiag;help;man' {
             break
         }
         'recdiag;help;completions' {

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_recdiag_global_optspecs
-    string join \n redis-url= database-url= recordings-dir= queue= env-file= no-env-file timeout= window= format= json color= max-backlog= crit-backlog= max-queue-age= max-failed= crit-failed= stale-busy-heartbeat= min-completion-rate= crit-completion-rate= max-avg-download= max-queued-run-age= stale-idle-heartbeat= min-free-percent= crit-free-percent= max-redis-memory-percent= h/help V/version
+    string join \n redis-url= database-url= recordings-dir= queue= env-file= no-env-file timeout= window= format= json output= color= max-backlog= crit-backlog= max-queue-age= max-failed= crit-failed= stale-busy-heartbeat= min-completion-rate= crit-completion-rate= max-avg-download= max-queued-run-age= stale-idle-heartbeat= min-free-percent= crit-free-percent= max-redis-memory-percent= h/help V/version
 end
 
 function __fish_recdiag_needs_command
@@ -32,7 +32,10 @@ complete -c recdiag -n "__fish_recdiag_needs_command" -l env-file -d 'Read setti
 complete -c recdiag -n "__fish_recdiag_needs_command" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_needs_command" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_needs_command" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_needs_command" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_needs_command" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -62,6 +65,7 @@ complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "failed" -d 'Newest 
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "runs" -d 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
+complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l only -d 'Run only these checks (repeatable or comma-separated)' -r -f -a "redis\t''
@@ -76,6 +80,7 @@ workers\t''
 runs\t''
 recordings_dir\t''
 consistency\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l watch -d 'Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal; Ctrl-C exits with the last status\'s code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
@@ -84,7 +89,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l env-file -d '
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -113,7 +121,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l env-file -d 'R
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -142,7 +153,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l env-file -d '
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -171,7 +185,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l env-file -d 
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -201,7 +218,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l env-file -d '
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -231,7 +251,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l env-file -d 'Re
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -260,7 +283,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l env-file -d 'Re
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -289,7 +315,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l env-file -d 'Rea
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -310,6 +339,38 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-redis-memory
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l no-env-file -d 'Do not read any dotenv file'
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
@@ -318,7 +379,10 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l env-file
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'"
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -339,13 +403,14 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-redi
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "runs" -d 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "runs" -d 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "man" -d 'Print the man page (roff)'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

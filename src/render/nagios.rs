@@ -12,6 +12,9 @@ use crate::verdict::Thresholds;
 struct Perf(Vec<String>);
 
 impl Perf {
+    /// One `label=value[UOM];warn;crit;min;max` item: the fields the
+    /// guidelines define, hence the argument count.
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         label: &str,
@@ -67,7 +70,8 @@ pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Resu
         (warning, "warning"),
     ] {
         if n > 0 {
-            parts.push(format!("{n} {word}"));
+            let s = if n > 1 && word == "warning" { "s" } else { "" };
+            parts.push(format!("{n} {word}{s}"));
         }
     }
     let order = |s: Status| match s {

@@ -35,3 +35,24 @@ fn completions_in_the_repo_are_current() {
         "completions/{stale:?} are out of date: run UPDATE_GENERATED=1 cargo test generated"
     );
 }
+
+#[test]
+fn man_page_in_the_repo_is_current() {
+    let r = Recdiag::new().args(["man"]).run();
+    r.assert_code(0);
+    assert!(
+        r.stdout.starts_with(".ie") || r.stdout.contains(".TH recdiag"),
+        "{}",
+        &r.stdout[..200.min(r.stdout.len())]
+    );
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("doc/recdiag.1");
+    if std::env::var_os("UPDATE_GENERATED").is_some() {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, &r.stdout).unwrap();
+    }
+    assert_eq!(
+        fs::read_to_string(&path).unwrap_or_default(),
+        r.stdout,
+        "doc/recdiag.1 is out of date: run UPDATE_GENERATED=1 cargo test generated"
+    );
+}
