@@ -188,7 +188,7 @@ pub async fn redis(
                 }
             }
         }
-        let replies: Vec<Value> = p.query_async(conn).await?;
+        let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
         let mut next_round = Vec::new();
         for ((place, cursor), reply) in places.into_iter().zip(&replies) {
             match place {
@@ -254,7 +254,7 @@ pub async fn redis(
         if job_ids.is_empty() && lock_keys.is_empty() && business_ids.is_empty() {
             Vec::new()
         } else {
-            p.query_async(conn).await?
+            super::rq::query_pipe(&mut p, conn).await?
         };
     let mut it = replies.iter();
     let mut jobs: Vec<Job> = Vec::new();
@@ -298,7 +298,7 @@ pub async fn redis(
         if waiting.is_empty() && slot_members.iter().all(|(_, m)| m.is_empty()) {
             Vec::new()
         } else {
-            p.query_async(conn).await?
+            super::rq::query_pipe(&mut p, conn).await?
         };
     let mut it = replies.iter();
     let mut positions = vec![None; jobs.len()];

@@ -160,7 +160,7 @@ pub async fn redis_side(
     for bid in businesses {
         p.cmd("SMEMBERS").arg(format!("rec_slots:{bid}"));
     }
-    let replies: Vec<Value> = p.query_async(conn).await?;
+    let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
     let mut it = replies.iter();
     for _ in 0..queues.len() * 6 {
         for id in it.next().map(texts).unwrap_or_default() {
@@ -191,7 +191,7 @@ pub async fn redis_side(
         for (bid, m) in &members {
             p.cmd("EXISTS").arg(format!("rec_inflight:{bid}:{m}"));
         }
-        let replies: Vec<Value> = p.query_async(conn).await?;
+        let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
         for ((bid, m), reply) in members.into_iter().zip(&replies) {
             if super::rq::int(reply) == Some(0) {
                 side.leaked_slots.push((bid, m));

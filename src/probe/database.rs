@@ -176,7 +176,8 @@ pub fn classify(e: &sqlx::Error, target: &DatabaseTarget, timeout: Duration) -> 
                 "3D000" => DbFailure::NotFound {
                     what: format!("the database named in the URL ({})", db.message()),
                 },
-                "57014" => DbFailure::Timeout { after: timeout },
+                // statement_timeout, and lock_timeout: a lock held elsewhere.
+                "57014" | "55P03" => DbFailure::Timeout { after: timeout },
                 // SQLITE_CANTOPEN
                 "14" => DbFailure::NotFound {
                     what: format!("the SQLite file of {}", target.url),

@@ -7,6 +7,7 @@ mod call;
 mod cli;
 mod consistency;
 mod dir;
+mod faults;
 mod formats;
 mod generated;
 mod health;

@@ -56,7 +56,7 @@ pub async fn read(
             .arg(stop)
             .arg("WITHSCORES");
     }
-    let first: Vec<Value> = p.query_async(conn).await?;
+    let first: Vec<Value> = super::query_pipe(&mut p, conn).await?;
     let mut candidates: Vec<(String, String, Option<f64>)> = Vec::new();
     for (i, q) in queues.iter().enumerate() {
         let total = first.get(2 * i).and_then(count);
@@ -86,7 +86,7 @@ pub async fn read(
             .arg("COUNT")
             .arg(1);
     }
-    let second: Vec<Value> = p.query_async(conn).await?;
+    let second: Vec<Value> = super::query_pipe(&mut p, conn).await?;
     for (i, (queue, id, score)) in candidates.into_iter().enumerate() {
         let fields = second.get(2 * i).unwrap_or(&Value::Nil);
         let result = second.get(2 * i + 1);

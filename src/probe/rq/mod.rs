@@ -9,7 +9,8 @@ pub mod failed;
 pub mod job;
 pub mod snapshot;
 
-use redis::Value;
+use redis::aio::MultiplexedConnection;
+use redis::{Pipeline, Value};
 
 pub const QUEUES: &str = "rq:queues";
 pub const WORKERS: &str = "rq:workers";
@@ -134,6 +135,20 @@ pub fn is_error(v: &Value) -> bool {
     matches!(v, Value::ServerError(_))
 }
 
+/// Pipelines ignore per-command errors so that one key of the wrong type is
+/// reported as bad data, not fatal. Any other error (LOADING, BUSY, NOPERM,
+/// NOAUTH…) says the server cannot be read: it fails the whole read.
+pub fn fail_on_server_errors(replies: &[Value]) -> redis::RedisResult<()> {
+    for v in replies {
+        if let Value::ServerError(e) = v
+            && e.code() != "WRONGTYPE"
+        {
+            return Err(e.clone().into());
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,4 +177,18 @@ mod tests {
             assert!(parse_time(bad).is_none(), "{bad:?}");
         }
     }
+}
+
+/// Send a pipeline (nothing when it is empty) and fail on server errors
+/// other than WRONGTYPE.
+pub async fn query_pipe(
+    p: &mut Pipeline,
+    conn: &mut MultiplexedConnection,
+) -> redis::RedisResult<Vec<Value>> {
+    if p.is_empty() {
+        return Ok(Vec::new());
+    }
+    let replies: Vec<Value> = p.query_async(conn).await?;
+    fail_on_server_errors(&replies)?;
+    Ok(replies)
 }

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use redis::Value;
 use redis::aio::MultiplexedConnection;
-use redis::{Pipeline, Value};
 
 use super::*;
 
@@ -98,14 +98,16 @@ pub async fn read(
     let mut snap = RqSnapshot::default();
 
     // Round trip 1: which queues and workers exist.
-    let first: Vec<Value> = redis::pipe()
-        .ignore_errors()
-        .cmd("SMEMBERS")
-        .arg(QUEUES)
-        .cmd("SMEMBERS")
-        .arg(WORKERS)
-        .query_async(conn)
-        .await?;
+    let first: Vec<Value> = query_pipe(
+        redis::pipe()
+            .ignore_errors()
+            .cmd("SMEMBERS")
+            .arg(QUEUES)
+            .cmd("SMEMBERS")
+            .arg(WORKERS),
+        conn,
+    )
+    .await?;
     let registered: BTreeSet<String> = first
         .first()
         .map(texts)
@@ -167,7 +169,7 @@ pub async fn read(
             .arg(STARTED_LIMIT - 1)
             .arg("WITHSCORES");
     }
-    let second: Vec<Value> = query(&mut p, conn).await?;
+    let second: Vec<Value> = query_pipe(&mut p, conn).await?;
     let mut it = second.iter();
     let mut next = || it.next().unwrap_or(&Value::Nil);
 
@@ -251,7 +253,7 @@ pub async fn read(
             .arg("worker_name")
             .arg("status");
     }
-    let third: Vec<Value> = query(&mut p, conn).await?;
+    let third: Vec<Value> = query_pipe(&mut p, conn).await?;
     let mut it = third.iter();
     for (i, id) in &heads {
         let reply = items(it.next().unwrap_or(&Value::Nil));
@@ -270,16 +272,6 @@ pub async fn read(
         s.worker_name = reply.first().and_then(text).filter(|w| !w.is_empty());
     }
     Ok(snap)
-}
-
-async fn query(
-    p: &mut Pipeline,
-    conn: &mut MultiplexedConnection,
-) -> redis::RedisResult<Vec<Value>> {
-    if p.is_empty() {
-        return Ok(Vec::new());
-    }
-    p.query_async(conn).await
 }
 
 fn worker_from(

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod pgserver;
 pub mod postgres;
 pub mod redis;
 pub mod sqlite;

@@ -1,0 +1,133 @@
+//! A throwaway PostgreSQL server of our own (initdb on a free port), for the
+//! faults that need a server to stop: the machine's shared server stays up.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use super::{free_port, require_program};
+
+pub struct PgServer {
+    pub port: u16,
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    running: bool,
+}
+
+fn bin_dir() -> PathBuf {
+    let root = PathBuf::from("/usr/lib/postgresql");
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|_| {
+            panic!(
+                "PostgreSQL server binaries not found under {} (apt-get install postgresql)",
+                root.display()
+            )
+        })
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("initdb").is_file())
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .expect("no initdb under /usr/lib/postgresql/*/bin (apt-get install postgresql)")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Run a PostgreSQL tool; as root, as the postgres user (the server refuses root).
+fn as_postgres(program: &PathBuf, args: &[&str]) -> Output {
+    let mut cmd = if is_root() {
+        let runuser = require_program("runuser", "apt-get install util-linux");
+        let mut c = Command::new(runuser);
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.args(args).output().expect("run a PostgreSQL tool")
+}
+
+impl PgServer {
+    pub fn start() -> PgServer {
+        let bin = bin_dir();
+        let dir = tempfile::Builder::new()
+            .prefix("recdiag-pg")
+            .tempdir_in("/tmp")
+            .expect("temp dir");
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("chown");
+            assert!(status.success());
+        }
+        let data = dir.path().join("data");
+        let data_s = data.display().to_string();
+        let out = as_postgres(
+            &bin.join("initdb"),
+            &["-D", &data_s, "-A", "trust", "-U", "postgres", "--no-sync"],
+        );
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = free_port();
+        let mut server = PgServer {
+            port,
+            bin,
+            dir,
+            running: false,
+        };
+        server.up();
+        server
+    }
+
+    fn up(&mut self) {
+        let data = self.dir.path().join("data").display().to_string();
+        let sock = self.dir.path().display().to_string();
+        let opts = format!(
+            "-p {} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port
+        );
+        let log = self.dir.path().join("log").display().to_string();
+        let out = as_postgres(
+            &self.bin.join("pg_ctl"),
+            &["-D", &data, "-o", &opts, "-l", &log, "-w", "start"],
+        );
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.running = true;
+    }
+
+    /// Stop the server at once (immediate mode, like a crash).
+    pub fn stop(&mut self) {
+        if self.running {
+            let data = self.dir.path().join("data").display().to_string();
+            let _ = as_postgres(
+                &self.bin.join("pg_ctl"),
+                &["-D", &data, "-m", "immediate", "-w", "stop"],
+            );
+            self.running = false;
+        }
+    }
+
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+impl Drop for PgServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
