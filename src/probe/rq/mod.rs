@@ -149,6 +149,20 @@ pub fn fail_on_server_errors(replies: &[Value]) -> redis::RedisResult<()> {
     Ok(())
 }
 
+/// Send a pipeline (nothing when it is empty) and fail on server errors
+/// other than WRONGTYPE.
+pub async fn query_pipe(
+    p: &mut Pipeline,
+    conn: &mut MultiplexedConnection,
+) -> redis::RedisResult<Vec<Value>> {
+    if p.is_empty() {
+        return Ok(Vec::new());
+    }
+    let replies: Vec<Value> = p.query_async(conn).await?;
+    fail_on_server_errors(&replies)?;
+    Ok(replies)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,18 +191,4 @@ mod tests {
             assert!(parse_time(bad).is_none(), "{bad:?}");
         }
     }
-}
-
-/// Send a pipeline (nothing when it is empty) and fail on server errors
-/// other than WRONGTYPE.
-pub async fn query_pipe(
-    p: &mut Pipeline,
-    conn: &mut MultiplexedConnection,
-) -> redis::RedisResult<Vec<Value>> {
-    if p.is_empty() {
-        return Ok(Vec::new());
-    }
-    let replies: Vec<Value> = p.query_async(conn).await?;
-    fail_on_server_errors(&replies)?;
-    Ok(replies)
 }
