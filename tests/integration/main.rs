@@ -12,6 +12,7 @@ mod formats;
 mod generated;
 mod health;
 mod json_contract;
+mod read_only;
 mod redis;
 mod rq;
 mod rq_bad_data;

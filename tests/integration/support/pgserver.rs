@@ -11,6 +11,7 @@ pub struct PgServer {
     bin: PathBuf,
     dir: tempfile::TempDir,
     running: bool,
+    extra: String,
 }
 
 fn bin_dir() -> PathBuf {
@@ -54,6 +55,11 @@ fn as_postgres(program: &PathBuf, args: &[&str]) -> Output {
 
 impl PgServer {
     pub fn start() -> PgServer {
+        Self::start_with("")
+    }
+
+    /// Start with extra server options, e.g. `-c log_statement=all`.
+    pub fn start_with(extra: &str) -> PgServer {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("recdiag-pg")
@@ -84,6 +90,7 @@ impl PgServer {
             bin,
             dir,
             running: false,
+            extra: extra.to_string(),
         };
         server.up();
         server
@@ -93,8 +100,8 @@ impl PgServer {
         let data = self.dir.path().join("data").display().to_string();
         let sock = self.dir.path().display().to_string();
         let opts = format!(
-            "-p {} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
-            self.port
+            "-p {} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off {}",
+            self.port, self.extra
         );
         let log = self.dir.path().join("log").display().to_string();
         let out = as_postgres(
@@ -129,5 +136,12 @@ impl PgServer {
 impl Drop for PgServer {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+impl PgServer {
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
     }
 }

@@ -1,0 +1,249 @@
+//! Read-only, proven for every command: Redis MONITOR sees only reads, and
+//! nothing under the recordings directory changes.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::os::unix::fs::MetadataExt;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use crate::support::fixtures::{load_rq, redis_cmd};
+use crate::support::{PgDb, Recdiag, RedisServer};
+
+/// The commands recdiag may send: reads, and the connection's own set-up.
+const READS: [&str; 22] = [
+    "PING",
+    "INFO",
+    "AUTH",
+    "HELLO",
+    "SELECT",
+    "CLIENT",
+    "SMEMBERS",
+    "LLEN",
+    "ZCARD",
+    "ZCOUNT",
+    "LINDEX",
+    "HMGET",
+    "ZRANGE",
+    "ZREVRANGE",
+    "XREVRANGE",
+    "LRANGE",
+    "ZSCAN",
+    "LPOS",
+    "EXISTS",
+    "PTTL",
+    "GET",
+    "QUIT",
+];
+
+/// Every command name MONITOR reports while `f` runs.
+fn monitored(server: &RedisServer, f: impl FnOnce()) -> BTreeSet<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    s.write_all(b"MONITOR\r\n").unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = Arc::clone(&seen);
+    let reader = thread::spawn(move || {
+        let mut lines = BufReader::new(s);
+        let mut idle = 0;
+        loop {
+            let mut line = String::new();
+            match lines.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) => {
+                    idle = 0;
+                    sink.lock().unwrap().push(line);
+                }
+                Err(_) => {
+                    idle += 1;
+                    if idle > 6 {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    thread::sleep(Duration::from_millis(100));
+    f();
+    reader.join().unwrap();
+    let lines = seen.lock().unwrap().clone();
+    lines
+        .iter()
+        .filter_map(|l| {
+            l.split_once("] \"")
+                .map(|(_, rest)| rest.split('"').next().unwrap_or("").to_ascii_uppercase())
+        })
+        .collect()
+}
+
+#[test]
+fn every_command_only_reads() {
+    let server = RedisServer::start();
+    let capture = load_rq(&server, "3.0.0");
+    redis_cmd(&server, &[b"SADD", b"rec_slots:1", b"5"]);
+    redis_cmd(
+        &server,
+        &[
+            b"SET",
+            b"job:download:1:CA0000000000000000000000005eed000e",
+            b"1",
+        ],
+    );
+    let db = PgDb::with_schema();
+    db.sql("INSERT INTO recording_runs (business_id, call_sid, status, created_at) VALUES (1, 'CA0000000000000000000000005eed000e', 'failed', now() at time zone 'utc')");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("CA0000000000000000000000005eed0046.mp3"),
+        vec![1u8; 50],
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("CA0000000000000000000000005eed0047.mp3"),
+        vec![1u8; 5000],
+    )
+    .unwrap();
+    let before = snapshot(dir.path());
+
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["health", "--json"],
+        vec!["health", "--format", "prometheus"],
+        vec!["health", "--format", "nagios"],
+        vec!["redis"],
+        vec!["queues"],
+        vec!["workers"],
+        vec!["failed", "--verbose"],
+        vec!["runs"],
+        vec!["dir"],
+        vec![
+            "call",
+            "CA0000000000000000000000005eed000e",
+            "CA0000000000000000000000005eed0046",
+            "CA0000000000000000000000005eed0047",
+        ],
+    ];
+    let seen = monitored(&server, || {
+        for args in &commands {
+            let r = Recdiag::new()
+                .args(args)
+                .args(["--recordings-dir"])
+                .args([dir.path()])
+                .env("REDIS_URL", server.url())
+                .env("DATABASE_URL", db.url())
+                .env("RECDIAG_NOW", &capture.captured_at)
+                .run();
+            assert!(
+                (0..=3).contains(&r.code) && !r.stderr.contains("panicked"),
+                "{args:?}: {}",
+                r.stderr
+            );
+        }
+    });
+    assert!(
+        seen.contains("HMGET") && seen.contains("ZSCAN") && seen.contains("INFO"),
+        "MONITOR saw too little: {seen:?}"
+    );
+    let writes: Vec<&String> = seen
+        .iter()
+        .filter(|c| !READS.contains(&c.as_str()))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "commands that are not reads: {writes:?} (all: {seen:?})"
+    );
+    assert!(!seen.contains("KEYS") && !seen.contains("SCAN"));
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "the recordings directory changed"
+    );
+}
+
+/// Names, sizes, mtimes and ctimes of a directory and its entries.
+fn snapshot(dir: &std::path::Path) -> Vec<(String, u64, i64, i64, i64, i64)> {
+    let meta = std::fs::metadata(dir).unwrap();
+    let mut all = vec![(
+        ".".to_string(),
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+    )];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let m = e.metadata().unwrap();
+        all.push((
+            e.file_name().to_string_lossy().into_owned(),
+            m.len(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+        ));
+    }
+    all.sort();
+    all
+}
+
+/// PostgreSQL's own log of every statement: recdiag only SELECTs, and its
+/// session is read-only (a write attempted in it would fail).
+#[test]
+fn the_database_sees_only_selects_in_a_read_only_session() {
+    use crate::support::pgserver::PgServer;
+    let pg = PgServer::start_with("-c log_statement=all -c log_connections=on");
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema.sql");
+    let out = std::process::Command::new("psql")
+        .arg(pg.url("postgres"))
+        .args(["-q", "-f", schema])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let before = pg.log().len();
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["runs"],
+        vec!["health", "--only", "runs,consistency"],
+        vec!["call", "CA0000000000000000000000005eed000e"],
+    ] {
+        let r = Recdiag::new()
+            .args(&args)
+            .args(["--recordings-dir"])
+            .args([dir.path()])
+            .env("DATABASE_URL", pg.url("postgres"))
+            .run();
+        assert!((0..=3).contains(&r.code), "{args:?}: {}", r.stderr);
+    }
+    let log = pg.log()[before..].to_string();
+    let statements: Vec<&str> = log
+        .lines()
+        .filter_map(|l| {
+            l.split_once("LOG:  statement: ")
+                .map(|(_, s)| s)
+                .or_else(|| {
+                    l.split_once("LOG:  execute ")
+                        .and_then(|(_, rest)| rest.split_once(": "))
+                        .map(|(_, s)| s)
+                })
+        })
+        .collect();
+    assert!(statements.len() >= 5, "too few statements logged:\n{log}");
+    for s in &statements {
+        assert!(
+            s.trim_start().to_ascii_uppercase().starts_with("SELECT"),
+            "not a read: {s}\n{log}"
+        );
+    }
+    // The session refuses writes by itself: recdiag's connection options.
+    let probe = std::process::Command::new("psql")
+        .arg(format!(
+            "{}?options=-c%20default_transaction_read_only%3Don",
+            pg.url("postgres")
+        ))
+        .args(["-qc", "CREATE TABLE should_fail (x int)"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&probe.stderr).contains("read-only transaction"));
+}
