@@ -95,9 +95,13 @@ if os.path.exists(path):
 """
 
 
+SUMMARY = []
+
+
 def row(name, seconds, rss, base):
     ratio = f"{seconds / base:6.2f}×" if base else "     —"
     print(f"  {name:<50} {seconds * 1000:9.1f} ms {rss / 1024:8.1f} MiB  {ratio}")
+    SUMMARY.append((name, seconds, rss, seconds / base if base else None))
 
 
 def bench_dir(files, repeat):
@@ -357,9 +361,40 @@ def bench_call(repeat):
           "keyspace: unrelated keys cost nothing, each of RQ's own entries ~1 µs (target ≤ 1 s at 1,000,000 keys)")
 
 
+def bench_health(repeat):
+    """Full `recdiag health` against every large world at once."""
+    build_runs_world()
+    dir_world = build_dir_world(200_000)
+    big = RqWorld(100_000, 1000)
+    env = dict(os.environ, NO_COLOR="1", REDIS_URL=big.url, DATABASE_URL=f"{PG_ADMIN}/{PG_DB}",
+               RECORDINGS_DIR=str(dir_world))
+    try:
+        print("\nfull health: 1,000 queued + 100,000 failed jobs, 200,000 files, 10,000,000 runs")
+        print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs recdiag")
+        ours = measure([str(BIN), "health", "--no-env-file", "--json"], repeat, env)
+        rq_info = measure([str(VENV / "bin" / "rq"), "info", "--url", big.url], repeat, env)
+        scan = measure([sys.executable, "-c", SCANDIR_EQUIVALENT, str(dir_world)], repeat)
+        sql = measure(["psql", f"{PG_ADMIN}/{PG_DB}", "-qAt", "-c", OLD_SCRIPT_SQL], repeat, env)
+        row("recdiag health (6 checks, concurrently)", *ours, ours[0])
+        old = rq_info[0] + scan[0] + sql[0]
+        row("rq info + python scandir + old SQL, one after another", old, max(rq_info[1], scan[1], sql[1]), ours[0])
+        print(f"  → recdiag health: {ours[0] * 1000:.0f} ms for everything; the anchors, which judge nothing, "
+              f"{old * 1000:.0f} ms together")
+    finally:
+        big.close()
+
+
+def summary():
+    print("\nsummary (each ratio against the recdiag command of its section)")
+    print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  ratio")
+    for name, seconds, rss, ratio in SUMMARY:
+        r = f"{ratio:6.2f}×" if ratio is not None else "     —"
+        print(f"  {name:<50} {seconds * 1000:9.1f} ms {rss / 1024:8.1f} MiB  {r}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "all"], default="all")
+    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "all"], default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
@@ -376,6 +411,9 @@ def main():
         bench_runs(args.repeat)
     if args.world in ("call", "all"):
         bench_call(args.repeat)
+    if args.world in ("health", "all"):
+        bench_health(args.repeat)
+    summary()
 
 
 if __name__ == "__main__":

@@ -124,6 +124,24 @@ impl Report {
         }
     }
 
+    /// "1 critical, 2 warnings" — the findings counted by severity, worst
+    /// first; empty when there are none.
+    pub fn finding_summary(&self) -> String {
+        let (critical, unknown, warning) = self.finding_counts();
+        let mut parts = Vec::new();
+        for (n, word) in [
+            (critical, "critical"),
+            (unknown, "unknown"),
+            (warning, "warning"),
+        ] {
+            if n > 0 {
+                let s = if n > 1 && word == "warning" { "s" } else { "" };
+                parts.push(format!("{n} {word}{s}"));
+            }
+        }
+        parts.join(", ")
+    }
+
     /// Counts of findings by severity: (critical, unknown, warning).
     pub fn finding_counts(&self) -> (usize, usize, usize) {
         let all = self.checks.iter().flat_map(|c| &c.findings);

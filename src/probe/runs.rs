@@ -125,11 +125,12 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
         d.param(1)
     );
 
-    match db {
-        Db::Pg(c) => {
+    // What both engines run alike; only the durations differ (below).
+    macro_rules! common {
+        ($c:expr) => {{
             for row in sqlx::query(AssertSqlSafe(counts_sql.as_str()))
                 .bind(since)
-                .fetch_all(&mut *c)
+                .fetch_all(&mut *$c)
                 .await?
             {
                 facts.counts.push((
@@ -140,14 +141,46 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
             }
             let row = sqlx::query(AssertSqlSafe(anomalies_sql.as_str()))
                 .bind(since)
-                .fetch_one(&mut *c)
+                .fetch_one(&mut *$c)
                 .await?;
             facts.missing_timestamps = row.try_get::<i64, _>(0)?.max(0) as u64;
             facts.completed_before_started = row.try_get::<i64, _>(1)?.max(0) as u64;
-            for (expr, filter, slot) in [
-                (&download_expr, &download_where, &mut facts.download),
-                (&wait_expr, &wait_where, &mut facts.queue_wait),
-            ] {
+            for row in sqlx::query(AssertSqlSafe(active_sql.as_str()))
+                .bind(active_since)
+                .fetch_all(&mut *$c)
+                .await?
+            {
+                facts.active.push(ActiveRun {
+                    id: row.try_get(0)?,
+                    call_sid: row.try_get(1)?,
+                    status: row.try_get(2)?,
+                    job_type: row.try_get(3)?,
+                    created_at: row.try_get(4)?,
+                    started_at: row.try_get(5)?,
+                });
+            }
+            for row in sqlx::query(AssertSqlSafe(failures_sql.as_str()))
+                .bind(since)
+                .fetch_all(&mut *$c)
+                .await?
+            {
+                facts.failures.push(FailedRun {
+                    id: row.try_get(0)?,
+                    call_sid: row.try_get(1)?,
+                    job_type: row.try_get(2)?,
+                    created_at: row.try_get(3)?,
+                    completed_at: row.try_get(4)?,
+                    error_message: row.try_get(5)?,
+                });
+            }
+        }};
+    }
+    let durations = [(&download_expr, &download_where), (&wait_expr, &wait_where)];
+    let mut stats = Vec::with_capacity(2);
+    match db {
+        Db::Pg(c) => {
+            common!(c);
+            for (expr, filter) in durations {
                 let sql = format!(
                     "SELECT COUNT(*), AVG(d), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), \
                      percentile_cont(0.95) WITHIN GROUP (ORDER BY d), MAX(d) \
@@ -157,53 +190,20 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     .bind(since)
                     .fetch_one(&mut *c)
                     .await?;
-                *slot = DurationStats {
+                stats.push(DurationStats {
                     count: row.try_get::<i64, _>(0)?.max(0) as u64,
                     avg: row.try_get(1)?,
                     p50: row.try_get(2)?,
                     p95: row.try_get(3)?,
                     max: row.try_get(4)?,
-                };
-            }
-            for row in sqlx::query(AssertSqlSafe(active_sql.as_str()))
-                .bind(active_since)
-                .fetch_all(&mut *c)
-                .await?
-            {
-                facts.active.push(active_run(&row)?);
-            }
-            for row in sqlx::query(AssertSqlSafe(failures_sql.as_str()))
-                .bind(since)
-                .fetch_all(&mut *c)
-                .await?
-            {
-                facts.failures.push(failed_run(&row)?);
+                });
             }
         }
         Db::Sqlite(c) => {
-            for row in sqlx::query(AssertSqlSafe(counts_sql.as_str()))
-                .bind(since)
-                .fetch_all(&mut *c)
-                .await?
-            {
-                facts.counts.push((
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get::<i64, _>(2)?.max(0) as u64,
-                ));
-            }
-            let row = sqlx::query(AssertSqlSafe(anomalies_sql.as_str()))
-                .bind(since)
-                .fetch_one(&mut *c)
-                .await?;
-            facts.missing_timestamps = row.try_get::<i64, _>(0)?.max(0) as u64;
-            facts.completed_before_started = row.try_get::<i64, _>(1)?.max(0) as u64;
+            common!(c);
             // SQLite has no percentile function: the window's durations,
             // sorted by the database, one float each.
-            for (expr, filter, slot) in [
-                (&download_expr, &download_where, &mut facts.download),
-                (&wait_expr, &wait_where, &mut facts.queue_wait),
-            ] {
+            for (expr, filter) in durations {
                 let sql = format!(
                     "SELECT d FROM (SELECT {expr} AS d FROM recording_runs WHERE {filter}) WHERE d IS NOT NULL ORDER BY d"
                 );
@@ -214,60 +214,14 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     .iter()
                     .map(|r| r.try_get::<f64, _>(0))
                     .collect::<Result<_, _>>()?;
-                *slot = stats_of_sorted(&values);
-            }
-            for row in sqlx::query(AssertSqlSafe(active_sql.as_str()))
-                .bind(active_since)
-                .fetch_all(&mut *c)
-                .await?
-            {
-                facts.active.push(active_run(&row)?);
-            }
-            for row in sqlx::query(AssertSqlSafe(failures_sql.as_str()))
-                .bind(since)
-                .fetch_all(&mut *c)
-                .await?
-            {
-                facts.failures.push(failed_run(&row)?);
+                stats.push(stats_of_sorted(&values));
             }
         }
     }
+    let mut stats = stats.into_iter();
+    facts.download = stats.next().unwrap_or_default();
+    facts.queue_wait = stats.next().unwrap_or_default();
     Ok(facts)
-}
-
-fn active_run<R: Row>(row: &R) -> Result<ActiveRun, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<f64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    usize: sqlx::ColumnIndex<R>,
-{
-    Ok(ActiveRun {
-        id: row.try_get(0)?,
-        call_sid: row.try_get(1)?,
-        status: row.try_get(2)?,
-        job_type: row.try_get(3)?,
-        created_at: row.try_get(4)?,
-        started_at: row.try_get(5)?,
-    })
-}
-
-fn failed_run<R: Row>(row: &R) -> Result<FailedRun, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<f64>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    usize: sqlx::ColumnIndex<R>,
-{
-    Ok(FailedRun {
-        id: row.try_get(0)?,
-        call_sid: row.try_get(1)?,
-        job_type: row.try_get(2)?,
-        created_at: row.try_get(3)?,
-        completed_at: row.try_get(4)?,
-        error_message: row.try_get(5)?,
-    })
 }
 
 /// Nearest-rank-interpolated percentiles over sorted values, as

@@ -62,18 +62,6 @@ fn number(v: f64) -> String {
 }
 
 pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Result<()> {
-    let (critical, unknown, warning) = report.finding_counts();
-    let mut parts = Vec::new();
-    for (n, word) in [
-        (critical, "critical"),
-        (unknown, "unknown"),
-        (warning, "warning"),
-    ] {
-        if n > 0 {
-            let s = if n > 1 && word == "warning" { "s" } else { "" };
-            parts.push(format!("{n} {word}{s}"));
-        }
-    }
     let order = |s: Status| match s {
         Status::Critical => 0,
         Status::Unknown => 1,
@@ -86,7 +74,12 @@ pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Resu
         None => format!("{} checks OK", report.checks.len()),
         Some(worst) => {
             let msg: String = sanitize(&worst.message).chars().take(90).collect();
-            format!("{}: {} {}", parts.join(", "), worst.code.as_str(), msg)
+            format!(
+                "{}: {} {}",
+                report.finding_summary(),
+                worst.code.as_str(),
+                msg
+            )
         }
     };
     let perf = perfdata(report, t);

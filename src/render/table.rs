@@ -384,22 +384,11 @@ pub(super) fn write_findings(
 }
 
 fn verdict(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
-    let (critical, unknown, warning) = report.finding_counts();
-    let mut parts = Vec::new();
-    for (n, word) in [
-        (critical, "critical"),
-        (unknown, "unknown"),
-        (warning, "warning"),
-    ] {
-        if n > 0 {
-            let s = if n > 1 && word == "warning" { "s" } else { "" };
-            parts.push(format!("{n} {word}{s}"));
-        }
-    }
-    let findings = if parts.is_empty() {
+    let summary = report.finding_summary();
+    let findings = if summary.is_empty() {
         "no findings".to_string()
     } else {
-        parts.join(", ")
+        summary
     };
     writeln!(
         out,

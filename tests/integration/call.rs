@@ -5,30 +5,11 @@ use std::fs;
 
 use serde_json::Value;
 
-use crate::support::fixtures::{Capture, load_rq, redis_cmd};
-use crate::support::{PgDb, Recdiag, RedisServer, Run};
-
-struct World {
-    redis: RedisServer,
-    capture: Capture,
-    db: PgDb,
-    dir: tempfile::TempDir,
-}
+use crate::support::fixtures::redis_cmd;
+use crate::support::world::World;
+use crate::support::{Recdiag, Run};
 
 impl World {
-    fn new() -> World {
-        let redis = RedisServer::start();
-        let capture = load_rq(&redis, "3.0.0");
-        let db = PgDb::with_schema();
-        let dir = tempfile::tempdir().unwrap();
-        World {
-            redis,
-            capture,
-            db,
-            dir,
-        }
-    }
-
     fn call(&self, sids: &[&str]) -> Run {
         Recdiag::new()
             .args(["call", "--json", "--recordings-dir"])
@@ -54,14 +35,6 @@ impl World {
             other => panic!("{other:?}"),
         }
     }
-
-    /// Timestamps relative to the capture, naive UTC as the app writes them.
-    fn ago(&self, seconds: i64) -> String {
-        let at: jiff::Timestamp = self.capture.captured_at.parse().unwrap();
-        (at - jiff::SignedDuration::from_secs(seconds))
-            .strftime("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    }
 }
 
 fn verdict(r: &Run) -> Value {
@@ -71,7 +44,7 @@ fn verdict(r: &Run) -> Value {
 
 #[test]
 fn ready_for_a_valid_file_or_the_parent_legs() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let sid = "CA0123456789abcdef0123456789abcdef";
     fs::write(w.dir.path().join(format!("{sid}.mp3")), vec![1u8; 4096]).unwrap();
     let r = w.call(&[sid]);
@@ -90,7 +63,7 @@ fn ready_for_a_valid_file_or_the_parent_legs() {
 
 #[test]
 fn queued_with_position_and_listening_workers() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let sid = w.sid_in(&[b"LRANGE", b"rq:queue:recordings", b"0", b"-1"], 2);
     let r = w.call(&[&sid]);
     r.assert_code(1);
@@ -103,7 +76,7 @@ fn queued_with_position_and_listening_workers() {
 
 #[test]
 fn downloading_while_a_live_worker_runs_it() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let member = redis_cmd(
         &w.redis,
         &[b"HGET", b"rq:worker:worker-live", b"last_heartbeat"],
@@ -130,7 +103,7 @@ fn downloading_while_a_live_worker_runs_it() {
 
 #[test]
 fn retry_scheduled_after_a_failure() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let sid = w.sid_in(&[b"ZRANGE", b"rq:scheduled:recordings", b"0", b"-1"], 0);
     let r = w.call(&[&sid]);
     r.assert_code(1);
@@ -140,7 +113,7 @@ fn retry_scheduled_after_a_failure() {
 
 #[test]
 fn failed_shows_the_error() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let sid = w.sid_in(&[b"ZRANGE", b"rq:failed:recordings", b"0", b"-1"], 0);
     w.db.sql(&format!(
         "INSERT INTO recording_runs (business_id, call_sid, status, job_type, created_at, started_at, completed_at, error_message) \
@@ -172,7 +145,7 @@ fn failed_shows_the_error() {
 
 #[test]
 fn stuck_runs_and_runs_never_enqueued() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let running = "CA5555555555555555555555555555555a";
     let queued = "CA5555555555555555555555555555555b";
     let fresh = "CA5555555555555555555555555555555c";
@@ -217,7 +190,7 @@ fn stuck_runs_and_runs_never_enqueued() {
 
 #[test]
 fn not_requested_no_url_undersized_and_unknown() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let requested = "CA7777777777777777777777777777777a";
     let no_url = "CA7777777777777777777777777777777b";
     let small = "CA7777777777777777777777777777777c";
@@ -242,7 +215,7 @@ fn not_requested_no_url_undersized_and_unknown() {
 
 #[test]
 fn completed_run_without_the_file_points_at_the_volume() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let sid = "CA8888888888888888888888888888888a";
     w.db.sql(&format!(
         "INSERT INTO recording_runs (business_id, call_sid, status, created_at, started_at, completed_at) VALUES (1, '{sid}', 'completed', '{}', '{}', '{}')",
@@ -256,7 +229,7 @@ fn completed_run_without_the_file_points_at_the_volume() {
 
 #[test]
 fn several_sids_exit_with_the_worst_and_print_an_array() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let ready = "CA0123456789abcdef0123456789abcdef";
     fs::write(w.dir.path().join(format!("{ready}.mp3")), vec![1u8; 4096]).unwrap();
     let r = w.call(&[ready, "CA7777777777777777777777777777777d"]);
@@ -277,7 +250,7 @@ fn several_sids_exit_with_the_worst_and_print_an_array() {
 
 #[test]
 fn leaked_slots_are_shown() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let sid = "CA9999999999999999999999999999999a";
     w.db.sql(&format!(
         "INSERT INTO recording_runs (id, business_id, call_sid, status, created_at) VALUES (4242, 7, '{sid}', 'queued', '{}')",
@@ -297,7 +270,7 @@ fn leaked_slots_are_shown() {
 
 #[test]
 fn a_source_that_cannot_be_read_is_said_not_guessed() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let nobody = "CA7777777777777777777777777777777d";
     let r = Recdiag::new()
         .args(["call", "--json", "--timeout", "1s", "--recordings-dir"])

@@ -3,35 +3,11 @@
 
 use std::fs;
 
-use crate::support::fixtures::{Capture, load_rq, redis_cmd};
-use crate::support::{PgDb, Recdiag, RedisServer, Run};
-
-struct World {
-    redis: RedisServer,
-    capture: Capture,
-    db: PgDb,
-    dir: tempfile::TempDir,
-}
+use crate::support::fixtures::redis_cmd;
+use crate::support::world::World;
+use crate::support::{Recdiag, Run};
 
 impl World {
-    fn new() -> World {
-        let redis = RedisServer::start();
-        let capture = load_rq(&redis, "3.0.0");
-        World {
-            redis,
-            capture,
-            db: PgDb::with_schema(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn ago(&self, seconds: i64) -> String {
-        let at: jiff::Timestamp = self.capture.captured_at.parse().unwrap();
-        (at - jiff::SignedDuration::from_secs(seconds))
-            .strftime("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    }
-
     fn check(&self, redis_url: &str) -> Run {
         Recdiag::new()
             .args([
@@ -115,7 +91,7 @@ impl World {
 
 #[test]
 fn each_disagreement_is_found_with_counts_and_subjects() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     w.seed();
     let r = w.check(&w.redis.url());
     r.assert_code(2);
@@ -159,7 +135,7 @@ fn each_disagreement_is_found_with_counts_and_subjects() {
 
 #[test]
 fn a_consistent_world_is_ok() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     let enqueued = w.queued_sid();
     w.db.sql(&format!(
         "INSERT INTO recording_runs (business_id, call_sid, status, created_at) VALUES (1, '{enqueued}', 'queued', '{}')",
@@ -172,7 +148,7 @@ fn a_consistent_world_is_ok() {
 
 #[test]
 fn an_unreachable_source_is_named_and_the_rest_still_compared() {
-    let w = World::new();
+    let w = World::new("3.0.0");
     w.seed();
     let r = w.check(&format!(
         "redis://:lock-pass-5@127.0.0.1:{}/0",

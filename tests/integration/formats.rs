@@ -6,37 +6,25 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support::fixtures::{Capture, load_rq};
-use crate::support::{PgDb, Recdiag, RedisServer, Run, require_program};
+use crate::support::world::World;
+use crate::support::{Recdiag, Run, require_program};
 
-struct World {
-    redis: RedisServer,
-    capture: Capture,
-    db: PgDb,
-    dir: tempfile::TempDir,
+/// A world with one completed run and its file.
+fn world() -> World {
+    let w = World::new("2.12.0");
+    w.db.sql(
+        "INSERT INTO recording_runs (business_id, call_sid, status, created_at, started_at, completed_at) VALUES \
+         (1, 'CA00000000000000000000000000000001', 'completed', now() at time zone 'utc', now() at time zone 'utc', now() at time zone 'utc')",
+    );
+    fs::write(
+        w.dir.path().join("CA00000000000000000000000000000001.mp3"),
+        vec![1u8; 5000],
+    )
+    .unwrap();
+    w
 }
 
 impl World {
-    fn new() -> World {
-        let redis = RedisServer::start();
-        let capture = load_rq(&redis, "2.12.0");
-        let db = PgDb::with_schema();
-        db.sql("INSERT INTO recording_runs (business_id, call_sid, status, created_at, started_at, completed_at) VALUES \
-                (1, 'CA00000000000000000000000000000001', 'completed', now() at time zone 'utc', now() at time zone 'utc', now() at time zone 'utc')");
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(
-            dir.path().join("CA00000000000000000000000000000001.mp3"),
-            vec![1u8; 5000],
-        )
-        .unwrap();
-        World {
-            redis,
-            capture,
-            db,
-            dir,
-        }
-    }
-
     fn cmd(&self) -> Recdiag {
         Recdiag::new()
             .env("REDIS_URL", self.redis.url())
@@ -90,7 +78,7 @@ print("samples", n)
 
 #[test]
 fn prometheus_text_is_valid_bounded_and_complete() {
-    let w = World::new();
+    let w = world();
     let r = w.cmd().args(["health", "--format", "prometheus"]).run();
     r.assert_code(1);
     let parsed = parse_prometheus(&r.stdout);
@@ -165,7 +153,7 @@ fn prometheus_text_is_valid_bounded_and_complete() {
 #[test]
 fn output_file_is_written_atomically_and_readable() {
     use std::os::unix::fs::PermissionsExt;
-    let w = World::new();
+    let w = world();
     let textfile = tempfile::tempdir().unwrap();
     let target = textfile.path().join("recdiag.prom");
     fs::write(&target, "old content\n").unwrap();
@@ -210,7 +198,7 @@ fn output_file_is_written_atomically_and_readable() {
 
 #[test]
 fn nagios_line_follows_the_plugin_guidelines() {
-    let w = World::new();
+    let w = world();
     let r = w.cmd().args(["health", "--format", "nagios"]).run();
     r.assert_code(1);
     check_nagios(&r, "WARNING");
@@ -261,7 +249,7 @@ fn check_nagios(r: &Run, state: &str) {
 
 #[test]
 fn watch_prints_blocks_and_ctrl_c_keeps_the_last_code() {
-    let w = World::new();
+    let w = world();
     let child = Command::new(assert_cmd::cargo::cargo_bin("recdiag"))
         .env_clear()
         .env("REDIS_URL", w.redis.url())
@@ -297,7 +285,7 @@ fn watch_prints_blocks_and_ctrl_c_keeps_the_last_code() {
 
 #[test]
 fn watch_redraws_in_place_on_a_terminal() {
-    let w = World::new();
+    let w = world();
     let script = require_program("script", "apt-get install util-linux");
     let bin = assert_cmd::cargo::cargo_bin("recdiag");
     let command = format!(

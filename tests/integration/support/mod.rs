@@ -9,6 +9,7 @@ pub mod pgserver;
 pub mod postgres;
 pub mod redis;
 pub mod sqlite;
+pub mod world;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
