@@ -110,17 +110,82 @@ fn epoch(s: f64) -> Option<jiff::Timestamp> {
     jiff::Timestamp::from_microsecond((s * 1e6).round() as i64).ok()
 }
 
-/// What Redis holds about a call.
+/// The RQ jobs of a call.
 #[derive(Debug, Clone, Default)]
 pub struct RedisCall {
     /// RQ jobs whose id carries the SID, with their 1-based queue position.
     pub jobs: Vec<(Job, Option<u64>)>,
+    /// Queue and registry entries walked over (the cost of the lookup).
+    pub scanned: u64,
+}
+
+/// The app's own keys about a call.
+#[derive(Debug, Clone, Default)]
+pub struct AppKeys {
     /// Dedup locks `job:download|full:<business_id>:<SID>` with their TTL (ms).
     pub locks: Vec<(String, Option<i64>)>,
     /// `rec_slots:<business_id>` members and which lack a live inflight marker.
     pub slots: Vec<(i64, Vec<String>, Vec<String>)>,
-    /// Queue and registry entries walked over (the cost of the lookup).
-    pub scanned: u64,
+}
+
+/// Dedup locks and download slots, read by name for the call's business
+/// ids (which the database gives): two pipelined round trips.
+pub async fn app_keys(
+    conn: &mut MultiplexedConnection,
+    sid: &CallSid,
+    business_ids: &[i64],
+) -> redis::RedisResult<AppKeys> {
+    let mut keys = AppKeys::default();
+    let lock_keys: Vec<String> = business_ids
+        .iter()
+        .flat_map(|bid| {
+            [
+                format!("job:download:{bid}:{sid}"),
+                format!("job:full:{bid}:{sid}"),
+            ]
+        })
+        .collect();
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for key in &lock_keys {
+        p.cmd("PTTL").arg(key);
+    }
+    for bid in business_ids {
+        p.cmd("SMEMBERS").arg(format!("rec_slots:{bid}"));
+    }
+    let replies = super::rq::query_pipe(&mut p, conn).await?;
+    let mut it = replies.iter();
+    for key in lock_keys {
+        // PTTL: -2 the key does not exist, -1 it has no expiry.
+        match it.next().and_then(super::rq::int) {
+            Some(-2) | None => {}
+            Some(ttl) => keys.locks.push((key, (ttl >= 0).then_some(ttl))),
+        }
+    }
+    let slot_members: Vec<(i64, Vec<String>)> = business_ids
+        .iter()
+        .map(|bid| (*bid, it.next().map(texts).unwrap_or_default()))
+        .collect();
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for (bid, members) in &slot_members {
+        for m in members {
+            p.cmd("EXISTS").arg(format!("rec_inflight:{bid}:{m}"));
+        }
+    }
+    let replies = super::rq::query_pipe(&mut p, conn).await?;
+    let mut it = replies.iter();
+    for (bid, members) in slot_members {
+        let leaked: Vec<String> = members
+            .iter()
+            .filter(|_| it.next().and_then(super::rq::int) == Some(0))
+            .cloned()
+            .collect();
+        if !members.is_empty() {
+            keys.slots.push((bid, members, leaked));
+        }
+    }
+    Ok(keys)
 }
 
 /// Where a job id can be: every queue list and registry of every queue.
@@ -131,13 +196,11 @@ enum Place {
 
 /// Find the call's jobs in RQ's own queues and registries (ZSCAN with MATCH
 /// on the validated SID, lists read in pages): the cost follows the size of
-/// RQ's data, never the rest of the keyspace — no SCAN, no KEYS. Locks and
-/// slots are read by name for the call's business ids.
+/// RQ's data, never the rest of the keyspace — no SCAN, no KEYS.
 pub async fn redis(
     conn: &mut MultiplexedConnection,
     sid: &CallSid,
     queues: &[String],
-    business_ids: &[i64],
 ) -> redis::RedisResult<RedisCall> {
     let mut found = RedisCall::default();
     let registered: Vec<String> = redis::cmd("SMEMBERS")
@@ -222,17 +285,6 @@ pub async fn redis(
     }
     job_ids.sort();
     job_ids.dedup();
-    let mut lock_keys: Vec<String> = business_ids
-        .iter()
-        .flat_map(|bid| {
-            [
-                format!("job:download:{bid}:{sid}"),
-                format!("job:full:{bid}:{sid}"),
-            ]
-        })
-        .collect();
-    lock_keys.sort();
-
     let mut p = redis::pipe();
     p.ignore_errors();
     for id in &job_ids {
@@ -244,18 +296,7 @@ pub async fn redis(
             .arg("COUNT")
             .arg(1);
     }
-    for key in &lock_keys {
-        p.cmd("PTTL").arg(key);
-    }
-    for bid in business_ids {
-        p.cmd("SMEMBERS").arg(format!("rec_slots:{bid}"));
-    }
-    let replies: Vec<Value> =
-        if job_ids.is_empty() && lock_keys.is_empty() && business_ids.is_empty() {
-            Vec::new()
-        } else {
-            super::rq::query_pipe(&mut p, conn).await?
-        };
+    let replies = super::rq::query_pipe(&mut p, conn).await?;
     let mut it = replies.iter();
     let mut jobs: Vec<Job> = Vec::new();
     for id in &job_ids {
@@ -263,19 +304,8 @@ pub async fn redis(
         let result = it.next();
         jobs.push(Job::from_reply(id, fields, result));
     }
-    for key in lock_keys {
-        // PTTL: -2 the key does not exist, -1 it has no expiry.
-        match it.next().and_then(super::rq::int) {
-            Some(-2) | None => {}
-            Some(ttl) => found.locks.push((key, (ttl >= 0).then_some(ttl))),
-        }
-    }
-    let mut slot_members: Vec<(i64, Vec<String>)> = Vec::new();
-    for bid in business_ids {
-        slot_members.push((*bid, it.next().map(texts).unwrap_or_default()));
-    }
 
-    // Queue positions of waiting jobs, and the inflight markers of slots.
+    // Queue positions of waiting jobs.
     let mut p = redis::pipe();
     p.ignore_errors();
     let waiting: Vec<usize> = jobs
@@ -289,31 +319,10 @@ pub async fn redis(
             .arg(queue_key(jobs[i].origin.as_deref().unwrap_or_default()))
             .arg(&jobs[i].id);
     }
-    for (bid, members) in &slot_members {
-        for m in members {
-            p.cmd("EXISTS").arg(format!("rec_inflight:{bid}:{m}"));
-        }
-    }
-    let replies: Vec<Value> =
-        if waiting.is_empty() && slot_members.iter().all(|(_, m)| m.is_empty()) {
-            Vec::new()
-        } else {
-            super::rq::query_pipe(&mut p, conn).await?
-        };
-    let mut it = replies.iter();
+    let replies = super::rq::query_pipe(&mut p, conn).await?;
     let mut positions = vec![None; jobs.len()];
-    for &i in &waiting {
-        positions[i] = it.next().and_then(super::rq::count).map(|p| p + 1);
-    }
-    for (bid, members) in slot_members {
-        let leaked: Vec<String> = members
-            .iter()
-            .filter(|_| it.next().and_then(super::rq::int) == Some(0))
-            .cloned()
-            .collect();
-        if !members.is_empty() {
-            found.slots.push((bid, members, leaked));
-        }
+    for (&i, reply) in waiting.iter().zip(&replies) {
+        positions[i] = super::rq::count(reply).map(|p| p + 1);
     }
     found.jobs = jobs.into_iter().zip(positions).collect();
     Ok(found)

@@ -302,3 +302,30 @@ fn recordings_directory_removed_during_a_scan() {
         }
     }
 }
+
+/// `call` reads the database and Redis at the same time: two silent
+/// servers cost one timeout, not two.
+#[test]
+fn call_with_two_silent_servers_is_bounded() {
+    let redis = crate::support::SilentListener::start();
+    let pg = crate::support::SilentListener::start();
+    let started = Instant::now();
+    let r = Recdiag::new()
+        .args([
+            "call",
+            "--json",
+            "--timeout",
+            "1s",
+            "CA0123456789abcdef0123456789abcdef",
+        ])
+        .env("REDIS_URL", redis.url())
+        .env(
+            "DATABASE_URL",
+            format!("postgres://u:{PASS}@127.0.0.1:{}/x", pg.port),
+        )
+        .run();
+    assert_sane(&r, started.elapsed(), Duration::from_secs(2));
+    r.assert_code(3);
+    let doc = r.json();
+    assert_eq!(doc["unavailable"].as_array().unwrap().len(), 2, "{doc}");
+}
