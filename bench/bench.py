@@ -227,8 +227,10 @@ def psql(db, sql, *extra):
 def build_runs_world():
     """10,000,000 recording_runs spread over 90 days, built once."""
     exists = psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'").strip() == "1"
-    if exists and psql(PG_DB, "SELECT rows FROM bench_meta").strip() == str(RUNS_ROWS):
-        return
+    if exists:
+        has_meta = psql(PG_DB, "SELECT count(*) FROM pg_tables WHERE tablename = 'bench_meta'").strip() == "1"
+        if has_meta and psql(PG_DB, "SELECT rows FROM bench_meta").strip() == str(RUNS_ROWS):
+            return
     print(f"building {RUNS_ROWS:,} recording_runs over 90 days (a few minutes)…", file=sys.stderr)
     psql("postgres", f"DROP DATABASE IF EXISTS {PG_DB}")
     psql("postgres", f"CREATE DATABASE {PG_DB}")
