@@ -329,3 +329,35 @@ fn call_with_two_silent_servers_is_bounded() {
     let doc = r.json();
     assert_eq!(doc["unavailable"].as_array().unwrap().len(), 2, "{doc}");
 }
+
+/// A wrong database password: DATABASE_UNREACHABLE naming authentication,
+/// and neither password shows anywhere.
+#[test]
+fn postgres_rejects_the_password() {
+    let pg = PgServer::with_password("the-right-one-7");
+    let wrong = format!("postgres://postgres:{PASS}@127.0.0.1:{}/postgres", pg.port);
+    let started = Instant::now();
+    let r = Recdiag::new()
+        .args(["runs", "--json", "--timeout", "2s"])
+        .env("DATABASE_URL", &wrong)
+        .run();
+    assert_sane(&r, started.elapsed(), Duration::from_secs(3));
+    r.assert_code(2);
+    assert_eq!(r.codes("runs"), ["DATABASE_UNREACHABLE"]);
+    assert!(
+        finding(&r, "runs").contains("authentication rejected"),
+        "{}",
+        r.stdout
+    );
+    // The right password gets as far as the schema (this database has none).
+    let right = format!(
+        "postgres://postgres:the-right-one-7@127.0.0.1:{}/postgres",
+        pg.port
+    );
+    let r = Recdiag::new()
+        .args(["runs", "--json"])
+        .env("DATABASE_URL", &right)
+        .run();
+    assert_eq!(r.codes("runs"), ["SCHEMA_MISMATCH"]);
+    r.assert_hides("the-right-one-7");
+}

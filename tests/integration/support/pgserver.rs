@@ -60,6 +60,16 @@ impl PgServer {
 
     /// Start with extra server options, e.g. `-c log_statement=all`.
     pub fn start_with(extra: &str) -> PgServer {
+        Self::launch(extra, None)
+    }
+
+    /// A server that wants the password `password` for user postgres
+    /// (scram-sha-256), so authentication failures can be shown.
+    pub fn with_password(password: &str) -> PgServer {
+        Self::launch("", Some(password))
+    }
+
+    fn launch(extra: &str, password: Option<&str>) -> PgServer {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("recdiag-pg")
@@ -75,10 +85,22 @@ impl PgServer {
         }
         let data = dir.path().join("data");
         let data_s = data.display().to_string();
-        let out = as_postgres(
-            &bin.join("initdb"),
-            &["-D", &data_s, "-A", "trust", "-U", "postgres", "--no-sync"],
-        );
+        let pwfile = dir.path().join("pw");
+        let pwfile_s = pwfile.display().to_string();
+        let mut args = vec!["-D", &data_s, "-U", "postgres", "--no-sync"];
+        match password {
+            Some(pw) => {
+                std::fs::write(&pwfile, pw).expect("password file");
+                if is_root() {
+                    let _ = Command::new("chown")
+                        .args(["postgres:postgres", &pwfile_s])
+                        .status();
+                }
+                args.extend(["-A", "scram-sha-256", "--pwfile", &pwfile_s]);
+            }
+            None => args.extend(["-A", "trust"]),
+        }
+        let out = as_postgres(&bin.join("initdb"), &args);
         assert!(
             out.status.success(),
             "initdb failed: {}",
