@@ -6,6 +6,8 @@ mod failed;
 mod json;
 mod nagios;
 mod prometheus;
+#[cfg(test)]
+mod sample;
 pub mod style;
 mod table;
 

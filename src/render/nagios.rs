@@ -272,6 +272,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_check_as_one_line_and_long_output() {
+        let mut out = Vec::new();
+        render(
+            &crate::render::sample::report(),
+            &Thresholds::default(),
+            &mut out,
+        )
+        .unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
     fn labels_and_numbers_follow_the_guidelines() {
         assert_eq!(label_of("my queue='x'"), "my_queue__x_");
         assert_eq!(number(0.5), "0.5");

@@ -440,6 +440,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_check_as_textfile() {
+        let mut out = Vec::new();
+        render(&crate::render::sample::report(), &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
     fn numbers_never_use_scientific_notation() {
         assert_eq!(number(1e-7), "0");
         assert_eq!(number(0.000123), "0.000123");

@@ -18,7 +18,10 @@ pub fn render(report: &Report, view: View, style: Style, out: &mut impl Write) -
     match view {
         View::Health => health(report, style, out)?,
         View::Detail => {
-            for check in &report.checks {
+            for (i, check) in report.checks.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
                 detail(check, style, out)?;
             }
         }
@@ -462,6 +465,16 @@ mod tests {
         let out = rendered(View::Health);
         assert!(!out.contains('\u{1b}'), "escape reached the table:\n{out}");
         insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn every_check_in_health_and_detail() {
+        let report = crate::render::sample::report();
+        for (name, view) in [("health", View::Health), ("detail", View::Detail)] {
+            let mut out = Vec::new();
+            render(&report, view, Style::plain(), &mut out).unwrap();
+            insta::assert_snapshot!(format!("sample_{name}"), String::from_utf8(out).unwrap());
+        }
     }
 
     #[test]
