@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 use crate::config::{Config, Source};
 use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, RecordingsDirMetrics};
 use crate::probe;
-use crate::probe::consistency::{DbSide, RedisSide};
+use crate::probe::consistency::RedisSide;
 use crate::probe::redis::RedisFailure;
 use crate::verdict;
 use crate::verdict::consistency::ConsistencyFacts;
@@ -197,57 +197,99 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
 async fn consistency_facts(config: &Config) -> ConsistencyFacts {
     use crate::model::{Finding, FindingCode};
     let t = &config.thresholds;
-    let db: Result<DbSide, Finding> = match &config.database {
-        Source::Missing => Err(Finding::new(
-            FindingCode::DatabaseUrlMissing,
-            "DATABASE_URL is not set",
-        )),
-        Source::Invalid(e) => Err(Finding::new(FindingCode::DatabaseUrlMissing, e.to_string())),
-        Source::Ready(target) => {
-            let read = async {
-                let mut db = probe::database::connect(target, config.timeout).await?;
-                let since = naive_utc(config.now, config.window);
-                let active_since = naive_utc(
-                    config.now,
-                    Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
-                );
-                let side = probe::consistency::db_side(&mut db, &since, &active_since, config.now)
-                    .await
-                    .map_err(|e| probe::database::classify(&e, target, config.timeout));
-                db.close().await;
-                side
-            };
-            read.await
-                .map_err(|f| verdict::runs::database_unreachable(&target.url, &f))
-        }
+    // The database and RQ are read at the same time, each within the
+    // timeout; the app's locks and slots, which need the database's
+    // answer, come after, on the open connection.
+    let read_db = async {
+        let target = match &config.database {
+            Source::Missing => {
+                return Err(Finding::new(
+                    FindingCode::DatabaseUrlMissing,
+                    "DATABASE_URL is not set",
+                ));
+            }
+            Source::Invalid(e) => {
+                return Err(Finding::new(FindingCode::DatabaseUrlMissing, e.to_string()));
+            }
+            Source::Ready(target) => target,
+        };
+        let read = async {
+            let mut db = probe::database::connect(target, config.timeout).await?;
+            let since = naive_utc(config.now, config.window);
+            let active_since = naive_utc(
+                config.now,
+                Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
+            );
+            let side = probe::consistency::db_side(&mut db, &since, &active_since, config.now)
+                .await
+                .map_err(|e| probe::database::classify(&e, target, config.timeout));
+            db.close().await;
+            side
+        };
+        let failure = match tokio::time::timeout(config.timeout, read).await {
+            Ok(Ok(side)) => return Ok(side),
+            Ok(Err(f)) => f,
+            Err(_) => probe::database::DbFailure::Timeout {
+                after: config.timeout,
+            },
+        };
+        Err(verdict::runs::database_unreachable(&target.url, &failure))
     };
-    let redis: Result<RedisSide, Finding> = match &config.redis {
-        Source::Missing => Err(Finding::new(
-            FindingCode::RedisUrlMissing,
-            "REDIS_URL is not set",
-        )),
-        Source::Invalid(e) => Err(Finding::new(FindingCode::RedisUrlMissing, e.to_string())),
-        Source::Ready(target) => {
-            let (candidates, businesses) = match &db {
-                Ok(side) => (
-                    side.recent
-                        .iter()
-                        .map(|(sid, bid, _)| (*bid, sid.clone()))
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>(),
-                    side.businesses.clone(),
-                ),
-                Err(_) => (Vec::new(), Vec::new()),
-            };
-            let read = async {
-                let mut conn = probe::redis::connect(target, config.timeout).await?;
-                probe::consistency::redis_side(&mut conn, &config.queues, &candidates, &businesses)
-                    .await
-                    .map_err(|e| probe::redis::classify(&e, target, config.timeout))
-            };
-            read.await
-                .map_err(|f| verdict::redis::redis_unreachable(&target.url, &f))
+    let read_rq = async {
+        let target = match &config.redis {
+            Source::Missing => {
+                return Err(Finding::new(
+                    FindingCode::RedisUrlMissing,
+                    "REDIS_URL is not set",
+                ));
+            }
+            Source::Invalid(e) => {
+                return Err(Finding::new(FindingCode::RedisUrlMissing, e.to_string()));
+            }
+            Source::Ready(target) => target,
+        };
+        let read = async {
+            let mut conn = probe::redis::connect(target, config.timeout).await?;
+            let side = probe::consistency::rq_side(&mut conn, &config.queues)
+                .await
+                .map_err(|e| probe::redis::classify(&e, target, config.timeout))?;
+            Ok::<_, RedisFailure>((conn, side))
+        };
+        let failure = match tokio::time::timeout(config.timeout, read).await {
+            Ok(Ok(read)) => return Ok((target, read)),
+            Ok(Err(f)) => f,
+            Err(_) => RedisFailure::Timeout {
+                after: config.timeout,
+            },
+        };
+        Err(verdict::redis::redis_unreachable(&target.url, &failure))
+    };
+    let (db, rq) = tokio::join!(read_db, read_rq);
+    let redis: Result<RedisSide, Finding> = match (rq, &db) {
+        (Err(f), _) => Err(f),
+        (Ok((_, (_, side))), Err(_)) => Ok(side),
+        (Ok((target, (mut conn, mut side))), Ok(db_side)) => {
+            let candidates: Vec<(i64, String)> = db_side
+                .recent
+                .iter()
+                .map(|(sid, bid, _)| (*bid, sid.clone()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            match probe::consistency::app_side(
+                &mut conn,
+                &mut side,
+                &candidates,
+                &db_side.businesses,
+            )
+            .await
+            {
+                Ok(()) => Ok(side),
+                Err(e) => Err(verdict::redis::redis_unreachable(
+                    &target.url,
+                    &probe::redis::classify(&e, target, config.timeout),
+                )),
+            }
         }
     };
     let missing_files = match &db {

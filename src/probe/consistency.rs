@@ -135,11 +135,10 @@ pub struct RedisSide {
     pub slots_seen: u64,
 }
 
-pub async fn redis_side(
+/// RQ's side: the call SIDs of every job in the queues and registries read.
+pub async fn rq_side(
     conn: &mut MultiplexedConnection,
     queues: &[String],
-    lock_candidates: &[(i64, String)],
-    businesses: &[i64],
 ) -> redis::RedisResult<RedisSide> {
     let mut side = RedisSide::default();
     let mut p = redis::pipe();
@@ -153,6 +152,27 @@ pub async fn redis_side(
             p.cmd("ZREVRANGE").arg(key).arg(0).arg(HISTORY - 1);
         }
     }
+    for reply in super::rq::query_pipe(&mut p, conn).await? {
+        for id in texts(&reply) {
+            side.jobs_seen += 1;
+            if let Some(sid) = CallSid::find_in(&id) {
+                side.job_sids.insert(sid.to_string());
+            }
+        }
+    }
+    Ok(side)
+}
+
+/// The app's side: dedup locks of recent calls and the slots of businesses
+/// with recent runs (both known from the database), read by name.
+pub async fn app_side(
+    conn: &mut MultiplexedConnection,
+    side: &mut RedisSide,
+    lock_candidates: &[(i64, String)],
+    businesses: &[i64],
+) -> redis::RedisResult<()> {
+    let mut p = redis::pipe();
+    p.ignore_errors();
     for (bid, sid) in lock_candidates {
         p.cmd("EXISTS").arg(format!("job:download:{bid}:{sid}"));
         p.cmd("EXISTS").arg(format!("job:full:{bid}:{sid}"));
@@ -162,14 +182,6 @@ pub async fn redis_side(
     }
     let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
     let mut it = replies.iter();
-    for _ in 0..queues.len() * 6 {
-        for id in it.next().map(texts).unwrap_or_default() {
-            side.jobs_seen += 1;
-            if let Some(sid) = CallSid::find_in(&id) {
-                side.job_sids.insert(sid.to_string());
-            }
-        }
-    }
     for (bid, sid) in lock_candidates {
         for kind in ["download", "full"] {
             if it.next().and_then(super::rq::int) == Some(1) {
@@ -185,20 +197,18 @@ pub async fn redis_side(
         }
     }
     side.slots_seen = members.len() as u64;
-    if !members.is_empty() {
-        let mut p = redis::pipe();
-        p.ignore_errors();
-        for (bid, m) in &members {
-            p.cmd("EXISTS").arg(format!("rec_inflight:{bid}:{m}"));
-        }
-        let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
-        for ((bid, m), reply) in members.into_iter().zip(&replies) {
-            if super::rq::int(reply) == Some(0) {
-                side.leaked_slots.push((bid, m));
-            }
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for (bid, m) in &members {
+        p.cmd("EXISTS").arg(format!("rec_inflight:{bid}:{m}"));
+    }
+    let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
+    for ((bid, m), reply) in members.into_iter().zip(&replies) {
+        if super::rq::int(reply) == Some(0) {
+            side.leaked_slots.push((bid, m));
         }
     }
-    Ok(side)
+    Ok(())
 }
 
 /// Completed runs whose file (and parent leg's file) is absent or invalid.

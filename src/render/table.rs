@@ -311,7 +311,9 @@ fn scalar(key: &str, value: &Value) -> Option<String> {
         Value::String(s) => sanitize(s).into_owned(),
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(0.0);
-            if key.ends_with("_bytes") {
+            if key == "maxmemory_bytes" && n.as_u64() == Some(0) {
+                "no limit".to_string()
+            } else if key.ends_with("_bytes") {
                 format!(
                     "{} ({})",
                     text::bytes(n.as_u64().unwrap_or(0)),

@@ -361,3 +361,33 @@ fn postgres_rejects_the_password() {
     assert_eq!(r.codes("runs"), ["SCHEMA_MISMATCH"]);
     r.assert_hides("the-right-one-7");
 }
+
+/// Every check at once against a Redis and a database that accept and
+/// never answer: the whole health run ends within --timeout + 1 s.
+#[test]
+fn health_with_every_server_silent_is_bounded() {
+    let redis = crate::support::SilentListener::start();
+    let pg = crate::support::SilentListener::start();
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let r = Recdiag::new()
+        .args(["health", "--json", "--timeout", "1s", "--recordings-dir"])
+        .args([dir.path()])
+        .env(
+            "REDIS_URL",
+            format!("redis://:{PASS}@127.0.0.1:{}/0", redis.port),
+        )
+        .env(
+            "DATABASE_URL",
+            format!("postgres://u:{PASS}@127.0.0.1:{}/x", pg.port),
+        )
+        .run();
+    assert_sane(&r, started.elapsed(), Duration::from_secs(2));
+    r.assert_code(2);
+    assert_eq!(r.check("recordings_dir")["status"], "ok");
+    for check in ["redis", "queues", "workers"] {
+        assert_eq!(r.codes(check), ["REDIS_UNREACHABLE"], "{check}");
+    }
+    assert_eq!(r.codes("runs"), ["DATABASE_UNREACHABLE"]);
+    assert_eq!(r.check("consistency")["status"], "critical");
+}
