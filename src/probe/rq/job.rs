@@ -35,6 +35,7 @@ pub const FIELDS: [&str; 14] = [
 pub const MAX_EXCEPTION_BYTES: usize = 256 * 1024;
 /// Most decompressed bytes read from any payload (a zip bomb stops here).
 const MAX_INFLATE: u64 = 16 * 1024 * 1024;
+// Job payloads stop earlier: see MAX_PICKLE.
 
 /// What recdiag knows of one job.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -203,10 +204,125 @@ fn cap(mut text: String) -> String {
     text
 }
 
+/// Largest inflated job payload decoded (this app's are a few hundred bytes).
+const MAX_PICKLE: usize = 64 * 1024;
+/// Most memo look-ups and DUPs a decoded pickle may hold: each can double
+/// what the decoder materialises, so a few dozen make a "pickle bomb".
+const MAX_SHARED_REFS: usize = 16;
+
+/// Walk the pickle's opcodes (protocols 0 to 5) without building anything,
+/// and refuse what could blow up the decoder: unknown opcodes, truncated
+/// arguments, and more than [`MAX_SHARED_REFS`] memo look-ups or DUPs.
+fn pickle_is_safe(p: &[u8]) -> Result<(), String> {
+    let mut i = 0;
+    let mut shared = 0;
+    let len_at = |i: usize, n: usize| -> Option<usize> {
+        let b = p.get(i..i + n)?;
+        let mut v: u64 = 0;
+        for (k, byte) in b.iter().enumerate() {
+            v |= u64::from(*byte) << (8 * k);
+        }
+        usize::try_from(v).ok()
+    };
+    while i < p.len() {
+        let op = p[i];
+        i += 1;
+        let skip = match op {
+            // No argument.
+            b'('
+            | b'0'
+            | b'1'
+            | b'N'
+            | b')'
+            | b']'
+            | b'}'
+            | b'a'
+            | b'e'
+            | b's'
+            | b'u'
+            | b't'
+            | b'l'
+            | b'd'
+            | b'R'
+            | b'b'
+            | b'o'
+            | b'Q'
+            | 0x81
+            | 0x85..=0x88
+            | 0x89
+            | 0x8f
+            | 0x90
+            | 0x91
+            | 0x92
+            | 0x93
+            | 0x94
+            | 0x97
+            | 0x98 => 0,
+            b'.' => return Ok(()),
+            b'2' => {
+                shared += 1;
+                0
+            }
+            // Fixed-size arguments.
+            b'h' => {
+                shared += 1;
+                1
+            }
+            b'j' => {
+                shared += 1;
+                4
+            }
+            b'K' | b'q' | 0x80 | 0x82 => 1,
+            b'M' | 0x83 => 2,
+            b'J' | b'r' | 0x84 => 4,
+            b'G' | 0x95 => 8,
+            // Length-prefixed arguments.
+            b'U' | b'C' | 0x8c | 0x8a => 1 + len_at(i, 1).ok_or("truncated pickle")?,
+            b'T' | b'B' | b'X' | 0x8b => 4 + len_at(i, 4).ok_or("truncated pickle")?,
+            0x8e | 0x8d | 0x96 => 8 + len_at(i, 8).ok_or("truncated pickle")?,
+            // Text arguments, one line (two for GLOBAL and INST).
+            b'I' | b'L' | b'F' | b'S' | b'V' | b'P' | b'g' | b'p' | b'c' | b'i' => {
+                if op == b'g' {
+                    shared += 1;
+                }
+                let lines = if matches!(op, b'c' | b'i') { 2 } else { 1 };
+                let mut end = i;
+                for _ in 0..lines {
+                    let nl = p[end..]
+                        .iter()
+                        .position(|b| *b == b'\n')
+                        .ok_or("truncated pickle")?;
+                    end += nl + 1;
+                }
+                end - i
+            }
+            other => return Err(format!("unknown pickle opcode 0x{other:02x}")),
+        };
+        if shared > MAX_SHARED_REFS {
+            return Err(format!(
+                "more than {MAX_SHARED_REFS} shared references: not decoded (could exhaust memory)"
+            ));
+        }
+        i = i
+            .checked_add(skip)
+            .filter(|&n| n <= p.len())
+            .ok_or("truncated pickle")?;
+    }
+    Err("pickle without STOP".into())
+}
+
 /// Decode `data`: zlib-compressed pickle of `(func_name, instance, args,
 /// kwargs)`. Returns the function name and the keyword arguments.
 pub fn decode_call(data: &[u8]) -> Result<(Option<String>, BTreeMap<String, String>), String> {
     let raw = inflate(data)?;
+    if raw.len() > MAX_PICKLE {
+        return Err(format!(
+            "payload of {} bytes is larger than {} KiB: not decoded",
+            raw.len(),
+            MAX_PICKLE / 1024
+        ));
+    }
+    pickle_is_safe(&raw)?;
     let value = serde_pickle::value_from_slice(
         &raw,
         DeOptions::new()
@@ -296,6 +412,22 @@ mod tests {
         let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         e.write_all(data).unwrap();
         e.finish().unwrap()
+    }
+
+    #[test]
+    fn pickle_bombs_are_refused_before_decoding() {
+        // [[...]] doubled 40 times through the memo: 2^40 elements if decoded.
+        let mut bomb = vec![0x80, 0x05, b']', 0x94];
+        for _ in 0..40 {
+            bomb.extend_from_slice(&[b'h', 0, b'h', 0, 0x86, 0x94]);
+        }
+        bomb.push(b'.');
+        let err = decode_call(&zlib(&bomb)).unwrap_err();
+        assert!(err.contains("shared references"), "{err}");
+        let err = decode_call(&zlib(&vec![b'N'; 100 * 1024])).unwrap_err();
+        assert!(err.contains("larger than"), "{err}");
+        assert!(pickle_is_safe(b"\x80\x05\x8c\x03abc\x94.").is_ok());
+        assert!(pickle_is_safe(b"\x80\x05\x8c\xffab").is_err(), "truncated");
     }
 
     #[test]
