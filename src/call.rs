@@ -176,7 +176,7 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
                     .map_err(classify)?,
             );
         }
-        let snapshot = probe::rq::snapshot::read(&mut conn, &[], config.now)
+        let snapshot = probe::rq::snapshot::read(&mut conn, &[])
             .await
             .map_err(classify)?;
         Ok::<_, probe::redis::RedisFailure>((conn, found, snapshot))

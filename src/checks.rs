@@ -147,7 +147,7 @@ async fn rq_outcome(config: &Config) -> RqOutcome {
         Ok(conn) => conn,
         Err(failure) => return failed(failure),
     };
-    match probe::rq::snapshot::read(&mut conn, &config.queues, config.now).await {
+    match probe::rq::snapshot::read(&mut conn, &config.queues).await {
         Ok(snapshot) => RqOutcome::Read(snapshot),
         Err(e) => failed(probe::redis::classify(&e, target, config.timeout)),
     }

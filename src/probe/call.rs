@@ -115,8 +115,6 @@ fn epoch(s: f64) -> Option<jiff::Timestamp> {
 pub struct RedisCall {
     /// RQ jobs whose id carries the SID, with their 1-based queue position.
     pub jobs: Vec<(Job, Option<u64>)>,
-    /// Queue and registry entries walked over (the cost of the lookup).
-    pub scanned: u64,
 }
 
 /// The app's own keys about a call.
@@ -257,7 +255,6 @@ pub async fn redis(
             match place {
                 Place::List(key) => {
                     let ids = texts(reply);
-                    found.scanned += ids.len() as u64;
                     let full = ids.len() as i64 == page;
                     job_ids.extend(ids.into_iter().filter(|id| id.contains(sid.as_str())));
                     if full {
@@ -268,7 +265,6 @@ pub async fn redis(
                     let parts = super::rq::items(reply);
                     let next = parts.first().and_then(super::rq::count).unwrap_or(0);
                     let members = parts.get(1).map(super::rq::items).unwrap_or(&[]);
-                    found.scanned += SCAN_COUNT.min(members.len() as u64 / 2 + 1);
                     // ZSCAN returns member, score pairs.
                     for pair in members.chunks(2) {
                         if let Some(m) = pair.first().and_then(super::rq::text) {

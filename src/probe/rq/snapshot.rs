@@ -42,8 +42,6 @@ pub struct QueueFacts {
     pub scheduled: Option<u64>,
     pub finished: Option<u64>,
     pub canceled: Option<u64>,
-    /// Started jobs whose registry score (start + timeout) has passed.
-    pub started_expired: Option<u64>,
     pub oldest_job_id: Option<String>,
     pub oldest_enqueued_at: Option<jiff::Timestamp>,
 }
@@ -88,12 +86,10 @@ pub struct RqSnapshot {
     pub anomalies: Vec<String>,
 }
 
-/// Read the snapshot. `interest` are the queues of interest; `now` decides
-/// which started jobs have passed their timeout.
+/// Read the snapshot. `interest` are the queues of interest.
 pub async fn read(
     conn: &mut MultiplexedConnection,
     interest: &[String],
-    now: jiff::Timestamp,
 ) -> redis::RedisResult<RqSnapshot> {
     let mut snap = RqSnapshot::default();
 
@@ -137,7 +133,6 @@ pub async fn read(
     let worker_keys: Vec<String> = first.get(1).map(texts).unwrap_or_default();
 
     // Round trip 2: counts, queue heads, worker hashes, started members.
-    let now_s = now.as_second();
     let mut p = redis::pipe();
     p.ignore_errors();
     for q in &names {
@@ -152,10 +147,6 @@ pub async fn read(
         ] {
             p.cmd("ZCARD").arg(key);
         }
-        p.cmd("ZCOUNT")
-            .arg(started_key(q))
-            .arg("-inf")
-            .arg(format!("({now_s}"));
         p.cmd("LINDEX").arg(queue_key(q)).arg(0);
     }
     for key in &worker_keys {
@@ -174,7 +165,7 @@ pub async fn read(
     let mut next = || it.next().unwrap_or(&Value::Nil);
 
     for q in &names {
-        let mut counts = [None; 8];
+        let mut counts = [None; 7];
         for (i, slot) in counts.iter_mut().enumerate() {
             let v = next();
             if is_error(v) {
@@ -196,7 +187,6 @@ pub async fn read(
             scheduled: counts[4],
             finished: counts[5],
             canceled: counts[6],
-            started_expired: counts[7],
             oldest_job_id: text(head),
             oldest_enqueued_at: None,
         });
