@@ -97,6 +97,35 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A plain decimal for machine formats: whole numbers without a fraction,
+/// others to at most six places; never scientific notation. NaN and the
+/// infinities are spelled as Prometheus reads them.
+pub fn decimal(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.6}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
+}
+
+/// `2026-11-24 12:00:00` (UTC), or `—` when unknown.
+pub fn datetime(t: Option<jiff::Timestamp>) -> String {
+    t.map_or("—".to_string(), |t| {
+        t.strftime("%Y-%m-%d %H:%M:%S").to_string()
+    })
+}
+
 /// "1 file" / "2 files".
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })

@@ -19,12 +19,6 @@ pub fn render(reports: &[CallReport], style: Style, out: &mut impl Write) -> io:
     Ok(())
 }
 
-fn when(t: Option<jiff::Timestamp>) -> String {
-    t.map_or("—".to_string(), |t| {
-        t.strftime("%Y-%m-%d %H:%M:%S").to_string()
-    })
-}
-
 fn file_line(f: &FileInfo) -> String {
     if !f.exists {
         return format!("{}: absent", sanitize(&f.path));
@@ -34,7 +28,7 @@ fn file_line(f: &FileInfo) -> String {
         sanitize(&f.path),
         text::bytes(f.size_bytes.unwrap_or(0)),
         text::count(f.size_bytes.unwrap_or(0)),
-        when(f.modified_at),
+        text::datetime(f.modified_at),
         if f.valid {
             ""
         } else {
@@ -112,9 +106,9 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
                 Cell::new(run.id),
                 Cell::new(sanitize(&run.status)),
                 Cell::new(sanitize(run.job_type.as_deref().unwrap_or("—"))),
-                Cell::new(when(run.created_at)),
-                Cell::new(when(run.started_at)),
-                Cell::new(when(run.completed_at)),
+                Cell::new(text::datetime(run.created_at)),
+                Cell::new(text::datetime(run.started_at)),
+                Cell::new(text::datetime(run.completed_at)),
                 Cell::new(sanitize(&shorten(err, 80))),
             ]);
         }
@@ -140,7 +134,7 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
                 Cell::new(sanitize(j.queue.as_deref().unwrap_or("—"))),
                 Cell::new(sanitize(j.status.as_deref().unwrap_or("—"))),
                 Cell::new(j.position.map_or("—".to_string(), |p| p.to_string())),
-                Cell::new(when(j.enqueued_at)),
+                Cell::new(text::datetime(j.enqueued_at)),
                 Cell::new(sanitize(j.worker_name.as_deref().unwrap_or("—"))),
                 Cell::new(sanitize(&shorten(
                     j.exception_last_line.as_deref().unwrap_or(""),

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use crate::model::{Metrics, Report, Status};
-use crate::text::sanitize;
+use crate::text::{decimal, sanitize};
 use crate::verdict::Thresholds;
 
 struct Perf(Vec<String>);
@@ -29,7 +29,7 @@ impl Perf {
             return;
         };
         let label = label_of(label);
-        let mut s = format!("{label}={}{uom};{warn};{crit};{min};{max}", number(v));
+        let mut s = format!("{label}={}{uom};{warn};{crit};{min};{max}", decimal(v));
         while s.ends_with(';') {
             s.pop();
         }
@@ -48,17 +48,6 @@ fn label_of(raw: &str) -> String {
             }
         })
         .collect()
-}
-
-fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.6}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    }
 }
 
 pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Result<()> {
@@ -158,7 +147,7 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
                         queue.oldest_queued_age_s,
                         "s",
                         "",
-                        &number(t.max_queue_age.as_secs_f64()),
+                        &decimal(t.max_queue_age.as_secs_f64()),
                         "0",
                         "",
                     );
@@ -190,8 +179,8 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
                     "completion_rate",
                     r.completion_rate.map(|c| c * 100.0),
                     "%",
-                    &format!("{}:", number(t.min_completion_rate)),
-                    &format!("{}:", number(t.crit_completion_rate)),
+                    &format!("{}:", decimal(t.min_completion_rate)),
+                    &format!("{}:", decimal(t.crit_completion_rate)),
                     "0",
                     "100",
                 );
@@ -199,7 +188,7 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
                     "download_avg",
                     r.download_s.as_ref().and_then(|d| d.avg),
                     "s",
-                    &number(t.max_avg_download.as_secs_f64()),
+                    &decimal(t.max_avg_download.as_secs_f64()),
                     "",
                     "0",
                     "",
@@ -242,8 +231,8 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
                     "free_space",
                     d.free_percent,
                     "%",
-                    &format!("{}:", number(t.min_free_percent)),
-                    &format!("{}:", number(t.crit_free_percent)),
+                    &format!("{}:", decimal(t.min_free_percent)),
+                    &format!("{}:", decimal(t.crit_free_percent)),
                     "0",
                     "100",
                 );
@@ -286,8 +275,8 @@ mod tests {
     #[test]
     fn labels_and_numbers_follow_the_guidelines() {
         assert_eq!(label_of("my queue='x'"), "my_queue__x_");
-        assert_eq!(number(0.5), "0.5");
-        assert_eq!(number(3.0), "3");
+        assert_eq!(decimal(0.5), "0.5");
+        assert_eq!(decimal(3.0), "3");
         let mut p = Perf(Vec::new());
         p.add("a", Some(1.0), "s", "", "", "0", "");
         p.add("b", None, "", "", "", "", "");

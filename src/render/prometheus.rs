@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::model::{Check, FindingCode, Metrics, Report, Status};
+use crate::text::decimal;
 
 /// Metric families in first-use order, each with its samples.
 #[derive(Default)]
@@ -32,7 +33,7 @@ impl Families {
                 .collect();
             let _ = write!(line, "{{{}}}", body.join(","));
         }
-        let _ = write!(line, " {}", number(value));
+        let _ = write!(line, " {}", decimal(value));
         self.samples.entry(name).or_default().push(line);
     }
 
@@ -68,26 +69,6 @@ fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// Plain decimal, never scientific notation; NaN and infinities as Prometheus spells them.
-fn number(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v.is_infinite() {
-        if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        }
-    } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:.6}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    }
 }
 
 const STATUSES: [Status; 4] = [
@@ -448,11 +429,11 @@ mod tests {
 
     #[test]
     fn numbers_never_use_scientific_notation() {
-        assert_eq!(number(1e-7), "0");
-        assert_eq!(number(0.000123), "0.000123");
-        assert_eq!(number(12.0), "12");
-        assert_eq!(number(1.5e12), "1500000000000");
-        assert_eq!(number(f64::NAN), "NaN");
+        assert_eq!(decimal(1e-7), "0");
+        assert_eq!(decimal(0.000123), "0.000123");
+        assert_eq!(decimal(12.0), "12");
+        assert_eq!(decimal(1.5e12), "1500000000000");
+        assert_eq!(decimal(f64::NAN), "NaN");
         assert_eq!(escape("a\"b\\c\n"), "a\\\"b\\\\c\\n");
     }
 }

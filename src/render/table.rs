@@ -179,13 +179,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
                 Cell::new(f.id),
                 Cell::new(sanitize(f.call_sid.as_deref().unwrap_or("—"))),
                 Cell::new(sanitize(f.job_type.as_deref().unwrap_or("—"))),
-                Cell::new(
-                    f.completed_at
-                        .or(f.created_at)
-                        .map_or("—".to_string(), |t| {
-                            t.strftime("%Y-%m-%d %H:%M:%S").to_string()
-                        }),
-                ),
+                Cell::new(text::datetime(f.completed_at.or(f.created_at))),
                 Cell::new(sanitize(&shorten(first, 120))),
             ]);
         }
