@@ -195,22 +195,15 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
 }
 
 async fn consistency_facts(config: &Config) -> ConsistencyFacts {
-    use crate::model::{Finding, FindingCode};
+    use crate::model::Finding;
     let t = &config.thresholds;
     // The database and RQ are read at the same time, each within the
     // timeout; the app's locks and slots, which need the database's
     // answer, come after, on the open connection.
     let read_db = async {
         let target = match &config.database {
-            Source::Missing => {
-                return Err(Finding::new(
-                    FindingCode::DatabaseUrlMissing,
-                    "DATABASE_URL is not set",
-                ));
-            }
-            Source::Invalid(e) => {
-                return Err(Finding::new(FindingCode::DatabaseUrlMissing, e.to_string()));
-            }
+            Source::Missing => return Err(verdict::runs::url_missing()),
+            Source::Invalid(e) => return Err(verdict::runs::url_invalid(e)),
             Source::Ready(target) => target,
         };
         let read = async {
@@ -237,15 +230,8 @@ async fn consistency_facts(config: &Config) -> ConsistencyFacts {
     };
     let read_rq = async {
         let target = match &config.redis {
-            Source::Missing => {
-                return Err(Finding::new(
-                    FindingCode::RedisUrlMissing,
-                    "REDIS_URL is not set",
-                ));
-            }
-            Source::Invalid(e) => {
-                return Err(Finding::new(FindingCode::RedisUrlMissing, e.to_string()));
-            }
+            Source::Missing => return Err(verdict::redis::url_missing()),
+            Source::Invalid(e) => return Err(verdict::redis::url_invalid(e)),
             Source::Ready(target) => target,
         };
         let read = async {

@@ -1,7 +1,7 @@
 //! `recdiag failed`: read the newest failed jobs, bounded by the timeout.
 
 use crate::config::{Config, Source};
-use crate::model::{FailedQueue, FailedReport, Finding, FindingCode};
+use crate::model::{FailedQueue, FailedReport, Finding};
 use crate::probe;
 use crate::probe::redis::RedisFailure;
 use crate::verdict;
@@ -26,15 +26,8 @@ pub async fn run(config: &Config, limit: usize) -> FailedReport {
         )
     };
     let target = match &config.redis {
-        Source::Missing => {
-            return unavailable(Finding::new(
-                FindingCode::RedisUrlMissing,
-                "REDIS_URL is not set and --redis-url was not given",
-            ));
-        }
-        Source::Invalid(e) => {
-            return unavailable(Finding::new(FindingCode::RedisUrlMissing, e.to_string()));
-        }
+        Source::Missing => return unavailable(verdict::redis::url_missing()),
+        Source::Invalid(e) => return unavailable(verdict::redis::url_invalid(e)),
         Source::Ready(target) => target,
     };
     let read = async {

@@ -1,7 +1,7 @@
 //! Findings of the `redis` check.
 
 use crate::config::{ConfigError, SecretUrl};
-use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, RedisMetrics, Status};
+use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, RedisMetrics};
 use crate::probe::redis::RedisFailure;
 use crate::text;
 
@@ -30,20 +30,13 @@ pub fn judge(outcome: RedisOutcome, t: &Thresholds) -> Check {
             CheckId::Redis,
             "no Redis configured (REDIS_URL unset)".into(),
             Metrics::Redis(RedisMetrics::default()),
-            vec![Finding::new(
-                FindingCode::RedisUrlMissing,
-                "REDIS_URL is not set and --redis-url was not given",
-            )],
+            vec![url_missing()],
         ),
         RedisOutcome::Invalid(e) => Check::new(
             CheckId::Redis,
             "Redis URL is invalid".into(),
             Metrics::Redis(RedisMetrics::default()),
-            vec![
-                Finding::new(FindingCode::RedisUrlMissing, e.to_string())
-                    .severity(Status::Unknown)
-                    .hint("fix REDIS_URL: redis://[user:password@]host:port/db, rediss:// for TLS, unix:///path"),
-            ],
+            vec![url_invalid(&e)],
         ),
         RedisOutcome::Failed { url, failure } => {
             let finding = redis_unreachable(&url, &failure);
@@ -65,6 +58,21 @@ pub fn judge(outcome: RedisOutcome, t: &Thresholds) -> Check {
             Check::new(CheckId::Redis, summary(&m), Metrics::Redis(m), findings)
         }
     }
+}
+
+/// REDIS_URL_MISSING: no Redis configured. Every check that needs Redis says so.
+pub fn url_missing() -> Finding {
+    Finding::new(
+        FindingCode::RedisUrlMissing,
+        "REDIS_URL is not set and --redis-url was not given",
+    )
+}
+
+/// REDIS_URL_MISSING for a URL that cannot be used: no usable Redis is configured.
+pub fn url_invalid(e: &ConfigError) -> Finding {
+    Finding::new(FindingCode::RedisUrlMissing, e.to_string()).hint(
+        "fix REDIS_URL: redis://[user:password@]host:port/db, rediss:// for TLS, unix:///path",
+    )
 }
 
 /// REDIS_UNREACHABLE, saying which failure it was.
@@ -164,6 +172,7 @@ fn summary(m: &RedisMetrics) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
 
     fn up(policy: &str, evicted: u64, used: u64, max: u64) -> RedisMetrics {
         RedisMetrics {

@@ -228,14 +228,11 @@ fn unavailable(id: CheckId, outcome: &RqOutcome) -> Check {
     let (summary, finding) = match outcome {
         RqOutcome::Missing => (
             "no Redis configured (REDIS_URL unset)".to_string(),
-            Finding::new(
-                FindingCode::RedisUrlMissing,
-                "REDIS_URL is not set and --redis-url was not given",
-            ),
+            super::redis::url_missing(),
         ),
         RqOutcome::Invalid(e) => (
             "Redis URL is invalid".to_string(),
-            Finding::new(FindingCode::RedisUrlMissing, e.to_string()),
+            super::redis::url_invalid(e),
         ),
         RqOutcome::Failed { url, failure } => (
             format!("cannot read RQ: Redis at {url} unusable: {failure}"),

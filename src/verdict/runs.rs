@@ -46,10 +46,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
                 CheckId::Runs,
                 "no database configured (DATABASE_URL unset)".into(),
                 Metrics::Runs(Box::new(empty(None))),
-                vec![Finding::new(
-                    FindingCode::DatabaseUrlMissing,
-                    "DATABASE_URL is not set, nor DB_POSTGRESDB_HOST, and --database-url was not given",
-                )],
+                vec![url_missing()],
             );
         }
         RunsOutcome::Invalid(e) => {
@@ -57,10 +54,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
                 CheckId::Runs,
                 "database URL is invalid".into(),
                 Metrics::Runs(Box::new(empty(None))),
-                vec![
-                    Finding::new(FindingCode::DatabaseUrlMissing, e.to_string())
-                        .hint("fix DATABASE_URL: postgresql://user:password@host:5432/db, or sqlite://path"),
-                ],
+                vec![url_invalid(&e)],
             );
         }
         RunsOutcome::Failed { url, failure } => {
@@ -247,6 +241,20 @@ fn durations(s: &DurationStats) -> DurationMetrics {
 
 fn timestamp(epoch_s: f64) -> Option<jiff::Timestamp> {
     jiff::Timestamp::from_microsecond((epoch_s * 1e6).round() as i64).ok()
+}
+
+/// DATABASE_URL_MISSING: no database configured.
+pub fn url_missing() -> Finding {
+    Finding::new(
+        FindingCode::DatabaseUrlMissing,
+        "DATABASE_URL is not set, nor DB_POSTGRESDB_HOST, and --database-url was not given",
+    )
+}
+
+/// DATABASE_URL_MISSING for a URL that cannot be used.
+pub fn url_invalid(e: &ConfigError) -> Finding {
+    Finding::new(FindingCode::DatabaseUrlMissing, e.to_string())
+        .hint("fix DATABASE_URL: postgresql://user:password@host:5432/db, or sqlite://path")
 }
 
 /// DATABASE_UNREACHABLE, saying which failure it was.
