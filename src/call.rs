@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use redis::aio::MultiplexedConnection;
 
 use crate::config::{Config, Source};
-use crate::model::{CallLogInfo, CallReport, JobInfo, LockInfo, RunInfo, SlotInfo};
+use crate::model::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, SlotInfo};
 use crate::probe;
 use crate::probe::call::RedisCall;
 use crate::probe::rq::job::Job;
@@ -21,10 +21,27 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
         .iter()
         .map(|sid| CallFacts {
             sid: sid.to_string(),
-            file: probe::call::file(&config.recordings_dir, sid.as_str(), t.undersized_bytes),
             ..Default::default()
         })
         .collect();
+    // A stat can hang on a dead network mount: off the async thread, bounded.
+    match stat_files(config, sids.iter().map(|s| s.to_string()).collect()).await {
+        Some(files) => {
+            for (f, file) in facts.iter_mut().zip(files) {
+                f.file = file;
+            }
+        }
+        None => {
+            for (f, sid) in facts.iter_mut().zip(sids) {
+                f.file.path = config
+                    .recordings_dir
+                    .join(format!("{sid}.mp3"))
+                    .display()
+                    .to_string();
+            }
+            note_all(&mut facts, &dir_timeout(config));
+        }
+    }
 
     // The database and Redis are read at the same time, each within the
     // timeout; then the app's locks and slots, by name, within what is left
@@ -40,18 +57,22 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
         }
         Err(why) => note_all(&mut facts, &why),
     }
-    for f in &mut facts {
-        let parent = f
-            .call_log
-            .as_ref()
-            .and_then(|l| l.as_ref())
-            .and_then(|l| l.parent_call_sid.clone());
-        if let Some(parent) = parent.as_deref().and_then(CallSid::parse) {
-            f.parent_file = Some(probe::call::file(
-                &config.recordings_dir,
-                parent.as_str(),
-                t.undersized_bytes,
-            ));
+    let parents: Vec<(usize, String)> = facts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let parent = f.call_log.as_ref()?.as_ref()?.parent_call_sid.as_deref()?;
+            CallSid::parse(parent).map(|p| (i, p.to_string()))
+        })
+        .collect();
+    if !parents.is_empty() {
+        match stat_files(config, parents.iter().map(|(_, p)| p.clone()).collect()).await {
+            Some(files) => {
+                for ((i, _), file) in parents.iter().zip(files) {
+                    facts[*i].parent_file = Some(file);
+                }
+            }
+            None => note_all(&mut facts, &dir_timeout(config)),
         }
     }
     match rq {
@@ -206,6 +227,30 @@ fn job_info((j, position): (Job, Option<u64>)) -> JobInfo {
         retries_left: j.retries_left,
         exception: j.exception,
     }
+}
+
+/// The `<SID>.mp3` files of validated SIDs, stat-ed on the blocking pool
+/// within the timeout; `None` when the directory did not answer in time.
+async fn stat_files(config: &Config, sids: Vec<String>) -> Option<Vec<FileInfo>> {
+    let dir = config.recordings_dir.clone();
+    let min = config.thresholds.undersized_bytes;
+    let stat = tokio::task::spawn_blocking(move || {
+        sids.iter()
+            .map(|sid| probe::call::file(&dir, sid, min))
+            .collect::<Vec<_>>()
+    });
+    match bounded(config.timeout, stat).await {
+        Some(Ok(files)) => Some(files),
+        _ => None,
+    }
+}
+
+fn dir_timeout(config: &Config) -> String {
+    format!(
+        "recordings directory {}: no answer within {}",
+        config.recordings_dir.display(),
+        humantime::format_duration(config.timeout)
+    )
 }
 
 fn note_all(facts: &mut [CallFacts], what: &str) {
