@@ -4,9 +4,11 @@
 
 #![allow(dead_code)]
 
+pub mod app;
 pub mod fixtures;
 pub mod pgserver;
 pub mod postgres;
+pub mod python;
 pub mod redis;
 pub mod sqlite;
 pub mod world;

@@ -1,0 +1,150 @@
+//! The app as it really runs (spec §1), for a test: its own Redis, its own
+//! PostgreSQL database with the production schema, its own recordings
+//! directory, real `rq worker` processes running the fixture job module
+//! (tests/fixtures/app), and tests/fixtures/app_api.py playing the API,
+//! the scheduler, `rq suspend` and the passing of time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::fixtures::redis_cmd;
+use super::python::python_with_rq;
+use super::{PgDb, Recdiag, RedisServer, wait_until};
+
+pub struct AppWorld {
+    pub redis: RedisServer,
+    pub db: PgDb,
+    pub dir: tempfile::TempDir,
+    pub rq: String,
+    python: PathBuf,
+    logs: tempfile::TempDir,
+    workers: Vec<Child>,
+}
+
+/// A call SID made from a small number: `CA` and 32 hex digits.
+pub fn sid(n: u32) -> String {
+    format!("CA{n:032x}")
+}
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+impl AppWorld {
+    pub fn new(rq: &str) -> AppWorld {
+        let python = python_with_rq(rq);
+        AppWorld {
+            redis: RedisServer::start(),
+            db: PgDb::with_schema(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            rq: rq.to_string(),
+            python,
+            logs: tempfile::tempdir().expect("temp dir"),
+            workers: Vec::new(),
+        }
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        cmd.env("REDIS_URL", self.redis.url())
+            .env("DATABASE_URL", self.db.url())
+            .env("RECORDINGS_DIR", self.dir.path())
+            .env("RECDIAG_FIXTURE_LOG", self.log_path())
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+    }
+
+    /// The workers' log, in the app's line format.
+    pub fn log_path(&self) -> PathBuf {
+        self.logs.path().join("worker.log")
+    }
+
+    /// Run app_api.py steps in order; their report, one line each.
+    pub fn steps(&self, steps: &[&str]) -> String {
+        let mut cmd = Command::new(&self.python);
+        cmd.arg(fixtures().join("app_api.py")).args(steps);
+        self.env(&mut cmd);
+        let out = cmd.output().expect("run app_api.py");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "app_api.py {steps:?} (rq {}) failed:\n{stdout}\n{}",
+            self.rq,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// A long-running `rq worker` on the app's queues, registered before this returns.
+    pub fn start_worker(&mut self) {
+        let before = self.registered_workers();
+        let mut cmd = Command::new(&self.python);
+        cmd.arg(fixtures().join("app_api.py"))
+            .arg("worker")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        self.env(&mut cmd);
+        self.workers.push(cmd.spawn().expect("spawn rq worker"));
+        let up = wait_until(Duration::from_secs(30), || {
+            self.registered_workers() > before
+        });
+        assert!(up, "the rq {} worker did not register within 30 s", self.rq);
+    }
+
+    /// Stop the long-running workers the way `docker stop` does (SIGTERM, a warm shutdown).
+    pub fn stop_workers(&mut self) {
+        for mut child in self.workers.drain(..) {
+            let _ = Command::new("kill")
+                .arg(child.id().to_string())
+                .status();
+            if !wait_until(Duration::from_secs(20), || {
+                child.try_wait().ok().flatten().is_some()
+            }) {
+                let _ = child.kill();
+            }
+            let _ = child.wait();
+        }
+    }
+
+    fn registered_workers(&self) -> i64 {
+        match redis_cmd(&self.redis, &[b"SCARD", b"rq:workers"]) {
+            redis::Value::Int(n) => n,
+            _ => 0,
+        }
+    }
+
+    /// recdiag pointed at this world.
+    pub fn recdiag(&self) -> Recdiag {
+        Recdiag::new()
+            .env("REDIS_URL", self.redis.url())
+            .env("DATABASE_URL", self.db.url())
+            .env("RECORDINGS_DIR", self.dir.path())
+    }
+
+    pub fn file(&self, sid: &str) -> PathBuf {
+        self.dir.path().join(format!("{sid}.mp3"))
+    }
+
+    pub fn dir_path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// One value from the test database.
+    pub fn query(&self, sql: &str) -> String {
+        let out = Command::new("psql")
+            .arg(self.db.url())
+            .args(["-qAtc", sql])
+            .output()
+            .expect("run psql");
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for AppWorld {
+    fn drop(&mut self) {
+        for child in &mut self.workers {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
