@@ -10,7 +10,6 @@ use tokio::task::JoinSet;
 use crate::config::{Config, Source};
 use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, RecordingsDirMetrics};
 use crate::probe;
-use crate::probe::consistency::RedisSide;
 use crate::probe::redis::RedisFailure;
 use crate::verdict;
 use crate::verdict::consistency::ConsistencyFacts;
@@ -67,6 +66,10 @@ pub async fn run(ids: &[CheckId], config: &Arc<Config>) -> Vec<Check> {
     }
     checks.retain(|c| ids.contains(&c.id));
     checks.sort_by_key(|c| CheckId::ALL.iter().position(|&i| i == c.id));
+    verdict::correlate::refine(&mut checks);
+    for c in &mut checks {
+        c.accept(&config.accept);
+    }
     checks
 }
 
@@ -93,7 +96,7 @@ async fn dispatch(task: Task, config: &Config) -> Vec<Check> {
             vec![queues, workers]
         }
         Task::Consistency => vec![verdict::consistency::judge(
-            consistency_facts(config).await,
+            crate::consistency::facts(config).await,
             config.now,
         )],
         Task::Runs => vec![verdict::runs::judge(
@@ -147,7 +150,12 @@ async fn rq_outcome(config: &Config) -> RqOutcome {
         Ok(conn) => conn,
         Err(failure) => return failed(failure),
     };
-    match probe::rq::snapshot::read(&mut conn, &config.queues).await {
+    let read = async {
+        let mut snapshot = probe::rq::snapshot::read(&mut conn, &config.queues).await?;
+        snapshot.app = probe::rq::snapshot::app_state(&mut conn, config.now).await?;
+        Ok::<_, redis::RedisError>(snapshot)
+    };
+    match read.await {
         Ok(snapshot) => RqOutcome::Read(snapshot),
         Err(e) => failed(probe::redis::classify(&e, target, config.timeout)),
     }
@@ -178,7 +186,24 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
                 Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
             );
             match probe::runs::read(&mut db, &since, &active_since).await {
-                Ok(facts) => RunsOutcome::Read { url, facts },
+                Ok(mut facts) => {
+                    // A run whose call's file is already valid is superseded.
+                    let sids: Vec<String> = facts
+                        .active
+                        .iter()
+                        .filter(|r| !r.superseded)
+                        .filter_map(|r| r.call_sid.clone())
+                        .collect();
+                    let dir = config.recordings_dir.clone();
+                    let min = config.thresholds.undersized_bytes;
+                    let stat = tokio::task::spawn_blocking(move || {
+                        probe::consistency::valid_files(&dir, &sids, min)
+                    });
+                    if let Ok(Ok(valid)) = tokio::time::timeout(config.timeout, stat).await {
+                        facts.valid_files = valid;
+                    }
+                    RunsOutcome::Read { url, facts }
+                }
                 Err(e) if probe::runs::is_schema_error(&e) => RunsOutcome::SchemaMismatch {
                     url,
                     missing: vec![format!("recording_runs as the app writes it ({e})")],
@@ -194,112 +219,8 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
     outcome
 }
 
-async fn consistency_facts(config: &Config) -> ConsistencyFacts {
-    use crate::model::Finding;
-    let t = &config.thresholds;
-    // The database and RQ are read at the same time, each within the
-    // timeout; the app's locks and slots, which need the database's
-    // answer, come after, on the open connection.
-    let read_db = async {
-        let target = match &config.database {
-            Source::Missing => return Err(verdict::runs::url_missing()),
-            Source::Invalid(e) => return Err(verdict::runs::url_invalid(e)),
-            Source::Ready(target) => target,
-        };
-        let read = async {
-            let mut db = probe::database::connect(target, config.timeout).await?;
-            let since = naive_utc(config.now, config.window);
-            let active_since = naive_utc(
-                config.now,
-                Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
-            );
-            let side = probe::consistency::db_side(&mut db, &since, &active_since, config.now)
-                .await
-                .map_err(|e| probe::database::classify(&e, target, config.timeout));
-            db.close().await;
-            side
-        };
-        let failure = match tokio::time::timeout(config.timeout, read).await {
-            Ok(Ok(side)) => return Ok(side),
-            Ok(Err(f)) => f,
-            Err(_) => probe::database::DbFailure::Timeout {
-                after: config.timeout,
-            },
-        };
-        Err(verdict::runs::database_unreachable(&target.url, &failure))
-    };
-    let read_rq = async {
-        let target = match &config.redis {
-            Source::Missing => return Err(verdict::redis::url_missing()),
-            Source::Invalid(e) => return Err(verdict::redis::url_invalid(e)),
-            Source::Ready(target) => target,
-        };
-        let read = async {
-            let mut conn = probe::redis::connect(target, config.timeout).await?;
-            let side = probe::consistency::rq_side(&mut conn, &config.queues)
-                .await
-                .map_err(|e| probe::redis::classify(&e, target, config.timeout))?;
-            Ok::<_, RedisFailure>((conn, side))
-        };
-        let failure = match tokio::time::timeout(config.timeout, read).await {
-            Ok(Ok(read)) => return Ok((target, read)),
-            Ok(Err(f)) => f,
-            Err(_) => RedisFailure::Timeout {
-                after: config.timeout,
-            },
-        };
-        Err(verdict::redis::redis_unreachable(&target.url, &failure))
-    };
-    let (db, rq) = tokio::join!(read_db, read_rq);
-    let redis: Result<RedisSide, Finding> = match (rq, &db) {
-        (Err(f), _) => Err(f),
-        (Ok((_, (_, side))), Err(_)) => Ok(side),
-        (Ok((target, (mut conn, mut side))), Ok(db_side)) => {
-            let candidates: Vec<(i64, String)> = db_side
-                .recent
-                .iter()
-                .map(|(sid, bid, _)| (*bid, sid.clone()))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            match probe::consistency::app_side(
-                &mut conn,
-                &mut side,
-                &candidates,
-                &db_side.businesses,
-            )
-            .await
-            {
-                Ok(()) => Ok(side),
-                Err(e) => Err(verdict::redis::redis_unreachable(
-                    &target.url,
-                    &probe::redis::classify(&e, target, config.timeout),
-                )),
-            }
-        }
-    };
-    let missing_files = match &db {
-        Ok(side) => {
-            let dir = config.recordings_dir.clone();
-            let completed = side.completed.clone();
-            let min = t.undersized_bytes;
-            tokio::task::spawn_blocking(move || {
-                probe::consistency::missing_files(&dir, &completed, min)
-            })
-            .await
-            .ok()
-        }
-        Err(_) => None,
-    };
-    ConsistencyFacts {
-        db,
-        redis,
-        missing_files,
-    }
-}
-
 /// `now - ago` as the app writes timestamps: naive UTC, microseconds.
-fn naive_utc(now: jiff::Timestamp, ago: Duration) -> String {
+pub(crate) fn naive_utc(now: jiff::Timestamp, ago: Duration) -> String {
     let at = jiff::SignedDuration::try_from(ago)
         .ok()
         .and_then(|d| now.checked_sub(d).ok())
@@ -360,6 +281,10 @@ fn timed_out(task: Task, config: &Config) -> Vec<Check> {
                     ),
                 )),
                 missing_files: None,
+                valid_files: Default::default(),
+                looked_up: Default::default(),
+                run_statuses: None,
+                window_s: config.window.as_secs_f64(),
             },
             config.now,
         )],

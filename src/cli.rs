@@ -222,6 +222,17 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked
+    /// accepted, but no longer raises the status or the exit code
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_ACCEPT",
+        value_delimiter = ',',
+        value_name = "CODE"
+    )]
+    pub accept: Vec<String>,
+
     /// When to use colour in tables (NO_COLOR is honoured under auto)
     #[arg(
         long,
@@ -330,7 +341,7 @@ pub struct ThresholdArgs {
     )]
     pub max_avg_download: Option<String>,
 
-    /// RUNS_STUCK when a run has been queued longer [default: 5m]
+    /// RUNS_STUCK when a run has been queued longer, as the app's own stuck rule [default: 5m]
     #[arg(
         long,
         global = true,
@@ -339,6 +350,16 @@ pub struct ThresholdArgs {
         value_name = "DURATION"
     )]
     pub max_queued_run_age: Option<String>,
+
+    /// RUNS_STUCK when a run has been running longer, as the app's own stuck rule [default: 5m]
+    #[arg(
+        long,
+        global = true,
+        env = "RECDIAG_MAX_RUNNING_RUN_AGE",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub max_running_run_age: Option<String>,
 
     /// An idle worker is stale when its heartbeat is older [default: 8m]
     #[arg(

@@ -7,6 +7,7 @@ pub mod call;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod consistency;
 pub mod failed;
 pub mod generate;
 pub mod model;

@@ -15,6 +15,7 @@ pub use redis_url::RedisTarget;
 pub use secret::{Redactor, SecretUrl, mask_userinfo};
 
 use crate::cli::{ColorArg, FormatArg, GlobalArgs};
+use crate::model::FindingCode;
 use crate::verdict::Thresholds;
 
 /// A configuration problem. Messages never contain a password.
@@ -70,6 +71,8 @@ pub struct Config {
     pub now_pinned: bool,
     /// Scrubs every secret this configuration holds from outgoing text.
     pub redactor: Redactor,
+    /// Finding codes the operator acknowledged (`--accept`, `RECDIAG_ACCEPT`).
+    pub accept: Vec<FindingCode>,
 }
 
 const DEFAULT_RECORDINGS_DIR: &str = "server/recordings";
@@ -267,6 +270,13 @@ impl Config {
                     .or_else(|| from_file("RECDIAG_MAX_QUEUED_RUN_AGE")),
                 defaults.max_queued_run_age,
             )?,
+            max_running_run_age: duration(
+                "--max-running-run-age/RECDIAG_MAX_RUNNING_RUN_AGE",
+                t.max_running_run_age
+                    .clone()
+                    .or_else(|| from_file("RECDIAG_MAX_RUNNING_RUN_AGE")),
+                defaults.max_running_run_age,
+            )?,
             ..defaults
         };
 
@@ -278,6 +288,33 @@ impl Config {
             })?,
             None => jiff::Timestamp::now(),
         };
+
+        let accept_raw: Vec<String> = if args.accept.is_empty() {
+            from_file("RECDIAG_ACCEPT")
+                .map(|list| split_list(&list))
+                .unwrap_or_default()
+        } else {
+            args.accept.iter().flat_map(|c| split_list(c)).collect()
+        };
+        let mut accept = Vec::new();
+        for raw in accept_raw {
+            match FindingCode::parse(&raw) {
+                Some(code) if !accept.contains(&code) => accept.push(code),
+                Some(_) => {}
+                None => {
+                    return Err(ConfigError::BadSetting {
+                        name: "--accept/RECDIAG_ACCEPT",
+                        why: format!(
+                            "'{}' is not a finding code (e.g. REDIS_EVICTION_POLICY; the README lists them all)",
+                            crate::text::sanitize(&raw)
+                                .chars()
+                                .take(60)
+                                .collect::<String>()
+                        ),
+                    });
+                }
+            }
+        }
 
         let mut redactor = Redactor::default();
         if let Source::Ready(t) = &redis {
@@ -304,6 +341,7 @@ impl Config {
             now,
             now_pinned,
             redactor,
+            accept,
         })
     }
 }

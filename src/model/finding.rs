@@ -32,8 +32,14 @@ pub enum FindingCode {
     DuplicateActiveRuns,
     OrphanedRuns,
     CompletedRunMissingFile,
-    LeakedSlots,
+    /// Replaces LEAKED_SLOTS (schema v1 never promised that one to hold:
+    /// it named the app's self-healing as a fault).
+    PhantomSlots,
     StaleDedupLocks,
+    WorkersSuspended,
+    SchedulerDown,
+    RecordingsNotCleaned,
+    MissingIndex,
     RecordingsDirMissing,
     RecordingsDirUnreadable,
     RecordingsDirNotWritable,
@@ -44,6 +50,52 @@ pub enum FindingCode {
 }
 
 impl FindingCode {
+    /// Every code, in the order of the spec's table.
+    pub const ALL: [FindingCode; 32] = {
+        use FindingCode::*;
+        [
+            RedisUrlMissing,
+            RedisUnreachable,
+            RedisEvictionPolicy,
+            RedisMemoryHigh,
+            NoWorkers,
+            QueueNotWatched,
+            WorkerStale,
+            QueueBacklog,
+            QueueStalled,
+            FailedJobs,
+            AbandonedJobs,
+            DatabaseUrlMissing,
+            DatabaseUnreachable,
+            SchemaMismatch,
+            LowCompletionRate,
+            SlowDownloads,
+            RunsStuck,
+            DuplicateActiveRuns,
+            OrphanedRuns,
+            CompletedRunMissingFile,
+            PhantomSlots,
+            StaleDedupLocks,
+            WorkersSuspended,
+            SchedulerDown,
+            RecordingsNotCleaned,
+            MissingIndex,
+            RecordingsDirMissing,
+            RecordingsDirUnreadable,
+            RecordingsDirNotWritable,
+            UndersizedRecordings,
+            DiskSpaceLow,
+            InternalError,
+        ]
+    };
+
+    /// The code named `name` (as JSON writes it), if there is one.
+    pub fn parse(name: &str) -> Option<FindingCode> {
+        FindingCode::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
     /// The code as it appears in JSON and in the table.
     pub fn as_str(self) -> &'static str {
         use FindingCode::*;
@@ -68,8 +120,12 @@ impl FindingCode {
             DuplicateActiveRuns => "DUPLICATE_ACTIVE_RUNS",
             OrphanedRuns => "ORPHANED_RUNS",
             CompletedRunMissingFile => "COMPLETED_RUN_MISSING_FILE",
-            LeakedSlots => "LEAKED_SLOTS",
+            PhantomSlots => "PHANTOM_SLOTS",
             StaleDedupLocks => "STALE_DEDUP_LOCKS",
+            WorkersSuspended => "WORKERS_SUSPENDED",
+            SchedulerDown => "SCHEDULER_DOWN",
+            RecordingsNotCleaned => "RECORDINGS_NOT_CLEANED",
+            MissingIndex => "MISSING_INDEX",
             RecordingsDirMissing => "RECORDINGS_DIR_MISSING",
             RecordingsDirUnreadable => "RECORDINGS_DIR_UNREADABLE",
             RecordingsDirNotWritable => "RECORDINGS_DIR_NOT_WRITABLE",
@@ -159,8 +215,20 @@ impl FindingCode {
             CompletedRunMissingFile => {
                 "the worker wrote files the API cannot see: the worker and the API must share the recordings_data volume"
             }
-            LeakedSlots => {
-                "slots without an in-flight marker block downloads: clear them from rec_slots:<business_id>"
+            PhantomSlots => {
+                "remove the dead run ids from rec_slots:<business_id> and rec_queue:<business_id> (redis-cli SREM / LREM), and run at most 3 worker processes on 'recordings' per business until the app's release_slot skips failed runs"
+            }
+            WorkersSuspended => {
+                "resume the workers: rq resume -u $REDIS_URL (someone ran rq suspend)"
+            }
+            SchedulerDown => {
+                "start the scheduler service (python -m server.scheduler.run_scheduler; docker compose up -d scheduler) and read its log"
+            }
+            RecordingsNotCleaned => {
+                "the daily cleanup is not deleting old recordings: check the scheduler and the maintenance queue's cleanup_recordings_<date> job in the worker log"
+            }
+            MissingIndex => {
+                "create the index: CREATE INDEX CONCURRENTLY idx_recording_runs_created_at ON recording_runs (created_at) (likewise call_sid)"
             }
             StaleDedupLocks => {
                 "a dedup lock with no job and no active run blocks new downloads of that call until it expires (TTL 120-300 s)"
@@ -196,6 +264,10 @@ pub struct Finding {
     pub hint: String,
     /// What the finding is about: queue names, worker names, call SIDs, paths.
     pub subjects: Vec<String>,
+    /// Acknowledged with `--accept CODE`: shown everywhere, but it no
+    /// longer raises the status or the exit code.
+    #[serde(default)]
+    pub accepted: bool,
 }
 
 impl Finding {
@@ -207,6 +279,7 @@ impl Finding {
             message: message.into(),
             hint: code.default_hint().to_string(),
             subjects: Vec::new(),
+            accepted: false,
         }
     }
 
@@ -245,6 +318,23 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
+    }
+
+    #[test]
+    fn every_code_is_listed_once_and_parses_back() {
+        let names: std::collections::BTreeSet<&str> =
+            FindingCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), FindingCode::ALL.len());
+        for code in FindingCode::ALL {
+            assert_eq!(FindingCode::parse(code.as_str()), Some(code));
+            // A new variant must be added to ALL: its index is its place there.
+            assert!(FindingCode::ALL.contains(&code));
+        }
+        assert_eq!(FindingCode::parse("leaked_slots"), None);
+        assert_eq!(
+            FindingCode::parse("redis_eviction_policy"),
+            Some(FindingCode::RedisEvictionPolicy)
+        );
     }
 
     #[test]

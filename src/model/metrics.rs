@@ -51,6 +51,9 @@ pub struct RecordingsDirMetrics {
     /// Entries that are not `.mp3` files (partial downloads, strays).
     pub other_entries: Option<u64>,
     pub newest_file_age_s: Option<f64>,
+    pub oldest_file_age_s: Option<f64>,
+    /// `.mp3` files older than the 7-day retention plus a day's grace.
+    pub files_past_retention: Option<u64>,
     pub free_bytes: Option<u64>,
     pub size_bytes: Option<u64>,
     /// free / size of the volume, in percent.
@@ -100,6 +103,12 @@ pub struct WorkersMetrics {
     pub stale: u64,
     /// Workers listed in `rq:workers` whose hash is gone.
     pub ghosts: u64,
+    /// `rq:suspended` is set (`rq suspend`): the workers run nothing.
+    pub suspended: Option<bool>,
+    /// `scheduler:global_lock` is present (absent ~15 s of every cycle on a healthy scheduler).
+    pub scheduler_lock: Option<bool>,
+    /// Age of the newest `reminders_tick_*` job the scheduler enqueued on `default`.
+    pub scheduler_last_tick_age_s: Option<f64>,
     pub anomalies: Vec<String>,
 }
 
@@ -137,12 +146,40 @@ pub struct RunsMetrics {
     pub queue_wait_s: Option<DurationMetrics>,
     pub stuck: Option<u64>,
     pub duplicate_active_calls: Option<u64>,
+    /// Active runs a newer run of the same call (or the call's valid file)
+    /// supersedes: the app's leftover API rows. Counted, never alarmed on.
+    pub superseded_active: Option<u64>,
+    /// Failed runs whose stuck-recovery text echoes a sibling run's fate:
+    /// left out of the completion rate and the causes.
+    pub superseded_failures: Option<u64>,
+    /// Failed runs in the window by cause (spec §6 "Failure causes").
+    pub failures_by_cause: Option<CauseCounts>,
+    /// The cause of most failures in the window.
+    pub dominant_cause: Option<String>,
+    /// Finished runs (completed + failed, echoes left out) behind the rate.
+    pub completion_sample: Option<u64>,
+    /// Whether an index leads with `created_at` / `call_sid`; null: not known.
+    pub index_on_created_at: Option<bool>,
+    pub index_on_call_sid: Option<bool>,
     pub stuck_runs: Vec<StuckRun>,
     pub duplicates: Vec<DuplicateCall>,
     pub newest_failures: Vec<FailedRunMetrics>,
     /// Rows that break the app's own rules (NULL timestamps, completed
     /// before started, unknown statuses): counted and reported.
     pub anomalies: Vec<String>,
+}
+
+/// Failed runs by cause; every cause always present.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CauseCounts {
+    pub download_error: u64,
+    pub timeout: u64,
+    pub no_slot: u64,
+    pub stuck_recovery: u64,
+    pub worker_offline: u64,
+    pub call_log_missing: u64,
+    pub cancelled: u64,
+    pub other: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -176,6 +213,7 @@ pub struct DurationMetrics {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StuckRun {
     pub id: i64,
+    pub business_id: Option<i64>,
     pub call_sid: Option<String>,
     pub status: String,
     pub job_type: Option<String>,
@@ -197,6 +235,10 @@ pub struct FailedRunMetrics {
     pub created_at: Option<jiff::Timestamp>,
     pub completed_at: Option<jiff::Timestamp>,
     pub error_message: Option<String>,
+    /// The failure's cause class (`download_error`, `no_slot`, …).
+    pub cause: String,
+    /// A stuck-recovery echo of a sibling run's fate.
+    pub superseded: bool,
 }
 
 /// Cross-source comparisons (spec §5 `consistency`): the counts behind each
@@ -207,8 +249,19 @@ pub struct ConsistencyMetrics {
     pub orphaned_runs: Option<u64>,
     /// Completed runs in the window whose file (or parent leg's) is absent.
     pub completed_runs_missing_file: Option<u64>,
-    /// `rec_slots` members without a live `rec_inflight` marker.
-    pub leaked_slots: Option<u64>,
+    /// `rec_slots` members whose run is not running while their
+    /// `rec_inflight` marker is live: the business is blocked.
+    pub phantom_slots: Option<u64>,
+    /// Businesses with phantom slots.
+    pub blocked_businesses: Option<u64>,
+    /// Run ids waiting in `rec_queue` whose run already ended: the next
+    /// phantom slots.
+    pub dead_runs_in_slot_queue: Option<u64>,
+    /// Runs that failed with `No slot available` in the window.
+    pub no_slot_failures: Option<u64>,
+    /// Orphan candidates whose RQ job could not be looked for (a queue or
+    /// registry larger than what was read).
+    pub orphans_not_compared: Option<u64>,
     /// Dedup locks with no job and no active run.
     pub stale_locks: Option<u64>,
     pub active_runs_checked: Option<u64>,

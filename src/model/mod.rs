@@ -13,9 +13,9 @@ pub use call::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, Sl
 pub use failed::{FailedJob, FailedQueue, FailedReport, FailureGroup};
 pub use finding::{Finding, FindingCode};
 pub use metrics::{
-    ConsistencyMetrics, DuplicateCall, DurationMetrics, FailedRunMetrics, JobTypeCounts, Metrics,
-    QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics, RunsMetrics, StatusCounts,
-    StuckRun, WorkerMetrics, WorkersMetrics,
+    CauseCounts, ConsistencyMetrics, DuplicateCall, DurationMetrics, FailedRunMetrics,
+    JobTypeCounts, Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics,
+    RunsMetrics, StatusCounts, StuckRun, WorkerMetrics, WorkersMetrics,
 };
 pub use status::{Status, exit};
 
@@ -83,9 +83,9 @@ impl Check {
         }
     }
 
-    /// A check whose status is the worst of its findings.
+    /// A check whose status is the worst of its findings not accepted.
     pub fn new(id: CheckId, summary: String, metrics: Metrics, findings: Vec<Finding>) -> Self {
-        let status = Status::worst_of(findings.iter().map(|f| f.severity));
+        let status = Self::status_of(&findings);
         Check {
             id,
             status,
@@ -94,6 +94,23 @@ impl Check {
             metrics,
             findings,
         }
+    }
+}
+
+impl Check {
+    fn status_of(findings: &[Finding]) -> Status {
+        Status::worst_of(findings.iter().filter(|f| !f.accepted).map(|f| f.severity))
+    }
+
+    /// Mark the findings whose code the operator accepted; they stay, but
+    /// no longer count toward the status.
+    pub fn accept(&mut self, accepted: &[FindingCode]) {
+        for f in &mut self.findings {
+            if accepted.contains(&f.code) {
+                f.accepted = true;
+            }
+        }
+        self.status = Self::status_of(&self.findings);
     }
 }
 
@@ -139,12 +156,29 @@ impl Report {
                 parts.push(format!("{n} {word}{s}"));
             }
         }
+        let accepted = self.accepted_count();
+        if accepted > 0 {
+            parts.push(format!("{accepted} accepted"));
+        }
         parts.join(", ")
     }
 
-    /// Counts of findings by severity: (critical, unknown, warning).
+    /// Findings accepted with `--accept`: shown, not counted.
+    pub fn accepted_count(&self) -> usize {
+        self.checks
+            .iter()
+            .flat_map(|c| &c.findings)
+            .filter(|f| f.accepted)
+            .count()
+    }
+
+    /// Counts of findings by severity, accepted ones left out: (critical, unknown, warning).
     pub fn finding_counts(&self) -> (usize, usize, usize) {
-        let all = self.checks.iter().flat_map(|c| &c.findings);
+        let all = self
+            .checks
+            .iter()
+            .flat_map(|c| &c.findings)
+            .filter(|f| !f.accepted);
         let mut counts = (0, 0, 0);
         for f in all {
             match f.severity {

@@ -22,10 +22,23 @@ const HISTORY: isize = 1_000;
 /// Dedup locks live a few minutes: runs this recent are checked for them.
 const LOCK_LOOKBACK_S: i64 = 15 * 60;
 
+/// An active (queued/running) run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActiveRow {
+    pub call_sid: String,
+    pub business_id: Option<i64>,
+    pub status: String,
+    /// Epoch seconds (UTC).
+    pub created_at: Option<f64>,
+    /// A newer run exists for the same (business, call).
+    pub superseded: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DbSide {
-    /// Active (queued/running) runs: (call SID, business id, status, created epoch s).
-    pub active: Vec<(String, Option<i64>, String, Option<f64>)>,
+    pub active: Vec<ActiveRow>,
+    /// Runs that failed with `No slot available` in the window, per business.
+    pub no_slot_failures: BTreeMap<i64, u64>,
     /// Completed runs in the window: (call SID, parent call SID).
     pub completed: Vec<(String, Option<String>)>,
     /// Recent runs: (call SID, business id, status) — candidates for locks.
@@ -45,9 +58,15 @@ pub async fn db_side(
         .strftime("%Y-%m-%d %H:%M:%S%.6f")
         .to_string();
     let active_sql = format!(
-        "SELECT call_sid, CAST(business_id AS BIGINT), status, {} FROM recording_runs \
-         WHERE created_at >= {} AND status IN ('queued', 'running') LIMIT {LIMIT}",
-        d.epoch("created_at"),
+        "SELECT r.call_sid, CAST(r.business_id AS BIGINT), r.status, {}, {} FROM recording_runs r \
+         WHERE r.created_at >= {} AND r.status IN ('queued', 'running') LIMIT {LIMIT}",
+        d.epoch("r.created_at"),
+        super::runs::SUPERSEDED_EXPR,
+        d.param(1)
+    );
+    let no_slot_sql = format!(
+        "SELECT CAST(business_id AS BIGINT), COUNT(*) FROM recording_runs WHERE created_at >= {} \
+         AND status = 'failed' AND error_message LIKE 'No slot available%' GROUP BY business_id",
         d.param(1)
     );
     let completed_sql = format!(
@@ -75,8 +94,23 @@ pub async fn db_side(
                 .fetch_all(&mut *$c)
                 .await?
             {
-                side.active
-                    .push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+                side.active.push(ActiveRow {
+                    call_sid: r.try_get(0)?,
+                    business_id: r.try_get(1)?,
+                    status: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
+                    superseded: r.try_get::<i64, _>(4)? == 1,
+                });
+            }
+            for r in sqlx::query(AssertSqlSafe(no_slot_sql.as_str()))
+                .bind(window_since)
+                .fetch_all(&mut *$c)
+                .await?
+            {
+                if let Some(bid) = r.try_get::<Option<i64>, _>(0)? {
+                    side.no_slot_failures
+                        .insert(bid, r.try_get::<i64, _>(1)?.max(0) as u64);
+                }
             }
             // call_log is optional here: without it, parent legs are not followed.
             let completed = match sqlx::query(AssertSqlSafe(completed_sql.as_str()))
@@ -123,19 +157,32 @@ pub async fn db_side(
     Ok(side)
 }
 
+/// A member of `rec_slots:<business_id>` and its in-flight marker.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlotMember {
+    pub business_id: i64,
+    pub run_id: String,
+    /// Milliseconds left on `rec_inflight:<business_id>:<run_id>`; None: no marker.
+    pub marker_ttl_ms: Option<i64>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct RedisSide {
     /// Call SIDs of every RQ job seen in the queues and registries read.
     pub job_sids: BTreeSet<String>,
     pub jobs_seen: u64,
+    /// False when a queue or registry held more than was read: a SID not
+    /// seen may still have a job.
+    pub complete: bool,
     /// Dedup locks present: (business id, call SID) → key.
     pub locks: BTreeMap<(i64, String), String>,
-    /// Slot members without a live inflight marker: (business id, run id).
-    pub leaked_slots: Vec<(i64, String)>,
-    pub slots_seen: u64,
+    pub slots: Vec<SlotMember>,
+    /// The head of `rec_queue:<business_id>` (run ids waiting for a slot).
+    pub slot_queue: Vec<(i64, String)>,
 }
 
-/// RQ's side: the call SIDs of every job in the queues and registries read.
+/// RQ's side: the call SIDs of every job in the queues and registries
+/// read, and whether that was all of them.
 pub async fn rq_side(
     conn: &mut MultiplexedConnection,
     queues: &[String],
@@ -145,15 +192,25 @@ pub async fn rq_side(
     p.ignore_errors();
     for q in queues {
         p.cmd("LRANGE").arg(queue_key(q)).arg(0).arg(LIMIT - 1);
+        p.cmd("LLEN").arg(queue_key(q));
         for key in [started_key(q), scheduled_key(q), deferred_key(q)] {
-            p.cmd("ZRANGE").arg(key).arg(0).arg(LIMIT - 1);
+            p.cmd("ZRANGE").arg(&key).arg(0).arg(LIMIT - 1);
+            p.cmd("ZCARD").arg(key);
         }
         for key in [failed_key(q), finished_key(q)] {
-            p.cmd("ZREVRANGE").arg(key).arg(0).arg(HISTORY - 1);
+            p.cmd("ZREVRANGE").arg(&key).arg(0).arg(HISTORY - 1);
+            p.cmd("ZCARD").arg(key);
         }
     }
-    for reply in super::rq::query_pipe(&mut p, conn).await? {
-        for id in texts(&reply) {
+    side.complete = true;
+    let replies = super::rq::query_pipe(&mut p, conn).await?;
+    for pair in replies.chunks(2) {
+        let ids = pair.first().map(texts).unwrap_or_default();
+        let stored = pair.get(1).and_then(super::rq::count).unwrap_or(0);
+        if stored > ids.len() as u64 {
+            side.complete = false;
+        }
+        for id in ids {
             side.jobs_seen += 1;
             if let Some(sid) = CallSid::find_in(&id) {
                 side.job_sids.insert(sid.to_string());
@@ -163,8 +220,12 @@ pub async fn rq_side(
     Ok(side)
 }
 
-/// The app's side: dedup locks of recent calls and the slots of businesses
-/// with recent runs (both known from the database), read by name.
+/// Run ids read from the head of each business's slot queue.
+const SLOT_QUEUE_HEAD: isize = 100;
+
+/// The app's side: dedup locks of recent calls, and the slots and slot
+/// queues of businesses with recent runs (both known from the database),
+/// read by name.
 pub async fn app_side(
     conn: &mut MultiplexedConnection,
     side: &mut RedisSide,
@@ -179,6 +240,10 @@ pub async fn app_side(
     }
     for bid in businesses {
         p.cmd("SMEMBERS").arg(format!("rec_slots:{bid}"));
+        p.cmd("LRANGE")
+            .arg(format!("rec_queue:{bid}"))
+            .arg(0)
+            .arg(SLOT_QUEUE_HEAD - 1);
     }
     let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
     let mut it = replies.iter();
@@ -195,20 +260,79 @@ pub async fn app_side(
         for m in it.next().map(texts).unwrap_or_default() {
             members.push((*bid, m));
         }
+        for m in it.next().map(texts).unwrap_or_default() {
+            side.slot_queue.push((*bid, m));
+        }
     }
-    side.slots_seen = members.len() as u64;
+    side.slots = marker_ttls(conn, members).await?;
+    Ok(())
+}
+
+/// Each slot member with the time left on its in-flight marker (PTTL).
+pub async fn marker_ttls(
+    conn: &mut MultiplexedConnection,
+    members: Vec<(i64, String)>,
+) -> redis::RedisResult<Vec<SlotMember>> {
     let mut p = redis::pipe();
     p.ignore_errors();
     for (bid, m) in &members {
-        p.cmd("EXISTS").arg(format!("rec_inflight:{bid}:{m}"));
+        p.cmd("PTTL").arg(format!("rec_inflight:{bid}:{m}"));
     }
     let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
-    for ((bid, m), reply) in members.into_iter().zip(&replies) {
-        if super::rq::int(reply) == Some(0) {
-            side.leaked_slots.push((bid, m));
-        }
+    Ok(members
+        .into_iter()
+        .zip(
+            replies
+                .iter()
+                .map(super::rq::int)
+                .chain(std::iter::repeat(None)),
+        )
+        .map(|((business_id, run_id), ttl)| SlotMember {
+            business_id,
+            run_id,
+            // PTTL: -2 no key; -1 a key without expiry (live for good).
+            marker_ttl_ms: match ttl {
+                Some(-2) | None => None,
+                Some(-1) => Some(i64::MAX),
+                Some(ms) => Some(ms),
+            },
+        })
+        .collect())
+}
+
+/// The status of each run id that is a number (slot members, queue
+/// entries); ids absent from the table are absent from the map.
+pub async fn run_statuses(
+    db: &mut Db,
+    ids: &[String],
+) -> Result<BTreeMap<i64, String>, sqlx::Error> {
+    let numbers: BTreeSet<i64> = ids.iter().filter_map(|id| id.trim().parse().ok()).collect();
+    let mut out = BTreeMap::new();
+    if numbers.is_empty() {
+        return Ok(out);
     }
-    Ok(())
+    // Only parsed integers are written into the statement.
+    let list = numbers
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT CAST(id AS BIGINT), status FROM recording_runs WHERE id IN ({list})");
+    macro_rules! read {
+        ($c:expr) => {{
+            for r in sqlx::query(AssertSqlSafe(sql.as_str()))
+                .fetch_all(&mut *$c)
+                .await?
+            {
+                out.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
+            }
+        }};
+    }
+    match db {
+        Db::Pg(c) => read!(c),
+        Db::Sqlite(c) => read!(c),
+    }
+    Ok(out)
 }
 
 /// Completed runs whose file (and parent leg's file) is absent or invalid.
@@ -233,4 +357,16 @@ pub fn missing_files(
     missing.sort();
     missing.dedup();
     missing
+}
+
+/// The call SIDs among `sids` whose `<SID>.mp3` is valid.
+pub fn valid_files(dir: &Path, sids: &[String], min_valid: u64) -> BTreeSet<String> {
+    sids.iter()
+        .filter_map(|sid| CallSid::parse(sid))
+        .filter(|s| {
+            std::fs::metadata(dir.join(format!("{s}.mp3")))
+                .is_ok_and(|m| m.is_file() && m.len() > min_valid)
+        })
+        .map(|s| s.to_string())
+        .collect()
 }

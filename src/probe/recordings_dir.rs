@@ -94,19 +94,24 @@ pub fn scan(path: &Path, now: SystemTime, undersized_bytes: u64) -> DirFacts {
             return facts;
         }
     };
-    let tally = tally_entries(entries, &dir, undersized_bytes, &mut facts.problem);
+    let now_s = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let rules = Rules {
+        undersized_bytes,
+        expired_before_s: (now_s as i64).saturating_sub(RETENTION_S as i64),
+    };
+    let tally = tally_entries(entries, &dir, rules, &mut facts.problem);
     let m = &mut facts.metrics;
     m.mp3_files = Some(tally.mp3);
     m.total_bytes = Some(tally.total);
     m.undersized_files = Some(tally.undersized);
     m.other_entries = Some(tally.other);
-    m.newest_file_age_s = tally.newest.map(|(secs, nanos)| {
-        let now = now
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        now - (secs as f64 + f64::from(nanos) / 1e9)
-    });
+    let age = |(secs, nanos): (i64, u32)| now_s - (secs as f64 + f64::from(nanos) / 1e9);
+    m.newest_file_age_s = tally.newest.map(age);
+    m.oldest_file_age_s = tally.oldest.map(age);
+    m.files_past_retention = Some(tally.expired);
     facts.undersized_examples = tally.examples;
     facts.unreadable_entries = tally.vanished;
     facts
@@ -122,6 +127,9 @@ struct Tally {
     vanished: u64,
     /// Newest modification time, (seconds, nanoseconds) since the epoch.
     newest: Option<(i64, u32)>,
+    oldest: Option<(i64, u32)>,
+    /// Files older than the retention.
+    expired: u64,
     examples: Vec<String>,
 }
 
@@ -133,6 +141,11 @@ impl Tally {
         self.other += other.other;
         self.vanished += other.vanished;
         self.newest = self.newest.max(other.newest);
+        self.oldest = match (self.oldest, other.oldest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.expired += other.expired;
         for e in other.examples {
             if self.examples.len() < EXAMPLES {
                 self.examples.push(e);
@@ -141,7 +154,8 @@ impl Tally {
     }
 
     /// Stat one `.mp3` entry relative to the open directory.
-    fn add(&mut self, dir: &fs::File, name: &OsStr, follow: bool, undersized_bytes: u64) {
+    fn add(&mut self, dir: &fs::File, name: &OsStr, follow: bool, rules: Rules) {
+        let undersized_bytes = rules.undersized_bytes;
         let flags = if follow {
             AtFlags::empty()
         } else {
@@ -173,8 +187,24 @@ impl Tally {
         }
         let mtime = (st.st_mtime, u32::try_from(st.st_mtime_nsec).unwrap_or(0));
         self.newest = self.newest.max(Some(mtime));
+        self.oldest = Some(self.oldest.map_or(mtime, |o| o.min(mtime)));
+        if st.st_mtime < rules.expired_before_s {
+            self.expired += 1;
+        }
     }
 }
+
+/// What each file is judged by.
+#[derive(Debug, Clone, Copy)]
+struct Rules {
+    undersized_bytes: u64,
+    /// Files modified before this (epoch seconds) are past the retention.
+    expired_before_s: i64,
+}
+
+/// Recordings are kept 7 days; a day's grace covers the daily cleanup's
+/// schedule (spec §1 item 9).
+pub const RETENTION_S: u64 = 8 * 24 * 3600;
 
 /// Names read from the directory, waiting for their stat.
 type Batch = Vec<(OsString, bool)>;
@@ -186,7 +216,7 @@ const BATCH: usize = 2048;
 fn tally_entries(
     entries: fs::ReadDir,
     dir: &fs::File,
-    undersized_bytes: u64,
+    rules: Rules,
     problem: &mut Option<DirProblem>,
 ) -> Tally {
     // Two per core: a worker blocked in the kernel leaves its core to another
@@ -216,7 +246,7 @@ fn tally_entries(
             }
             let follow = file_type.is_none_or(|t| t.is_symlink());
             match tx {
-                None => tally.add(dir, &name, follow, undersized_bytes),
+                None => tally.add(dir, &name, follow, rules),
                 Some(tx) => {
                     batch.push((name, follow));
                     if batch.len() == BATCH {
@@ -252,7 +282,7 @@ fn tally_entries(
                         };
                         let Ok(batch) = next else { break };
                         for (name, follow) in batch {
-                            tally.add(dir, &name, follow, undersized_bytes);
+                            tally.add(dir, &name, follow, rules);
                         }
                     }
                     tally

@@ -31,6 +31,10 @@ pub struct DurationStats {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActiveRun {
     pub id: i64,
+    pub business_id: Option<i64>,
+    /// A newer run exists for the same (business, call): this is the
+    /// app's leftover API row (spec §1 item 3), not the call's fate.
+    pub superseded: bool,
     pub call_sid: Option<String>,
     pub status: String,
     pub job_type: Option<String>,
@@ -47,6 +51,17 @@ pub struct FailedRun {
     pub created_at: Option<f64>,
     pub completed_at: Option<f64>,
     pub error_message: Option<String>,
+    /// A stuck-recovery text on a run whose sibling a worker did process:
+    /// an echo of that sibling's fate, not a failure of its own.
+    pub echo: bool,
+}
+
+/// Failed runs in the window, grouped by the head of their error text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FailureGroup {
+    pub head: Option<String>,
+    pub echo: bool,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -63,7 +78,40 @@ pub struct RunsFacts {
     pub completed_before_started: u64,
     pub active: Vec<ActiveRun>,
     pub failures: Vec<FailedRun>,
+    pub failure_groups: Vec<FailureGroup>,
+    /// Leading columns of the table's valid indexes; None: could not be read.
+    pub index_leading_columns: Option<Vec<String>>,
+    /// The planner's row estimate (PostgreSQL).
+    pub rows_estimate: Option<f64>,
+    /// Call SIDs of active runs whose `<SID>.mp3` is valid: those runs are
+    /// superseded (filled by the check from the directory, not the database).
+    pub valid_files: std::collections::BTreeSet<String>,
 }
+
+/// Texts the API writes when it fails a run it found stuck.
+const RECOVERY_TEXTS: [&str; 3] = ["Job stuck%", "Job cleanup%", "Worker not processing%"];
+
+/// 1 when run `r` failed by the API's stuck recovery while a sibling run of
+/// the same call, created at or after it, was processed by a worker (it
+/// started, completed, or failed for a reason of its own): the recovery
+/// text is then an echo of the sibling's fate (spec §1 item 6).
+fn echo_expr() -> String {
+    let is_recovery = |col: &str| {
+        RECOVERY_TEXTS
+            .iter()
+            .map(|t| format!("COALESCE({col}, '') LIKE '{t}'"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    format!(
+        "CAST(CASE WHEN ({}) AND EXISTS (SELECT 1 FROM recording_runs s          WHERE s.call_sid = r.call_sid AND s.business_id = r.business_id AND s.id <> r.id          AND s.created_at >= r.created_at AND (s.started_at IS NOT NULL OR s.status = 'completed'          OR (s.status = 'failed' AND NOT ({})))) THEN 1 ELSE 0 END AS BIGINT)",
+        is_recovery("r.error_message"),
+        is_recovery("s.error_message")
+    )
+}
+
+/// 1 when a newer run exists for the same (business, call) as run `r`.
+pub const SUPERSEDED_EXPR: &str = "CAST(CASE WHEN EXISTS (SELECT 1 FROM recording_runs n      WHERE n.call_sid = r.call_sid AND n.business_id = r.business_id      AND (n.created_at > r.created_at OR (n.created_at = r.created_at AND n.id > r.id)))      THEN 1 ELSE 0 END AS BIGINT)";
 
 /// What is wrong with the schema, if anything: missing table or columns.
 pub async fn schema_problems(db: &mut Db) -> Result<Vec<String>, sqlx::Error> {
@@ -110,18 +158,27 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
         d.param(1)
     );
     let active_sql = format!(
-        "SELECT CAST(id AS BIGINT), call_sid, status, job_type, {}, {} FROM recording_runs \
-         WHERE created_at >= {} AND status IN ('queued', 'running') ORDER BY created_at LIMIT {ACTIVE_LIMIT}",
-        d.epoch("created_at"),
-        d.epoch("started_at"),
+        "SELECT CAST(r.id AS BIGINT), r.call_sid, r.status, r.job_type, {}, {}, \
+         CAST(r.business_id AS BIGINT), {SUPERSEDED_EXPR} FROM recording_runs r \
+         WHERE r.created_at >= {} AND r.status IN ('queued', 'running') ORDER BY r.created_at LIMIT {ACTIVE_LIMIT}",
+        d.epoch("r.created_at"),
+        d.epoch("r.started_at"),
         d.param(1)
     );
     let failures_sql = format!(
-        "SELECT CAST(id AS BIGINT), call_sid, job_type, {}, {}, {} FROM recording_runs \
-         WHERE created_at >= {} AND status = 'failed' ORDER BY created_at DESC LIMIT {FAILURES}",
-        d.epoch("created_at"),
-        d.epoch("completed_at"),
-        d.prefix("error_message", ERROR_CHARS),
+        "SELECT CAST(r.id AS BIGINT), r.call_sid, r.job_type, {}, {}, {}, {} FROM recording_runs r \
+         WHERE r.created_at >= {} AND r.status = 'failed' ORDER BY r.created_at DESC, r.id DESC LIMIT {FAILURES}",
+        d.epoch("r.created_at"),
+        d.epoch("r.completed_at"),
+        d.prefix("r.error_message", ERROR_CHARS),
+        echo_expr(),
+        d.param(1)
+    );
+    let groups_sql = format!(
+        "SELECT {}, {}, COUNT(*) FROM recording_runs r \
+         WHERE r.created_at >= {} AND r.status = 'failed' GROUP BY 1, 2",
+        d.prefix("r.error_message", 40),
+        echo_expr(),
         d.param(1)
     );
 
@@ -157,6 +214,8 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     job_type: row.try_get(3)?,
                     created_at: row.try_get(4)?,
                     started_at: row.try_get(5)?,
+                    business_id: row.try_get(6)?,
+                    superseded: row.try_get::<i64, _>(7)? == 1,
                 });
             }
             for row in sqlx::query(AssertSqlSafe(failures_sql.as_str()))
@@ -171,10 +230,39 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     created_at: row.try_get(3)?,
                     completed_at: row.try_get(4)?,
                     error_message: row.try_get(5)?,
+                    echo: row.try_get::<i64, _>(6)? == 1,
+                });
+            }
+            for row in sqlx::query(AssertSqlSafe(groups_sql.as_str()))
+                .bind(since)
+                .fetch_all(&mut *$c)
+                .await?
+            {
+                facts.failure_groups.push(FailureGroup {
+                    head: row.try_get(0)?,
+                    echo: row.try_get::<i64, _>(1)? == 1,
+                    count: row.try_get::<i64, _>(2)?.max(0) as u64,
                 });
             }
         }};
     }
+    // Which columns lead an index: judged by columns, never by names (§1 item 13).
+    // A role that cannot read the catalog leaves this unknown, not an error.
+    let (index_sql, rows_sql) = match d {
+        Dialect::Pg => (
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a \
+             ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+             WHERE i.indrelid = to_regclass('recording_runs') AND i.indisvalid",
+            Some(
+                "SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass('recording_runs')",
+            ),
+        ),
+        Dialect::Sqlite => (
+            "SELECT ii.name FROM pragma_index_list('recording_runs') AS il, \
+             pragma_index_info(il.name) AS ii WHERE ii.seqno = 0",
+            None,
+        ),
+    };
     let durations = [(&download_expr, &download_where), (&wait_expr, &wait_where)];
     let mut stats = Vec::with_capacity(2);
     match db {
@@ -217,6 +305,25 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                 stats.push(stats_of_sorted(&values));
             }
         }
+    }
+    macro_rules! catalog {
+        ($c:expr) => {{
+            facts.index_leading_columns = sqlx::query_scalar::<_, String>(index_sql)
+                .fetch_all(&mut *$c)
+                .await
+                .ok();
+            if let Some(sql) = rows_sql {
+                facts.rows_estimate = sqlx::query_scalar::<_, f64>(sql)
+                    .fetch_optional(&mut *$c)
+                    .await
+                    .ok()
+                    .flatten();
+            }
+        }};
+    }
+    match db {
+        Db::Pg(c) => catalog!(c),
+        Db::Sqlite(c) => catalog!(c),
     }
     let mut stats = stats.into_iter();
     facts.download = stats.next().unwrap_or_default();

@@ -248,7 +248,16 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
                     "0",
                     "",
                 );
-                p.add("leaked_slots", n(c.leaked_slots), "", "0", "", "0", "");
+                p.add("phantom_slots", n(c.phantom_slots), "", "0", "", "0", "");
+                p.add(
+                    "no_slot_failures",
+                    n(c.no_slot_failures),
+                    "",
+                    "",
+                    "",
+                    "0",
+                    "",
+                );
                 p.add("stale_locks", n(c.stale_locks), "", "0", "", "0", "");
             }
         }

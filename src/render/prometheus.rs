@@ -401,10 +401,28 @@ fn metrics(f: &mut Families, m: &Metrics) {
                 n(c.completed_runs_missing_file),
             );
             f.opt(
-                "consistency_leaked_slots",
-                "Download slots without a live inflight marker.",
+                "consistency_phantom_slots",
+                "Download slots held by runs that are not running, their inflight markers live.",
                 &[],
-                n(c.leaked_slots),
+                n(c.phantom_slots),
+            );
+            f.opt(
+                "consistency_blocked_businesses",
+                "Businesses with phantom slots.",
+                &[],
+                n(c.blocked_businesses),
+            );
+            f.opt(
+                "consistency_dead_runs_in_slot_queue",
+                "Run ids waiting in rec_queue whose run already ended.",
+                &[],
+                n(c.dead_runs_in_slot_queue),
+            );
+            f.opt(
+                "consistency_no_slot_failures",
+                "Runs that failed with 'No slot available' in the window.",
+                &[],
+                n(c.no_slot_failures),
             );
             f.opt(
                 "consistency_stale_locks",

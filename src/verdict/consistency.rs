@@ -1,9 +1,9 @@
 //! Cross-source rules: where Redis, the database and the disk disagree.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Check, CheckId, ConsistencyMetrics, Finding, FindingCode, Metrics};
-use crate::probe::consistency::{DbSide, RedisSide};
+use crate::model::{Check, CheckId, ConsistencyMetrics, Finding, FindingCode, Metrics, Status};
+use crate::probe::consistency::{ActiveRow, DbSide, RedisSide};
 use crate::text;
 
 /// A queued/running run this young may still be on its way into RQ.
@@ -17,6 +17,15 @@ pub struct ConsistencyFacts {
     pub redis: Result<RedisSide, Finding>,
     /// Completed runs whose file is absent (None: the database was not read).
     pub missing_files: Option<Vec<String>>,
+    /// Call SIDs of active runs whose `<SID>.mp3` is valid.
+    pub valid_files: BTreeSet<String>,
+    /// Orphan candidates whose jobs were looked for one by one, because a
+    /// queue or registry was larger than the bounded read.
+    pub looked_up: BTreeSet<String>,
+    /// Statuses of the run ids in the slots and slot queues (None: not read).
+    pub run_statuses: Option<BTreeMap<i64, String>>,
+    /// The window, for messages.
+    pub window_s: f64,
 }
 
 pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
@@ -52,6 +61,7 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
     if let Some(db) = db {
         m.active_runs_checked = Some(db.active.len() as u64);
         m.completed_runs_checked = Some(db.completed.len() as u64);
+        m.no_slot_failures = Some(db.no_slot_failures.values().sum());
     }
     if let Some(missing) = &facts.missing_files {
         m.completed_runs_missing_file = Some(missing.len() as u64);
@@ -59,18 +69,29 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
     }
     if let (Some(db), Some(redis)) = (db, redis) {
         m.rq_jobs_seen = Some(redis.jobs_seen);
-        let orphans: Vec<String> = db
-            .active
-            .iter()
-            .filter(|(_, _, _, created)| created.is_some_and(|c| now_s - c > ORPHAN_AFTER_S))
-            .filter(|(sid, _, _, _)| !redis.job_sids.contains(sid))
-            .map(|(sid, _, _, _)| sid.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let mut orphans: BTreeSet<String> = BTreeSet::new();
+        let mut unknown: BTreeSet<String> = BTreeSet::new();
+        for run in orphan_candidates(&db.active, &facts.valid_files, now_s) {
+            if redis.job_sids.contains(&run.call_sid) {
+                continue;
+            }
+            if redis.complete || facts.looked_up.contains(&run.call_sid) {
+                orphans.insert(run.call_sid.clone());
+            } else {
+                unknown.insert(run.call_sid.clone());
+            }
+        }
+        let orphans: Vec<String> = orphans.into_iter().collect();
         m.orphaned_runs = Some(orphans.len() as u64);
+        m.orphans_not_compared = Some(unknown.len() as u64);
+        if !unknown.is_empty() {
+            m.not_compared.push(format!(
+                "{} of queued runs against RQ: the queues and registries hold more than was read and the per-call lookups were used up",
+                text::plural(unknown.len() as u64, "call", "calls")
+            ));
+        }
         findings.extend(orphaned_runs(&orphans));
-        let active: BTreeSet<&str> = db.active.iter().map(|(s, _, _, _)| s.as_str()).collect();
+        let active: BTreeSet<&str> = db.active.iter().map(|r| r.call_sid.as_str()).collect();
         let stale: Vec<String> = redis
             .locks
             .iter()
@@ -79,28 +100,49 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
             .collect();
         m.stale_locks = Some(stale.len() as u64);
         findings.extend(stale_dedup_locks(&stale));
-        m.leaked_slots = Some(redis.leaked_slots.len() as u64);
-        findings.extend(leaked_slots(&redis.leaked_slots));
+        if let Some(statuses) = &facts.run_statuses {
+            let slots = slot_facts(redis, statuses);
+            m.phantom_slots = Some(slots.phantoms.len() as u64);
+            m.blocked_businesses = Some(
+                slots
+                    .phantoms
+                    .iter()
+                    .map(|p| p.business_id)
+                    .collect::<BTreeSet<_>>()
+                    .len() as u64,
+            );
+            m.dead_runs_in_slot_queue = Some(slots.dead_queued.len() as u64);
+            findings.extend(phantom_slots(&slots, &db.no_slot_failures, facts.window_s));
+        }
     }
     let summary = if db.is_none() && redis.is_none() {
         "nothing compared: neither Redis nor the database could be read".to_string()
     } else {
-        let part = |n: Option<u64>, what: &str| n.map(|n| format!("{n} {what}"));
+        let part = |n: Option<u64>, one: &str, many: &str| n.map(|n| text::plural(n, one, many));
         let parts: Vec<String> = [
-            part(m.orphaned_runs, "orphaned runs"),
-            part(m.completed_runs_missing_file, "completed without file"),
-            part(m.leaked_slots, "leaked slots"),
-            part(m.stale_locks, "stale locks"),
+            part(m.orphaned_runs, "orphaned run", "orphaned runs"),
+            part(
+                m.completed_runs_missing_file,
+                "completed run without file",
+                "completed runs without file",
+            ),
+            part(m.phantom_slots, "phantom slot", "phantom slots"),
+            part(m.stale_locks, "stale lock", "stale locks"),
         ]
         .into_iter()
         .flatten()
         .collect();
         let mut s = parts.join(", ");
         if !m.not_compared.is_empty() {
-            s.push_str(&format!(
-                " ({} comparison(s) not made)",
-                m.not_compared.len()
-            ));
+            let note = format!(
+                "{} not made",
+                text::plural(m.not_compared.len() as u64, "comparison", "comparisons")
+            );
+            s = if s.is_empty() {
+                note
+            } else {
+                format!("{s} ({note})")
+            };
         }
         s
     };
@@ -112,14 +154,149 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
     )
 }
 
+/// Queued runs that carry their call's fate (not superseded by a newer run
+/// or the call's valid file) and are older than the enqueue grace. Running
+/// runs are not orphans: a worker picked them up ("never enqueued" would be
+/// false); past 5 minutes they are RUNS_STUCK.
+pub fn orphan_candidates<'a>(
+    active: &'a [ActiveRow],
+    valid_files: &'a BTreeSet<String>,
+    now_s: f64,
+) -> impl Iterator<Item = &'a ActiveRow> {
+    active.iter().filter(move |r| {
+        r.status == "queued"
+            && !r.superseded
+            && !valid_files.contains(&r.call_sid)
+            && r.created_at.is_some_and(|c| now_s - c > ORPHAN_AFTER_S)
+    })
+}
+
+/// Slot members held by runs that are not running, and queue entries
+/// whose run already ended.
+#[derive(Debug, Default)]
+pub struct SlotFacts {
+    pub phantoms: Vec<Phantom>,
+    pub dead_queued: Vec<(i64, String)>,
+}
+
+#[derive(Debug)]
+pub struct Phantom {
+    pub business_id: i64,
+    pub run_id: String,
+    /// The run's status, or None when no such run exists.
+    pub status: Option<String>,
+    pub marker_ttl_ms: i64,
+}
+
+pub fn slot_facts(redis: &RedisSide, statuses: &BTreeMap<i64, String>) -> SlotFacts {
+    let status_of = |id: &str| {
+        id.trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| statuses.get(&n).cloned())
+    };
+    let mut out = SlotFacts::default();
+    for s in &redis.slots {
+        // An expired marker frees itself on the business's next download.
+        let Some(ttl) = s.marker_ttl_ms.filter(|t| *t > 0) else {
+            continue;
+        };
+        let status = status_of(&s.run_id);
+        if status.as_deref() != Some("running") {
+            out.phantoms.push(Phantom {
+                business_id: s.business_id,
+                run_id: s.run_id.clone(),
+                status,
+                marker_ttl_ms: ttl,
+            });
+        }
+    }
+    for (bid, id) in &redis.slot_queue {
+        if !matches!(status_of(id).as_deref(), Some("queued" | "running")) {
+            out.dead_queued.push((*bid, id.clone()));
+        }
+    }
+    out
+}
+
+/// PHANTOM_SLOTS: a business's slots held by runs that are not running,
+/// their markers live; critical when downloads of it failed for want of a slot.
+pub fn phantom_slots(
+    slots: &SlotFacts,
+    no_slot_failures: &BTreeMap<i64, u64>,
+    window_s: f64,
+) -> Option<Finding> {
+    if slots.phantoms.is_empty() {
+        return None;
+    }
+    let businesses: BTreeSet<i64> = slots.phantoms.iter().map(|p| p.business_id).collect();
+    let failed_for_want: u64 = businesses
+        .iter()
+        .filter_map(|b| no_slot_failures.get(b))
+        .sum();
+    let parts: Vec<String> = businesses
+        .iter()
+        .map(|b| {
+            let held: Vec<&Phantom> = slots.phantoms.iter().filter(|p| p.business_id == *b).collect();
+            let runs = held
+                .iter()
+                .map(|p| format!("{} {}", p.run_id, p.status.as_deref().unwrap_or("absent")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let longest = held.iter().map(|p| p.marker_ttl_ms).max().unwrap_or(0);
+            let waiting = slots.dead_queued.iter().filter(|(q, _)| q == b).count() as u64;
+            let next = if waiting > 0 {
+                format!(
+                    "; {} in rec_queue:{b} will take their place",
+                    text::plural(waiting, "dead run waits", "dead runs wait")
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "business {b}: {} held by runs that are not running ({runs}) for up to {} more{next}",
+                text::plural(held.len() as u64, "slot", "slots"),
+                text::seconds(longest.min(86_400_000) as f64 / 1000.0),
+            )
+        })
+        .collect();
+    let severity = if failed_for_want > 0 {
+        Status::Critical
+    } else {
+        Status::Warning
+    };
+    let failed = if failed_for_want > 0 {
+        format!(
+            "; {} of {} failed with 'No slot available' in the last {}",
+            text::plural(failed_for_want, "download", "downloads"),
+            if businesses.len() == 1 {
+                "that business"
+            } else {
+                "those businesses"
+            },
+            text::seconds(window_s)
+        )
+    } else {
+        String::new()
+    };
+    Some(
+        Finding::new(
+            FindingCode::PhantomSlots,
+            format!("{}{failed}", parts.join("; ")),
+        )
+        .severity(severity)
+        .subjects(businesses.iter().map(|b| format!("rec_slots:{b}"))),
+    )
+}
+
 /// ORPHANED_RUNS: rows created but never enqueued.
 pub fn orphaned_runs(sids: &[String]) -> Option<Finding> {
     (!sids.is_empty()).then(|| {
         Finding::new(
             FindingCode::OrphanedRuns,
             format!(
-                "{} queued or running for over 2 min with no RQ job in any queue or registry (created, never enqueued)",
-                text::plural(sids.len() as u64, "call has runs", "calls have runs")
+                "{} a queued run older than 2 min, no newer run, no file and no RQ job in any queue or registry (created, never enqueued)",
+                text::plural(sids.len() as u64, "call has", "calls have")
             ),
         )
         .subjects(sids.iter().take(MAX_SUBJECTS).cloned())
@@ -138,24 +315,6 @@ pub fn completed_run_missing_file(sids: &[String]) -> Option<Finding> {
             ),
         )
         .subjects(sids.iter().take(MAX_SUBJECTS).cloned())
-    })
-}
-
-/// LEAKED_SLOTS: slot members whose inflight marker expired.
-pub fn leaked_slots(leaked: &[(i64, String)]) -> Option<Finding> {
-    (!leaked.is_empty()).then(|| {
-        let businesses: BTreeSet<i64> = leaked.iter().map(|(b, _)| *b).collect();
-        Finding::new(
-            FindingCode::LeakedSlots,
-            format!(
-                "{} held without a live rec_inflight marker ({}): downloads of {} are blocked",
-                text::plural(leaked.len() as u64, "download slot is", "download slots are"),
-                leaked.iter().take(MAX_SUBJECTS).map(|(b, r)| format!("rec_slots:{b} run {r}")).collect::<Vec<_>>().join(", "),
-                text::plural(businesses.len() as u64, "business", "businesses")
-            ),
-        )
-        .hint("remove the leaked members: SREM rec_slots:<business_id> <run_id> (the app does not free them itself)")
-        .subjects(leaked.iter().take(MAX_SUBJECTS).map(|(b, r)| format!("rec_slots:{b}:{r}")))
     })
 }
 

@@ -2,7 +2,9 @@
 //! per finding code, pure, so each is tested from hand-built facts.
 
 pub mod call;
+pub mod causes;
 pub mod consistency;
+pub mod correlate;
 pub mod failed;
 pub mod recordings_dir;
 pub mod redis;

@@ -13,6 +13,7 @@ pub fn judge(facts: DirFacts, t: &Thresholds) -> Check {
         dir_unreadable(&facts),
         dir_not_writable(&facts),
         undersized_recordings(&facts),
+        recordings_not_cleaned(&facts),
         disk_space_low(&facts, t),
     ]
     .into_iter()
@@ -24,6 +25,23 @@ pub fn judge(facts: DirFacts, t: &Thresholds) -> Check {
         summary,
         Metrics::RecordingsDir(facts.metrics),
         findings,
+    )
+}
+
+/// RECORDINGS_NOT_CLEANED: files older than the retention are still there.
+pub fn recordings_not_cleaned(facts: &DirFacts) -> Option<Finding> {
+    let m = &facts.metrics;
+    let n = m.files_past_retention.filter(|n| *n > 0)?;
+    Some(
+        Finding::new(
+            FindingCode::RecordingsNotCleaned,
+            format!(
+                "{} older than the 7-day retention (+1 day grace), the oldest {} old: the daily cleanup is not deleting them",
+                text::plural(n, ".mp3 file is", ".mp3 files are"),
+                m.oldest_file_age_s.map_or("?".into(), text::seconds)
+            ),
+        )
+        .subjects([m.path.clone()]),
     )
 }
 

@@ -142,10 +142,15 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
     let interesting: Vec<&QueueMetrics> = queue_metrics.iter().filter(|q| q.of_interest).collect();
 
     let mut queue_findings = Vec::new();
+    let suspended = snap.app.suspended;
     for q in &interesting {
         queue_findings.extend(queue_not_watched(q));
         queue_findings.extend(queue_backlog(q, t));
-        queue_findings.extend(queue_stalled(q, t));
+        // Under `rq suspend` nothing is picked up: WORKERS_SUSPENDED says
+        // why, once; a stalled queue would only echo it.
+        if !suspended {
+            queue_findings.extend(queue_stalled(q, t));
+        }
         queue_findings.extend(failed_jobs(q, t));
         queue_findings.extend(abandoned_jobs(q, abandoned.get(q.name.as_str())));
     }
@@ -202,6 +207,11 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
     let mut worker_findings = Vec::new();
     worker_findings.extend(no_workers(alive, waiting));
     worker_findings.extend(worker_stale(&worker_metrics, t));
+    if suspended {
+        worker_findings.push(workers_suspended(alive, waiting, &interesting));
+    }
+    let tick_age = snap.app.newest_tick.map(|e| (now.as_second() - e) as f64);
+    worker_findings.extend(scheduler_down(snap.app.scheduler_lock, tick_age));
     let workers_summary = format!(
         "{} alive, {} stale, {} ghost{}",
         alive,
@@ -217,6 +227,9 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
             alive,
             stale: stale + dead,
             ghosts,
+            suspended: Some(suspended),
+            scheduler_lock: Some(snap.app.scheduler_lock),
+            scheduler_last_tick_age_s: tick_age,
             anomalies: snap.anomalies,
         }),
         worker_findings,
@@ -244,6 +257,50 @@ fn unavailable(id: CheckId, outcome: &RqOutcome) -> Check {
         ),
     };
     Check::new(id, summary, Check::empty_metrics(id), vec![finding])
+}
+
+/// WORKERS_SUSPENDED: `rq suspend` is in force; critical while jobs wait.
+pub fn workers_suspended(alive: u64, waiting: u64, queues: &[&QueueMetrics]) -> Finding {
+    let names: Vec<String> = queues.iter().map(|q| q.name.clone()).collect();
+    Finding::new(
+        FindingCode::WorkersSuspended,
+        format!(
+            "rq:suspended is set (rq suspend): {} stay registered and heart-beating but run nothing; {} waiting in {}",
+            text::plural(alive, "live worker", "live workers"),
+            text::plural(waiting, "job", "jobs"),
+            names.join(", ")
+        ),
+    )
+    .severity(if waiting > 0 {
+        Status::Critical
+    } else {
+        Status::Warning
+    })
+    .subjects(["rq:suspended".to_string()])
+}
+
+/// A tick this recent means the scheduler runs (its lock lives 90 s and
+/// a winning tick comes every 90-105 s).
+const TICK_FRESH_S: f64 = 180.0;
+
+/// SCHEDULER_DOWN: neither the lock nor a recent tick. The lock alone is
+/// absent ~15 s of every cycle, so it never decides by itself.
+pub fn scheduler_down(lock: bool, last_tick_age_s: Option<f64>) -> Option<Finding> {
+    if lock || last_tick_age_s.is_some_and(|a| a <= TICK_FRESH_S) {
+        return None;
+    }
+    let last = last_tick_age_s.map_or("none seen".to_string(), |a| {
+        format!("the newest {} ago", text::seconds(a))
+    });
+    Some(
+        Finding::new(
+            FindingCode::SchedulerDown,
+            format!(
+                "no scheduler:global_lock and no reminders_tick job on queue 'default' in the last 3 min ({last}): the scheduler is down, so periodic jobs such as the daily recordings cleanup do not run"
+            ),
+        )
+        .subjects(["scheduler:global_lock".to_string()]),
+    )
 }
 
 /// QUEUE_NOT_WATCHED: waiting jobs and no live worker listening.

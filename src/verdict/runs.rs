@@ -4,12 +4,14 @@ use std::collections::BTreeMap;
 
 use crate::config::{ConfigError, SecretUrl};
 use crate::model::{
-    Check, CheckId, DuplicateCall, DurationMetrics, FailedRunMetrics, Finding, FindingCode,
-    JobTypeCounts, Metrics, RunsMetrics, Status, StatusCounts, StuckRun,
+    CauseCounts, Check, CheckId, DuplicateCall, DurationMetrics, FailedRunMetrics, Finding,
+    FindingCode, JobTypeCounts, Metrics, RunsMetrics, Status, StatusCounts, StuckRun,
 };
 use crate::probe::database::DbFailure;
 use crate::probe::runs::{DurationStats, RunsFacts};
 use crate::text;
+
+use super::causes::Cause;
 
 use super::Thresholds;
 
@@ -109,8 +111,6 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
         }
     }
     let total: u64 = facts.counts.iter().map(|c| c.2).sum();
-    let finished = by_status.completed + by_status.failed;
-    let completion_rate = (finished > 0).then(|| by_status.completed as f64 / finished as f64);
 
     let mut anomalies = Vec::new();
     for (status, n) in &unknown_statuses {
@@ -134,27 +134,41 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
 
     let now_s = now.as_microsecond() as f64 / 1e6;
     let mut stuck_runs = Vec::new();
-    let mut per_call: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut superseded_active = 0u64;
+    // (business, call) → (active download, running download, active full)
+    let mut per_call: BTreeMap<(Option<i64>, &str), (u64, u64, u64)> = BTreeMap::new();
     for run in &facts.active {
         if let Some(sid) = run.call_sid.as_deref() {
-            *per_call.entry(sid).or_default() += 1;
+            let e = per_call.entry((run.business_id, sid)).or_default();
+            if run.job_type.as_deref() == Some("full") {
+                e.2 += 1;
+            } else {
+                e.0 += 1;
+                e.1 += u64::from(run.status == "running");
+            }
         }
+        let file_valid = run
+            .call_sid
+            .as_ref()
+            .is_some_and(|sid| facts.valid_files.contains(sid));
+        if run.superseded || file_valid {
+            superseded_active += 1;
+            continue;
+        }
+        // The app's own stuck rule (spec §1 item 6): queued from
+        // created_at, running from started_at.
         let (age, limit) = if run.status == "queued" {
             (run.created_at.map(|c| now_s - c), t.max_queued_run_age)
         } else {
-            let timeout = if run.job_type.as_deref() == Some("full") {
-                t.full_timeout
-            } else {
-                t.download_timeout
-            };
             (
                 run.started_at.or(run.created_at).map(|s| now_s - s),
-                timeout,
+                t.max_running_run_age,
             )
         };
         if age.is_some_and(|a| a > limit.as_secs_f64()) {
             stuck_runs.push(StuckRun {
                 id: run.id,
+                business_id: run.business_id,
                 call_sid: run.call_sid.clone(),
                 status: run.status.clone(),
                 job_type: run.job_type.clone(),
@@ -162,14 +176,37 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             });
         }
     }
+    // The app's own flow makes one API row and one worker row per
+    // download, and a webhook's full run beside them (§1 items 3, 8).
     let duplicates: Vec<DuplicateCall> = per_call
         .iter()
-        .filter(|(_, n)| **n > 1)
-        .map(|(sid, n)| DuplicateCall {
+        .filter(|(_, (downloads, running, full))| *downloads > 2 || *running > 1 || *full > 1)
+        .map(|((_, sid), (downloads, _, full))| DuplicateCall {
             call_sid: sid.to_string(),
-            active_runs: *n,
+            active_runs: downloads + full,
         })
         .collect();
+
+    let mut causes = CauseCounts::default();
+    let mut echoes = 0u64;
+    for g in &facts.failure_groups {
+        if g.echo {
+            echoes += g.count;
+            continue;
+        }
+        *cause_slot(&mut causes, Cause::classify(g.head.as_deref())) += g.count;
+    }
+    let dominant = Cause::ALL
+        .into_iter()
+        .map(|c| (c, *cause_slot(&mut causes.clone(), c)))
+        .filter(|(_, n)| *n > 0)
+        .max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))
+        .map(|(c, _)| c);
+    let failed_own = by_status.failed.saturating_sub(echoes);
+    let finished = by_status.completed + failed_own;
+    let completion_rate = (finished > 0).then(|| by_status.completed as f64 / finished as f64);
+    let leading = facts.index_leading_columns.as_ref();
+    let indexed = |col: &str| leading.map(|cols| cols.iter().any(|c| c.eq_ignore_ascii_case(col)));
 
     let metrics = RunsMetrics {
         database: Some(url.to_string()),
@@ -182,6 +219,13 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
         queue_wait_s: Some(durations(&facts.queue_wait)),
         stuck: Some(stuck_runs.len() as u64),
         duplicate_active_calls: Some(duplicates.len() as u64),
+        superseded_active: Some(superseded_active),
+        superseded_failures: Some(echoes),
+        failures_by_cause: Some(causes),
+        dominant_cause: dominant.map(|c| c.as_str().to_string()),
+        completion_sample: Some(finished),
+        index_on_created_at: indexed("created_at"),
+        index_on_call_sid: indexed("call_sid"),
         stuck_runs,
         duplicates,
         newest_failures: facts
@@ -194,6 +238,10 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
                 created_at: f.created_at.and_then(timestamp),
                 completed_at: f.completed_at.and_then(timestamp),
                 error_message: f.error_message.clone(),
+                cause: Cause::classify(f.error_message.as_deref())
+                    .as_str()
+                    .to_string(),
+                superseded: f.echo,
             })
             .collect(),
         anomalies,
@@ -203,16 +251,17 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
         slow_downloads(&metrics, t),
         runs_stuck(&metrics, t),
         duplicate_active_runs(&metrics),
+        missing_index(&metrics, facts.rows_estimate),
     ]
     .into_iter()
     .flatten()
     .collect();
     let summary = format!(
-        "{} in {}: {} completed, {} failed{}, avg download {}, {} stuck",
+        "{} in {}: {} completed, {} failed{}, avg download {}, {} stuck{}",
         text::plural(total, "run", "runs"),
         text::seconds(window_s),
         text::count(by_status.completed),
-        text::count(by_status.failed),
+        text::count(failed_own),
         completion_rate.map_or(String::new(), |r| format!(" ({:.1}% complete)", r * 100.0)),
         metrics
             .download_s
@@ -220,6 +269,10 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             .and_then(|d| d.avg)
             .map_or("—".to_string(), text::seconds),
         metrics.stuck.unwrap_or(0),
+        match (superseded_active, echoes) {
+            (0, 0) => String::new(),
+            (a, e) => format!("; {} superseded (the app's leftover rows)", a + e),
+        },
     );
     Check::new(
         CheckId::Runs,
@@ -227,6 +280,20 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
         Metrics::Runs(Box::new(metrics)),
         findings,
     )
+}
+
+/// The counter of one cause.
+pub fn cause_slot(c: &mut CauseCounts, cause: Cause) -> &mut u64 {
+    match cause {
+        Cause::DownloadError => &mut c.download_error,
+        Cause::Timeout => &mut c.timeout,
+        Cause::NoSlot => &mut c.no_slot,
+        Cause::StuckRecovery => &mut c.stuck_recovery,
+        Cause::WorkerOffline => &mut c.worker_offline,
+        Cause::CallLogMissing => &mut c.call_log_missing,
+        Cause::Cancelled => &mut c.cancelled,
+        Cause::Other => &mut c.other,
+    }
 }
 
 fn durations(s: &DurationStats) -> DurationMetrics {
@@ -281,7 +348,11 @@ pub fn database_unreachable(url: &SecretUrl, failure: &DbFailure) -> Finding {
     .hint(hint)
 }
 
-/// LOW_COMPLETION_RATE: warning below `min_completion_rate`, critical below `crit_completion_rate`.
+/// Below this many finished runs a completion rate is said to rest on few.
+const FEW_RUNS: u64 = 20;
+
+/// LOW_COMPLETION_RATE: warning below `min_completion_rate`, critical below
+/// `crit_completion_rate`; names the dominant cause and gives its hint.
 pub fn low_completion_rate(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
     let pct = m.completion_rate? * 100.0;
     let severity = if pct < t.crit_completion_rate {
@@ -292,20 +363,50 @@ pub fn low_completion_rate(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
         return None;
     };
     let s = m.by_status.as_ref()?;
+    let sample = m.completion_sample.unwrap_or(s.completed + s.failed);
+    let failed = sample.saturating_sub(s.completed);
+    let dominant = m
+        .dominant_cause
+        .as_deref()
+        .and_then(|d| Cause::ALL.into_iter().find(|c| c.as_str() == d));
+    let mut causes = m.failures_by_cause.clone().unwrap_or_default();
+    let because = dominant.map_or(String::new(), |c| {
+        format!(
+            "; most failures: {} ({} of {failed})",
+            c.label(),
+            *cause_slot(&mut causes, c)
+        )
+    });
+    let few = if sample < FEW_RUNS {
+        format!(
+            " — over only {}",
+            text::plural(sample, "finished run", "finished runs")
+        )
+    } else {
+        String::new()
+    };
+    let mut subjects: Vec<String> = Vec::new();
+    for f in m.newest_failures.iter().filter(|f| !f.superseded) {
+        let of_cause = dominant.is_none_or(|c| c.as_str() == f.cause);
+        if let Some(sid) = f.call_sid.as_ref().filter(|_| of_cause) {
+            if !subjects.contains(sid) && subjects.len() < MAX_SUBJECTS {
+                subjects.push(sid.clone());
+            }
+        }
+    }
     Some(
         Finding::new(
             FindingCode::LowCompletionRate,
             format!(
-                "completion rate {pct:.1}% in the last {} ({} completed, {} failed; should be above {}%)",
+                "completion rate {pct:.1}% in the last {} ({} completed, {failed} failed; should be above {}%){because}{few}",
                 text::seconds(m.window_s),
                 s.completed,
-                s.failed,
                 t.min_completion_rate
             ),
         )
         .severity(severity)
-        .hint("read the newest failures below (recdiag runs) and the worker log; 401/403 from Twilio means credentials")
-        .subjects(m.newest_failures.iter().filter_map(|f| f.call_sid.clone()).take(MAX_SUBJECTS)),
+        .hint(dominant.map_or(FindingCode::LowCompletionRate.default_hint(), Cause::hint))
+        .subjects(subjects),
     )
 }
 
@@ -328,29 +429,57 @@ pub fn slow_downloads(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
     })
 }
 
-/// RUNS_STUCK: queued too long, or running past the job timeout.
+/// RUNS_STUCK: runs that carry their call's fate, past the app's own
+/// 5-minute rule. The hint follows what the statuses say; `health` refines
+/// it with the workers' state (see `verdict::correlate`).
 pub fn runs_stuck(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
     if m.stuck_runs.is_empty() {
         return None;
     }
-    let queued = m.stuck_runs.iter().filter(|r| r.status == "queued").count();
-    let running = m.stuck_runs.len() - queued;
+    let queued = m.stuck_runs.iter().filter(|r| r.status == "queued").count() as u64;
+    let running = m.stuck_runs.len() as u64 - queued;
+    let hint = match (queued, running) {
+        (_, 0) => STUCK_QUEUED_HINT,
+        (0, _) => STUCK_RUNNING_HINT,
+        _ => {
+            "queued runs were not picked up and running ones did not finish: check recdiag workers and recdiag queues, then the worker log"
+        }
+    };
     Some(
         Finding::new(
             FindingCode::RunsStuck,
             format!(
-                "{} stuck: {queued} queued longer than {}, {running} running past their job timeout ({} download, {} full)",
+                "{} past the app's own stuck rule: {queued} queued longer than {}, {running} running longer than {} (opening such a call fails the run and enqueues again)",
                 text::plural(m.stuck_runs.len() as u64, "run", "runs"),
                 humantime::format_duration(t.max_queued_run_age),
-                humantime::format_duration(t.download_timeout),
-                humantime::format_duration(t.full_timeout),
+                humantime::format_duration(t.max_running_run_age),
             ),
         )
-        .subjects(m.stuck_runs.iter().filter_map(|r| r.call_sid.clone()).take(MAX_SUBJECTS)),
+        .hint(hint)
+        .subjects(unique(m.stuck_runs.iter().filter_map(|r| r.call_sid.clone()))),
     )
 }
 
-/// DUPLICATE_ACTIVE_RUNS: one call with several queued/running runs.
+/// RUNS_STUCK's hint when queued runs were not picked up.
+pub const STUCK_QUEUED_HINT: &str = "no worker picked these jobs up: check recdiag workers and recdiag queues (a worker down, rq suspend, or higher-priority queues hogging the one worker)";
+/// RUNS_STUCK's hint when running runs did not finish.
+pub const STUCK_RUNNING_HINT: &str = "downloads running over 5 min: a slow download (the network to Twilio) or a work-horse killed mid-job (recdiag failed shows 'Work-horse terminated'); check the worker log";
+
+/// At most [`MAX_SUBJECTS`] distinct values, in order.
+pub fn unique(values: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+            if out.len() == MAX_SUBJECTS {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// DUPLICATE_ACTIVE_RUNS: more active runs than the app's own flow makes.
 pub fn duplicate_active_runs(m: &RunsMetrics) -> Option<Finding> {
     if m.duplicates.is_empty() {
         return None;
@@ -365,16 +494,47 @@ pub fn duplicate_active_runs(m: &RunsMetrics) -> Option<Finding> {
         Finding::new(
             FindingCode::DuplicateActiveRuns,
             format!(
-                "{} more than one active run (up to {worst}): an enqueue loop?",
+                "{} more active runs than the app's own flow makes (one API row and one worker row per download, one full run; up to {worst} here): an enqueue loop?",
                 text::plural(m.duplicates.len() as u64, "call has", "calls have"),
             ),
         )
-        .subjects(
-            m.duplicates
+        .subjects(unique(m.duplicates.iter().map(|d| d.call_sid.clone()))),
+    )
+}
+
+/// MISSING_INDEX: no index leads with created_at (or call_sid).
+pub fn missing_index(m: &RunsMetrics, rows: Option<f64>) -> Option<Finding> {
+    let missing: Vec<&str> = [
+        ("created_at", m.index_on_created_at),
+        ("call_sid", m.index_on_call_sid),
+    ]
+    .into_iter()
+    .filter(|(_, has)| *has == Some(false))
+    .map(|(col, _)| col)
+    .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let size = rows.filter(|r| *r >= 0.0).map_or(String::new(), |r| {
+        format!(" (about {} rows)", text::count(r as u64))
+    });
+    Some(
+        Finding::new(
+            FindingCode::MissingIndex,
+            format!(
+                "no index on recording_runs leads with {}{size}: the app's and recdiag's queries on it scan the whole table",
+                missing.join(" or ")
+            ),
+        )
+        .hint(format!(
+            "create it: {}",
+            missing
                 .iter()
-                .map(|d| d.call_sid.clone())
-                .take(MAX_SUBJECTS),
-        ),
+                .map(|c| format!("CREATE INDEX CONCURRENTLY idx_recording_runs_{c} ON recording_runs ({c});"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+        .subjects(missing.iter().map(|c| format!("recording_runs.{c}"))),
     )
 }
 

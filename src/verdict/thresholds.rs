@@ -36,8 +36,10 @@ pub struct Thresholds {
     pub crit_completion_rate: f64,
     /// SLOW_DOWNLOADS when the average download takes longer.
     pub max_avg_download: Duration,
-    /// RUNS_STUCK: a run queued longer than this.
+    /// RUNS_STUCK: a run queued longer than this (the app's own rule: 5 min).
     pub max_queued_run_age: Duration,
+    /// RUNS_STUCK: a run running longer than this (the app's own rule: 5 min).
+    pub max_running_run_age: Duration,
     /// RUNS_STUCK: a download run running longer than its job timeout.
     pub download_timeout: Duration,
     /// RUNS_STUCK: a download+transcribe run running longer than its job timeout.
@@ -62,6 +64,7 @@ impl Default for Thresholds {
             crit_completion_rate: 80.0,
             max_avg_download: Duration::from_secs(60),
             max_queued_run_age: Duration::from_secs(300),
+            max_running_run_age: Duration::from_secs(300),
             download_timeout: Duration::from_secs(600),
             full_timeout: Duration::from_secs(1800),
         }

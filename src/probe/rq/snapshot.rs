@@ -84,6 +84,76 @@ pub struct RqSnapshot {
     pub started_not_read: u64,
     /// Bad data met on the way: wrong key types, unparsable fields.
     pub anomalies: Vec<String>,
+    /// The app's own state around RQ (read by [`app_state`]).
+    pub app: AppState,
+}
+
+/// What the app keeps beside RQ's keys that says whether anything runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppState {
+    /// `rq:suspended` is set: workers stay registered and run nothing.
+    pub suspended: bool,
+    /// `scheduler:global_lock` is present.
+    pub scheduler_lock: bool,
+    /// Epoch seconds of the newest `reminders_tick_<epoch>` job seen on
+    /// queue `default` (waiting, running, or finished in the last minutes).
+    pub newest_tick: Option<i64>,
+}
+
+/// The scheduler's trail is read among jobs that finished this recently.
+const TRAIL_S: i64 = 300;
+/// RQ's default result TTL: a finished job's registry score is end + 500 s.
+const RESULT_TTL_S: i64 = 500;
+
+/// Read `rq:suspended`, the scheduler's lock and its trail: one pipeline,
+/// bounded (queue tail, started members, finished-registry members whose
+/// expiry says they ended in the last few minutes).
+pub async fn app_state(
+    conn: &mut MultiplexedConnection,
+    now: jiff::Timestamp,
+) -> redis::RedisResult<AppState> {
+    let now_s = now.as_second();
+    let replies: Vec<Value> = query_pipe(
+        redis::pipe()
+            .ignore_errors()
+            .cmd("EXISTS")
+            .arg("rq:suspended")
+            .cmd("EXISTS")
+            .arg("scheduler:global_lock")
+            .cmd("LRANGE")
+            .arg(queue_key("default"))
+            .arg(-100)
+            .arg(-1)
+            .cmd("ZRANGE")
+            .arg(started_key("default"))
+            .arg(0)
+            .arg(99)
+            .cmd("ZRANGEBYSCORE")
+            .arg(finished_key("default"))
+            .arg(now_s + RESULT_TTL_S - TRAIL_S)
+            .arg("+inf")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(1000),
+        conn,
+    )
+    .await?;
+    let flag = |i: usize| replies.get(i).and_then(int) == Some(1);
+    let newest_tick = replies
+        .iter()
+        .skip(2)
+        .flat_map(texts)
+        .filter_map(|id| {
+            job_id_of_started_member(&id)
+                .strip_prefix("reminders_tick_")
+                .and_then(|e| e.parse::<i64>().ok())
+        })
+        .max();
+    Ok(AppState {
+        suspended: flag(0),
+        scheduler_lock: flag(1),
+        newest_tick,
+    })
 }
 
 /// Read the snapshot. `interest` are the queues of interest.

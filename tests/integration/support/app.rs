@@ -93,9 +93,7 @@ impl AppWorld {
     /// Stop the long-running workers the way `docker stop` does (SIGTERM, a warm shutdown).
     pub fn stop_workers(&mut self) {
         for mut child in self.workers.drain(..) {
-            let _ = Command::new("kill")
-                .arg(child.id().to_string())
-                .status();
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
             if !wait_until(Duration::from_secs(20), || {
                 child.try_wait().ok().flatten().is_some()
             }) {
@@ -135,7 +133,11 @@ impl AppWorld {
             .args(["-qAtc", sql])
             .output()
             .expect("run psql");
-        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 }

@@ -1,0 +1,174 @@
+//! Why a run failed, read from the app's own `error_message` texts (spec §6
+//! "Failure causes", §1 items 4-6), and what to do about each cause.
+
+use serde::Serialize;
+
+/// A class of failure, named in JSON as `download_error`, `no_slot`, ….
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The download itself failed: Twilio answered an HTTP error, or the
+    /// credentials are missing. The database only says "unknown reason";
+    /// the status code is in the worker's log.
+    DownloadError,
+    /// The job ran past its timeout.
+    Timeout,
+    /// No per-business slot was free.
+    NoSlot,
+    /// The API failed a run it found queued/running for over 5 minutes.
+    StuckRecovery,
+    /// The API gave up: the worker did not process the queue after 3 recoveries.
+    WorkerOffline,
+    /// A full run found no call_log row or no audio yet.
+    CallLogMissing,
+    Cancelled,
+    Other,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 8] = [
+        Cause::DownloadError,
+        Cause::Timeout,
+        Cause::NoSlot,
+        Cause::StuckRecovery,
+        Cause::WorkerOffline,
+        Cause::CallLogMissing,
+        Cause::Cancelled,
+        Cause::Other,
+    ];
+
+    /// The cause of an `error_message` (its first 40 characters suffice).
+    pub fn classify(error: Option<&str>) -> Cause {
+        let Some(text) = error.map(str::trim) else {
+            return Cause::Other;
+        };
+        let starts = |p: &str| {
+            text.get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p))
+        };
+        if starts("Processing failed") || starts("Failed to download") {
+            Cause::DownloadError
+        } else if starts("Task exceeded maximum timeout") || starts("JobTimeoutException") {
+            Cause::Timeout
+        } else if starts("No slot available") {
+            Cause::NoSlot
+        } else if starts("Job stuck") || starts("Job cleanup") {
+            Cause::StuckRecovery
+        } else if starts("Worker not processing queue") {
+            Cause::WorkerOffline
+        } else if starts("CallLog not found")
+            || starts("Audio file not available")
+            || starts("Waiting for")
+        {
+            Cause::CallLogMissing
+        } else if starts("cancel") {
+            Cause::Cancelled
+        } else if [
+            "401",
+            "403",
+            "404",
+            "Twilio",
+            "HTTP",
+            "Unauthorized",
+            "Forbidden",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
+        {
+            Cause::DownloadError
+        } else {
+            Cause::Other
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::DownloadError => "download_error",
+            Cause::Timeout => "timeout",
+            Cause::NoSlot => "no_slot",
+            Cause::StuckRecovery => "stuck_recovery",
+            Cause::WorkerOffline => "worker_offline",
+            Cause::CallLogMissing => "call_log_missing",
+            Cause::Cancelled => "cancelled",
+            Cause::Other => "other",
+        }
+    }
+
+    /// A few words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cause::DownloadError => "download error (Twilio HTTP error; detail in the worker log)",
+            Cause::Timeout => "job timeout",
+            Cause::NoSlot => "no download slot free",
+            Cause::StuckRecovery => "stuck: not picked up by a worker within 5 min",
+            Cause::WorkerOffline => "worker not processing the queue (API gave up)",
+            Cause::CallLogMissing => "call_log row or audio missing",
+            Cause::Cancelled => "cancelled",
+            Cause::Other => "other error",
+        }
+    }
+
+    /// What to do about this cause.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Cause::DownloadError => {
+                "Twilio refused or failed the download and the database only says 'unknown reason': find the status in the worker log (docker compose logs worker --since 1h | grep -E 'RECORDING_SERVICE|DOWNLOAD_ONLY'); 401/403 means TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the worker's environment"
+            }
+            Cause::Timeout => {
+                "downloads ran past the 10 min job timeout: check the network from the worker to api.twilio.com and the worker's load"
+            }
+            Cause::NoSlot => {
+                "the business's 3 download slots are held: see PHANTOM_SLOTS (recdiag health) and run at most 3 worker processes on 'recordings'"
+            }
+            Cause::StuckRecovery => {
+                "no worker picked the jobs up within 5 min: check recdiag workers and recdiag queues (a worker down, rq suspend, or a backlog on higher-priority queues)"
+            }
+            Cause::WorkerOffline => {
+                "the API gave up after 3 recoveries in 10 min and told the player the worker is offline: restart the worker (docker compose restart worker), then reopen the call"
+            }
+            Cause::CallLogMissing => {
+                "full jobs ran before the call_log row or the audio existed: check the webhook's order; RQ retries them at once, 3 times"
+            }
+            Cause::Cancelled => "the runs were cancelled: reopen the call to download it again",
+            Cause::Other => {
+                "read the newest failures' error_message (recdiag runs) and the worker log"
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cause::{self, *};
+
+    #[test]
+    fn the_apps_texts_classify() {
+        for (text, want) in [
+            ("Processing failed (unknown reason)", DownloadError),
+            ("Task exceeded maximum timeout value (600 seconds)", Timeout),
+            ("No slot available: queued", NoSlot),
+            ("No slot available: already_queued", NoSlot),
+            (
+                "Job stuck: queued for 6 minutes without being picked up by worker. Retry attempt 1/3",
+                StuckRecovery,
+            ),
+            ("Job cleanup: stale", StuckRecovery),
+            (
+                "Worker not processing queue after 3 attempts in 10 minutes. Original issue: x",
+                WorkerOffline,
+            ),
+            ("CallLog not found - retry 3/5", CallLogMissing),
+            ("CallLog not found after 5 retries", CallLogMissing),
+            ("Audio file not available - retry 1/5", CallLogMissing),
+            ("Waiting for CallLog (attempt 1/5)", CallLogMissing),
+            ("401 Client Error: Unauthorized for url", DownloadError),
+            ("psycopg2.OperationalError: server closed", Other),
+            ("", Other),
+        ] {
+            assert_eq!(Cause::classify(Some(text)), want, "{text}");
+        }
+        assert_eq!(Cause::classify(None), Other);
+        // A multi-byte character where the prefix would end must not panic.
+        assert_eq!(Cause::classify(Some("שגיאה")), Other);
+    }
+}
