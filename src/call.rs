@@ -1,6 +1,7 @@
 //! `recdiag call <SID>...`: gather each call from every source, bounded by
 //! the timeout (+1 s for the app's keys), and judge it.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
@@ -9,6 +10,7 @@ use crate::config::{Config, Source};
 use crate::model::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, SlotInfo};
 use crate::probe;
 use crate::probe::call::RedisCall;
+use crate::probe::consistency::SlotMember;
 use crate::probe::rq::job::Job;
 use crate::probe::rq::snapshot::RqSnapshot;
 use crate::sid::CallSid;
@@ -75,8 +77,12 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
             None => note_all(&mut facts, &dir_timeout(config)),
         }
     }
+    let mut slot_members: Vec<(usize, Vec<(i64, Vec<SlotMember>)>)> = Vec::new();
     match rq {
         Ok((mut conn, found, snapshot)) => {
+            for f in facts.iter_mut() {
+                f.suspended = snapshot.app.suspended;
+            }
             for (f, r) in facts.iter_mut().zip(found) {
                 let jobs: Vec<JobInfo> = r.jobs.into_iter().map(job_info).collect();
                 if let Some(queue) = jobs
@@ -97,7 +103,7 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
                 f.jobs = Some(jobs);
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            for (sid, f) in sids.iter().zip(facts.iter_mut()) {
+            for (i, (sid, f)) in sids.iter().zip(facts.iter_mut()).enumerate() {
                 let mut bids: Vec<i64> = f
                     .runs
                     .iter()
@@ -120,16 +126,8 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
                                 ttl_s: ttl.map(|ms| ms as f64 / 1000.0),
                             })
                             .collect();
-                        f.slots = keys
-                            .slots
-                            .into_iter()
-                            .map(|(business_id, members, leaked)| SlotInfo {
-                                business_id,
-                                used: members.len() as u64,
-                                members: members.into_iter().take(10).collect(),
-                                leaked,
-                            })
-                            .collect();
+                        f.retry_attempts = keys.retry_attempts;
+                        slot_members.push((i, keys.slots));
                     }
                     _ => f
                         .unavailable
@@ -139,10 +137,75 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
         }
         Err(why) => note_all(&mut facts, &why),
     }
+    // The runs behind the slots: a slot held by a run that is not running
+    // is a phantom (spec §6 PHANTOM_SLOTS).
+    let ids: Vec<String> = slot_members
+        .iter()
+        .flat_map(|(_, slots)| slots.iter().flat_map(|(_, m)| m.iter().map(|m| m.run_id.clone())))
+        .collect();
+    let statuses = if ids.is_empty() {
+        Some(Default::default())
+    } else {
+        let left = deadline.saturating_duration_since(Instant::now());
+        run_statuses(config, &ids, left).await
+    };
+    for (i, slots) in slot_members {
+        facts[i].slots = slots
+            .into_iter()
+            .map(|(business_id, members)| slot_info(business_id, &members, statuses.as_ref()))
+            .collect();
+    }
     facts
         .into_iter()
         .map(|f| verdict::call::judge(f, config.now, t))
         .collect()
+}
+
+fn slot_info(
+    business_id: i64,
+    members: &[SlotMember],
+    statuses: Option<&BTreeMap<i64, String>>,
+) -> SlotInfo {
+    let phantom: Vec<&SlotMember> = match statuses {
+        None => Vec::new(),
+        Some(statuses) => members
+            .iter()
+            .filter(|m| m.marker_ttl_ms.is_some_and(|t| t > 0))
+            .filter(|m| {
+                let status = m.run_id.trim().parse::<i64>().ok().and_then(|n| statuses.get(&n));
+                status.map(String::as_str) != Some("running")
+            })
+            .collect(),
+    };
+    SlotInfo {
+        business_id,
+        used: members.len() as u64,
+        members: members.iter().take(10).map(|m| m.run_id.clone()).collect(),
+        phantom_marker_left_s: phantom
+            .iter()
+            .filter_map(|m| m.marker_ttl_ms)
+            .max()
+            .map(|ms| ms.min(86_400_000) as f64 / 1000.0),
+        phantom: phantom.into_iter().map(|m| m.run_id.clone()).collect(),
+    }
+}
+
+/// The statuses of these run ids, on a short connection of their own.
+async fn run_statuses(
+    config: &Config,
+    ids: &[String],
+    left: Duration,
+) -> Option<BTreeMap<i64, String>> {
+    let Source::Ready(target) = &config.database else {
+        return None;
+    };
+    let read = async {
+        let mut db = probe::database::connect(target, left).await.ok()?;
+        let statuses = probe::consistency::run_statuses(&mut db, ids).await.ok();
+        db.close().await;
+        statuses
+    };
+    bounded(left, read).await.flatten()
 }
 
 async fn read_database(
@@ -197,7 +260,10 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
                     .map_err(classify)?,
             );
         }
-        let snapshot = probe::rq::snapshot::read(&mut conn, &[])
+        let mut snapshot = probe::rq::snapshot::read(&mut conn, &[])
+            .await
+            .map_err(classify)?;
+        snapshot.app = probe::rq::snapshot::app_state(&mut conn, config.now)
             .await
             .map_err(classify)?;
         Ok::<_, probe::redis::RedisFailure>((conn, found, snapshot))

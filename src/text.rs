@@ -36,6 +36,18 @@ fn needs_escape(c: char) -> bool {
 }
 
 /// `1.5 KiB`, `3.2 GiB`; bytes below 1 KiB as `999 B`.
+/// At most `max` characters: a longer text is cut, ending in `…`.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!(
+            "{}…",
+            s.chars().take(max.saturating_sub(1)).collect::<String>()
+        )
+    }
+}
+
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     if n < 1024 {

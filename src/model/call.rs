@@ -9,6 +9,9 @@ use super::{SCHEMA_VERSION, Status};
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     Ready,
+    ParentLegOnly,
+    Expired,
+    GaveUp,
     Queued,
     Downloading,
     RetryScheduled,
@@ -29,15 +32,22 @@ impl Verdict {
             | Verdict::RetryScheduled
             | Verdict::NotRequested
             | Verdict::NoRecordingUrl => Status::Warning,
-            Verdict::Failed | Verdict::Stuck | Verdict::UndersizedFile | Verdict::UnknownCall => {
-                Status::Critical
-            }
+            Verdict::Expired => Status::Warning,
+            Verdict::ParentLegOnly
+            | Verdict::GaveUp
+            | Verdict::Failed
+            | Verdict::Stuck
+            | Verdict::UndersizedFile
+            | Verdict::UnknownCall => Status::Critical,
         }
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Ready => "READY",
+            Verdict::ParentLegOnly => "PARENT_LEG_ONLY",
+            Verdict::Expired => "EXPIRED",
+            Verdict::GaveUp => "GAVE_UP",
             Verdict::Queued => "QUEUED",
             Verdict::Downloading => "DOWNLOADING",
             Verdict::RetryScheduled => "RETRY_SCHEDULED",
@@ -63,6 +73,17 @@ pub struct CallReport {
     pub reason: String,
     /// What to do next.
     pub hint: String,
+    /// For FAILED and GAVE_UP: the cause class of the deciding run's error
+    /// (`download_error`, `no_slot`, …).
+    pub cause: Option<String>,
+    /// The run the verdict was decided from: the newest run of the call.
+    pub deciding_run: Option<i64>,
+    /// `recording_retry_attempts:<SID>`: the API's stuck recoveries in its
+    /// sliding 10-minute window, and the seconds left in it.
+    pub retry_attempts: Option<i64>,
+    pub retry_window_left_s: Option<f64>,
+    /// `rq:suspended` is set: workers run nothing.
+    pub workers_suspended: bool,
     /// 1-based place of the waiting job in its queue.
     pub queue_position: Option<u64>,
     /// Live workers listening on the queue of the waiting job.
@@ -106,6 +127,9 @@ pub struct CallLogInfo {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunInfo {
     pub id: i64,
+    /// An active run with a newer run of the call beside it (the API's
+    /// leftover row): shown, never the deciding run.
+    pub superseded: bool,
     pub business_id: Option<i64>,
     pub status: String,
     pub job_type: Option<String>,
@@ -143,6 +167,9 @@ pub struct SlotInfo {
     /// Members of `rec_slots:<business_id>` (run ids), at most 10 shown.
     pub members: Vec<String>,
     pub used: u64,
-    /// Members whose `rec_inflight` marker has expired: leaked slots.
-    pub leaked: Vec<String>,
+    /// Members held by a run that is not running while their marker is
+    /// live: phantom slots blocking the business's downloads.
+    pub phantom: Vec<String>,
+    /// Seconds left on the longest-lived phantom's marker.
+    pub phantom_marker_left_s: Option<f64>,
 }

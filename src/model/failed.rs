@@ -23,6 +23,8 @@ pub struct FailedReport {
     /// The failures read, newest first.
     pub jobs: Vec<FailedJob>,
     pub findings: Vec<Finding>,
+    /// What an operator of this app must know to read the list right.
+    pub notes: Vec<String>,
 }
 
 impl FailedReport {
@@ -47,6 +49,7 @@ impl FailedReport {
             groups,
             jobs,
             findings,
+            notes: Vec::new(),
         }
     }
 }
@@ -90,5 +93,13 @@ pub struct FailedJob {
     pub exception: Option<String>,
     pub exception_source: Option<&'static str>,
     pub cause: String,
+    /// RQ's error is this app's 'Work-horse terminated unexpectedly;
+    /// waitpid returned 256': its exception handler killed the work-horse
+    /// before RQ stored the real error (spec §1 item 5).
+    pub horse_killed: bool,
+    /// The run the job processed (a full job's `run_id`, else the call's
+    /// newest failed run) and its `error_message`: the real error.
+    pub run_id: Option<i64>,
+    pub run_error: Option<String>,
     pub decode_errors: Vec<String>,
 }

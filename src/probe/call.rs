@@ -12,6 +12,7 @@ use sqlx::{AssertSqlSafe, Row};
 use super::database::{Db, Dialect};
 use super::rq::job::{FIELDS, Job};
 use super::rq::{job_key, queue_key, results_key, texts};
+use super::consistency::SlotMember;
 use crate::model::{CallLogInfo, FileInfo, RunInfo};
 use crate::sid::CallSid;
 
@@ -86,6 +87,7 @@ pub async fn rows(
                 .await?
             {
                 runs.push(RunInfo {
+                    superseded: false,
                     id: r.try_get(0)?,
                     business_id: r.try_get(1)?,
                     status: r.try_get(2)?,
@@ -98,6 +100,52 @@ pub async fn rows(
                 });
             }
             Ok((log, runs))
+        }};
+    }
+    match db {
+        Db::Pg(c) => fetch!(c),
+        Db::Sqlite(c) => fetch!(c),
+    }
+}
+
+/// A run's id and error text: by its id when known, else the newest
+/// failed run of the call.
+pub async fn run_error(
+    db: &mut Db,
+    run_id: Option<i64>,
+    sid: Option<&str>,
+) -> Result<Option<(i64, Option<String>)>, sqlx::Error> {
+    let d = Dialect::of(db);
+    let error = d.prefix("error_message", 65_536);
+    let (sql, key) = match (run_id, sid.and_then(CallSid::parse)) {
+        (Some(id), _) => (
+            format!(
+                "SELECT CAST(id AS BIGINT), {error} FROM recording_runs WHERE id = {}",
+                d.text_param(1)
+            ),
+            Err(id),
+        ),
+        (None, Some(sid)) => (
+            format!(
+                "SELECT CAST(id AS BIGINT), {error} FROM recording_runs WHERE call_sid = {} \
+                 AND status = 'failed' ORDER BY created_at DESC, id DESC LIMIT 1",
+                d.text_param(1)
+            ),
+            Ok(sid.to_string()),
+        ),
+        (None, None) => return Ok(None),
+    };
+    macro_rules! fetch {
+        ($c:expr) => {{
+            let q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            let q = match &key {
+                Err(id) => q.bind(*id),
+                Ok(sid) => q.bind(sid.as_str()),
+            };
+            match q.fetch_optional(&mut *$c).await? {
+                Some(r) => Ok(Some((r.try_get(0)?, r.try_get(1)?))),
+                None => Ok(None),
+            }
         }};
     }
     match db {
@@ -122,12 +170,15 @@ pub struct RedisCall {
 pub struct AppKeys {
     /// Dedup locks `job:download|full:<business_id>:<SID>` with their TTL (ms).
     pub locks: Vec<(String, Option<i64>)>,
-    /// `rec_slots:<business_id>` members and which lack a live inflight marker.
-    pub slots: Vec<(i64, Vec<String>, Vec<String>)>,
+    /// `rec_slots:<business_id>` members with their markers' TTLs.
+    pub slots: Vec<(i64, Vec<SlotMember>)>,
+    /// `recording_retry_attempts:<SID>` and its TTL (ms).
+    pub retry_attempts: Option<(i64, Option<i64>)>,
 }
 
-/// Dedup locks and download slots, read by name for the call's business
-/// ids (which the database gives): two pipelined round trips.
+/// Dedup locks, the API's retry counter and the business's download slots,
+/// read by name for the call's business ids (which the database gives):
+/// two pipelined round trips.
 pub async fn app_keys(
     conn: &mut MultiplexedConnection,
     sid: &CallSid,
@@ -143,11 +194,14 @@ pub async fn app_keys(
             ]
         })
         .collect();
+    let counter = format!("recording_retry_attempts:{sid}");
     let mut p = redis::pipe();
     p.ignore_errors();
     for key in &lock_keys {
         p.cmd("PTTL").arg(key);
     }
+    p.cmd("GET").arg(&counter);
+    p.cmd("PTTL").arg(&counter);
     for bid in business_ids {
         p.cmd("SMEMBERS").arg(format!("rec_slots:{bid}"));
     }
@@ -160,27 +214,31 @@ pub async fn app_keys(
             Some(ttl) => keys.locks.push((key, (ttl >= 0).then_some(ttl))),
         }
     }
-    let slot_members: Vec<(i64, Vec<String>)> = business_ids
+    let count = it
+        .next()
+        .and_then(super::rq::text)
+        .and_then(|t| t.trim().parse::<i64>().ok());
+    let ttl = it.next().and_then(super::rq::int).filter(|t| *t >= 0);
+    keys.retry_attempts = count.map(|c| (c, ttl));
+    let members: Vec<(i64, String)> = business_ids
         .iter()
-        .map(|bid| (*bid, it.next().map(texts).unwrap_or_default()))
+        .flat_map(|bid| {
+            it.next()
+                .map(texts)
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |m| (*bid, m))
+        })
         .collect();
-    let mut p = redis::pipe();
-    p.ignore_errors();
-    for (bid, members) in &slot_members {
-        for m in members {
-            p.cmd("EXISTS").arg(format!("rec_inflight:{bid}:{m}"));
-        }
-    }
-    let replies = super::rq::query_pipe(&mut p, conn).await?;
-    let mut it = replies.iter();
-    for (bid, members) in slot_members {
-        let leaked: Vec<String> = members
+    let with_ttls = super::consistency::marker_ttls(conn, members).await?;
+    for bid in business_ids {
+        let of: Vec<SlotMember> = with_ttls
             .iter()
-            .filter(|_| it.next().and_then(super::rq::int) == Some(0))
+            .filter(|m| m.business_id == *bid)
             .cloned()
             .collect();
-        if !members.is_empty() {
-            keys.slots.push((bid, members, leaked));
+        if !of.is_empty() {
+            keys.slots.push((*bid, of));
         }
     }
     Ok(keys)

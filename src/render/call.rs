@@ -47,6 +47,14 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
         sanitize(&r.reason)
     )?;
     writeln!(out, "  {} {}", style.dim("→"), sanitize(&r.hint))?;
+    if let Some(n) = r.retry_attempts {
+        writeln!(
+            out,
+            "  the API's stuck recoveries in the last 10 min: {n} of 3{}",
+            r.retry_window_left_s
+                .map_or(String::new(), |s| format!(" (window ends in {})", text::seconds(s)))
+        )?;
+    }
     if let Some(p) = r.queue_position {
         writeln!(
             out,
@@ -102,9 +110,16 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
                 .as_deref()
                 .and_then(|e| e.lines().find(|l| !l.trim().is_empty()))
                 .unwrap_or("");
+            let status = if run.superseded {
+                format!("{} (superseded)", run.status)
+            } else if r.deciding_run == Some(run.id) {
+                format!("{} ◀", run.status)
+            } else {
+                run.status.clone()
+            };
             t.add_row(vec![
                 Cell::new(run.id),
-                Cell::new(sanitize(&run.status)),
+                Cell::new(sanitize(&status)),
                 Cell::new(sanitize(run.job_type.as_deref().unwrap_or("—"))),
                 Cell::new(text::datetime(run.created_at)),
                 Cell::new(text::datetime(run.started_at)),
@@ -160,10 +175,14 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
             style.dim("slots  "),
             s.business_id,
             s.used,
-            if s.leaked.is_empty() {
+            if s.phantom.is_empty() {
                 String::new()
             } else {
-                format!(", leaked: {}", s.leaked.join(", "))
+                format!(
+                    "; held by runs that are not running: {} (markers live {} more)",
+                    s.phantom.join(", "),
+                    s.phantom_marker_left_s.map_or("?".into(), text::seconds)
+                )
             }
         )?;
     }

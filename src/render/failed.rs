@@ -70,10 +70,7 @@ pub fn render(
                 Cell::new(j.retries_left.map_or("—".to_string(), |r| r.to_string()))
                     .set_alignment(CellAlignment::Right),
                 Cell::new(sanitize(&j.id)),
-                Cell::new(shorten(
-                    &sanitize(j.exception_last_line.as_deref().unwrap_or(&j.cause)),
-                    120,
-                )),
+                Cell::new(exception_cell(j)),
             ]);
         }
         writeln!(out, "{}", trim_lines(&table.to_string()))?;
@@ -99,10 +96,31 @@ pub fn render(
         }
     }
     write_findings(&report.findings, style, out)?;
+    for note in &report.notes {
+        writeln!(out, "\n{} {}", style.dim("note:"), sanitize(note))?;
+    }
     writeln!(
         out,
         "\n{} (exit {})",
         style.status(report.status, report.status.label()),
         report.exit_code
     )
+}
+
+/// RQ's last line, and beside a killed work-horse the run's own error.
+fn exception_cell(j: &crate::model::FailedJob) -> String {
+    let rq = shorten(
+        &sanitize(j.exception_last_line.as_deref().unwrap_or(&j.cause)),
+        120,
+    );
+    if !j.horse_killed {
+        return rq;
+    }
+    match (&j.run_id, &j.run_error) {
+        (Some(id), Some(error)) => format!(
+            "{rq}\nrun {id} error: {}",
+            shorten(&sanitize(error.lines().next().unwrap_or("")), 120)
+        ),
+        _ => format!("{rq}\n(the real error is in the run's error_message and the worker log)"),
+    }
 }

@@ -193,11 +193,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
 
 /// At most `max` characters, with an ellipsis when cut.
 pub(super) fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
-    }
+    text::truncate(s, max)
 }
 
 fn opt_count(n: Option<u64>) -> String {

@@ -1,13 +1,27 @@
 //! The verdict of one call (spec §6), decided from what each source said.
+//!
+//! The deciding run is the call's newest run: the app's leftover API row
+//! beside it (spec §1 item 3) is superseded, shown, and never decides. The
+//! reason names the runs and jobs it rests on, so it never contradicts the
+//! lists printed under it.
 
 use crate::model::{
     CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, SlotInfo, Status, Verdict,
 };
+use crate::text;
 
 use super::Thresholds;
+use super::causes::Cause;
 
 /// A queued run this young with no job may still be on its way into RQ.
 const ENQUEUE_GRACE_S: f64 = 120.0;
+/// Recordings are kept 7 days: from the 8th whole day the call's endpoints
+/// answer 410 (spec §1 item 9).
+const EXPIRED_AFTER_DAYS: i64 = 8;
+/// The API gives up at this many recoveries in its 10-minute window.
+const MAX_RECOVERIES: i64 = 3;
+/// Longest error text quoted in a reason (JSON keeps the run's whole text).
+const ERROR_CHARS: usize = 200;
 
 /// Everything gathered about one call; `None` for a source that could not be read.
 #[derive(Debug, Clone, Default)]
@@ -21,26 +35,60 @@ pub struct CallFacts {
     pub locks: Vec<LockInfo>,
     pub slots: Vec<SlotInfo>,
     pub workers_listening: Vec<String>,
+    /// `recording_retry_attempts:<SID>` and its TTL in ms.
+    pub retry_attempts: Option<(i64, Option<i64>)>,
+    pub suspended: bool,
     pub unavailable: Vec<String>,
 }
 
-pub fn judge(f: CallFacts, now: jiff::Timestamp, t: &Thresholds) -> CallReport {
-    let (verdict, reason, hint) = decide(&f, now, t);
-    let status = verdict.map_or(Status::Unknown, Verdict::status);
-    let queue_position = match verdict {
-        Some(Verdict::Queued) => f.jobs.iter().flatten().find_map(|j| j.position),
+/// What `decide` concluded.
+struct Decision {
+    verdict: Option<Verdict>,
+    reason: String,
+    hint: String,
+    cause: Option<Cause>,
+}
+
+fn decision(verdict: Verdict, reason: impl Into<String>, hint: impl Into<String>) -> Decision {
+    Decision {
+        verdict: Some(verdict),
+        reason: reason.into(),
+        hint: hint.into(),
+        cause: None,
+    }
+}
+
+pub fn judge(mut f: CallFacts, now: jiff::Timestamp, t: &Thresholds) -> CallReport {
+    mark_superseded(&mut f);
+    let d = decide(&f, now, t);
+    let status = d.verdict.map_or(Status::Unknown, Verdict::status);
+    let queue_position = match d.verdict {
+        Some(Verdict::Queued) => f
+            .jobs
+            .iter()
+            .flatten()
+            .find(|j| j.status.as_deref() == Some("queued"))
+            .and_then(|j| j.position),
         _ => None,
     };
     CallReport {
         schema_version: CallReport::schema_version(),
         call_sid: f.sid,
-        verdict,
+        verdict: d.verdict,
         status,
         exit_code: status.exit_code(),
-        reason,
-        hint,
+        reason: d.reason,
+        hint: d.hint,
+        cause: d.cause.map(|c| c.as_str().to_string()),
+        deciding_run: f.runs.as_ref().and_then(|r| r.first()).map(|r| r.id),
+        retry_attempts: f.retry_attempts.map(|(n, _)| n),
+        retry_window_left_s: f
+            .retry_attempts
+            .and_then(|(_, ttl)| ttl)
+            .map(|ms| ms as f64 / 1000.0),
+        workers_suspended: f.suspended,
         queue_position,
-        workers_listening: if verdict == Some(Verdict::Queued) {
+        workers_listening: if d.verdict == Some(Verdict::Queued) {
             f.workers_listening
         } else {
             Vec::new()
@@ -56,140 +104,182 @@ pub fn judge(f: CallFacts, now: jiff::Timestamp, t: &Thresholds) -> CallReport {
     }
 }
 
+/// An active run is superseded by a newer run of the same business (runs
+/// come newest first) or by the call's valid file.
+fn mark_superseded(f: &mut CallFacts) {
+    let valid = f.file.valid;
+    let Some(runs) = f.runs.as_mut() else { return };
+    for i in 0..runs.len() {
+        let active = matches!(runs[i].status.as_str(), "queued" | "running");
+        let newer = runs[..i]
+            .iter()
+            .any(|n| n.business_id == runs[i].business_id);
+        runs[i].superseded = active && (newer || valid);
+    }
+}
+
 fn age(now: jiff::Timestamp, at: Option<jiff::Timestamp>) -> Option<f64> {
     at.map(|a| (now.as_microsecond() - a.as_microsecond()) as f64 / 1e6)
 }
 
-fn decide(
-    f: &CallFacts,
-    now: jiff::Timestamp,
-    t: &Thresholds,
-) -> (Option<Verdict>, String, String) {
+/// The first line of an error text, cut to a readable length.
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    crate::text::truncate(line, ERROR_CHARS)
+}
+
+fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
     let runs: &[RunInfo] = f.runs.as_deref().unwrap_or(&[]);
     let jobs: &[JobInfo] = f.jobs.as_deref().unwrap_or(&[]);
-    let latest = runs.first();
-    let job_with = |status: &str| jobs.iter().find(|j| j.status.as_deref() == Some(status));
+    let newest_job = |status: &str| {
+        jobs.iter()
+            .filter(|j| j.status.as_deref() == Some(status))
+            .max_by_key(|j| j.enqueued_at.map(|e| e.as_microsecond()))
+    };
+    let days_old = f
+        .call_log
+        .as_ref()
+        .and_then(|l| l.as_ref())
+        .and_then(|l| age(now, l.created_at))
+        .map(|s| (s / 86_400.0).floor() as i64);
+    let expired = days_old.is_some_and(|d| d >= EXPIRED_AFTER_DAYS);
 
     if f.file.valid {
-        return (
-            Some(Verdict::Ready),
-            format!(
-                "{} exists ({} bytes)",
-                f.file.path,
-                f.file.size_bytes.unwrap_or(0)
-            ),
-            "nothing to do: the recording plays".into(),
+        let size = f.file.size_bytes.unwrap_or(0);
+        if expired {
+            return decision(
+                Verdict::Ready,
+                format!(
+                    "{} exists ({size} bytes); the call is {} days old, so /stream, /status and /download answer 410 while the player's /file still plays it",
+                    f.file.path,
+                    days_old.unwrap_or(0)
+                ),
+                "nothing to do in the player; the daily cleanup will delete the file",
+            );
+        }
+        return decision(
+            Verdict::Ready,
+            format!("{} exists ({size} bytes)", f.file.path),
+            "nothing to do: the recording plays",
         );
     }
     if let Some(p) = f.parent_file.as_ref().filter(|p| p.valid) {
-        return (
-            Some(Verdict::Ready),
-            format!("the parent leg's file {} exists", p.path),
-            "nothing to do: the app serves the parent leg's recording".into(),
-        );
-    }
-    if let Some(j) = job_with("queued") {
-        let pos = j.position.map_or("?".to_string(), |p| p.to_string());
-        let workers = if f.workers_listening.is_empty() {
-            "and NO live worker listens on it".to_string()
-        } else {
-            format!("workers listening: {}", f.workers_listening.join(", "))
-        };
-        let hint = if f.workers_listening.is_empty() {
-            "start a worker for this queue (docker-compose restart worker; check RQ_QUEUES)"
-        } else {
-            "wait: the job is waiting its turn (large files take 2-3 min)"
-        };
-        return (
-            Some(Verdict::Queued),
+        return decision(
+            Verdict::ParentLegOnly,
             format!(
-                "job {} waits in '{}' at position {pos}; {workers}",
-                j.id,
-                j.queue.as_deref().unwrap_or("?")
+                "only the parent leg's file {} is valid; the worker counts that as done, but the API serves only {}",
+                p.path, f.file.path
             ),
-            hint.into(),
+            "the player keeps getting 202 for this child leg: copy or link the parent's file to this SID's name, or open the parent call",
         );
     }
-    if let Some(j) = job_with("started") {
-        return (
-            Some(Verdict::Downloading),
+    if expired {
+        return decision(
+            Verdict::Expired,
+            format!(
+                "the call is {} days old and {} is not valid: recordings are kept 7 days",
+                days_old.unwrap_or(0),
+                f.file.path
+            ),
+            "nothing to fix: /stream, /status and /download answer 410; the player's /file downloads it again only while Twilio still has it",
+        );
+    }
+    let deciding = runs.first();
+    let deciding_cause = deciding
+        .filter(|r| r.status == "failed")
+        .map(|r| Cause::classify(r.error_message.as_deref()));
+    if let (Some(run), Some(Cause::WorkerOffline), Some((attempts, ttl))) =
+        (deciding, deciding_cause, f.retry_attempts)
+        && attempts >= MAX_RECOVERIES
+    {
+        let left = ttl.map_or(String::new(), |ms| {
+            format!(" (the counter resets in {})", text::seconds(ms as f64 / 1000.0))
+        });
+        return Decision {
+            verdict: Some(Verdict::GaveUp),
+            reason: format!(
+                "the API recovered this call {attempts} times in 10 min, then failed run {} with '{}' and told the player the worker is offline{left}",
+                run.id,
+                first_line(run.error_message.as_deref().unwrap_or(""))
+            ),
+            hint: Cause::WorkerOffline.hint().into(),
+            cause: Some(Cause::WorkerOffline),
+        };
+    }
+    if let Some(j) = newest_job("queued") {
+        let pos = j.position.map_or("?".to_string(), |p| p.to_string());
+        let queue = j.queue.as_deref().unwrap_or("?");
+        if f.suspended {
+            return decision(
+                Verdict::Queued,
+                format!(
+                    "job {} waits in '{queue}' at position {pos}, but the workers are suspended (rq suspend): nothing runs until rq resume",
+                    j.id
+                ),
+                "resume the workers: rq resume -u $REDIS_URL",
+            );
+        }
+        let (workers, hint) = if f.workers_listening.is_empty() {
+            (
+                "and NO live worker listens on it".to_string(),
+                "start a worker for this queue (docker compose restart worker; check RQ_QUEUES)",
+            )
+        } else {
+            (
+                format!("workers listening: {}", f.workers_listening.join(", ")),
+                "wait: the job is waiting its turn (large files take 2-3 min)",
+            )
+        };
+        return decision(
+            Verdict::Queued,
+            format!("job {} waits in '{queue}' at position {pos}; {workers}", j.id),
+            hint,
+        );
+    }
+    if let Some(j) = newest_job("started") {
+        return decision(
+            Verdict::Downloading,
             format!(
                 "job {} is running on {}",
                 j.id,
                 j.worker_name.as_deref().unwrap_or("a worker")
             ),
-            "wait: downloads take up to 2-3 minutes".into(),
+            "wait: downloads take up to 2-3 minutes",
         );
     }
-    if let Some(run) = runs.iter().find(|r| r.status == "running") {
-        let limit = if run.job_type.as_deref() == Some("full") {
-            t.full_timeout
-        } else {
-            t.download_timeout
-        };
-        let running = age(now, run.started_at.or(run.created_at));
-        if running.is_some_and(|a| a > limit.as_secs_f64()) {
-            return (Some(Verdict::Stuck),
-                    format!("run {} has been running for {}, past its {} timeout", run.id,
-                            crate::text::seconds(running.unwrap_or(0.0)), humantime::format_duration(limit)),
-                    "check the worker (recdiag workers); restart it, then open the call again to re-enqueue".into());
-        }
-        return (
-            Some(Verdict::Downloading),
-            format!("run {} is running", run.id),
-            "wait: downloads take up to 2-3 minutes".into(),
-        );
-    }
-    if let Some(j) = job_with("scheduled") {
-        return (
-            Some(Verdict::RetryScheduled),
+    if let Some(j) = newest_job("scheduled") {
+        return decision(
+            Verdict::RetryScheduled,
             format!(
-                "job {} failed and a retry is scheduled ({} left)",
+                "job {} failed and RQ scheduled a retry ({} left)",
                 j.id,
                 j.retries_left.map_or("?".to_string(), |r| r.to_string())
             ),
-            "wait for the retry; if it keeps failing, read the error with recdiag failed".into(),
+            "wait for the retry; its error so far: recdiag failed --verbose",
         );
     }
-    if let Some(run) = runs.iter().find(|r| r.status == "queued") {
-        let waited = age(now, run.created_at).unwrap_or(0.0);
-        let locked = !f.locks.is_empty();
-        if waited > ENQUEUE_GRACE_S && !locked {
-            return (Some(Verdict::Stuck),
-                    format!("run {} has been queued for {} but no RQ job and no dedup lock exist", run.id, crate::text::seconds(waited)),
-                    "the run was never enqueued: check the API's Redis connection; opening the call again re-enqueues it".into());
+    if let Some(run) = deciding {
+        if let Some(d) = decide_from_run(f, run, deciding_cause, now, t) {
+            return d;
         }
-        return (
-            Some(Verdict::Queued),
-            format!(
-                "run {} was created {} ago and is being enqueued",
-                run.id,
-                crate::text::seconds(waited)
-            ),
-            "wait a minute, then check again".into(),
+    }
+    if let Some(j) = newest_job("failed") {
+        let error = j
+            .exception_last_line
+            .as_deref()
+            .map_or("no error text recorded".to_string(), first_line);
+        return decision(
+            Verdict::Failed,
+            format!("job {} failed: {error}", j.id),
+            "read the worker log for this SID; then open the call again",
         );
-    }
-    let failed_job = job_with("failed");
-    if latest.is_some_and(|r| r.status == "failed") || failed_job.is_some() {
-        let error = latest
-            .filter(|r| r.status == "failed")
-            .and_then(|r| r.error_message.as_deref())
-            .and_then(|e| e.lines().map(str::trim).find(|l| !l.is_empty()))
-            .map(str::to_string)
-            .or_else(|| failed_job.and_then(|j| j.exception_last_line.clone()))
-            .unwrap_or_else(|| "no error text recorded".to_string());
-        return (Some(Verdict::Failed), format!("the download failed: {error}"),
-                "read the error: HTTP 401/403 means Twilio credentials, 404 a wrong recording URL; fix, then open the call again".into());
-    }
-    if latest.is_some_and(|r| r.status == "completed") && !f.file.exists {
-        return (Some(Verdict::Failed),
-                format!("run {} completed but {} is absent", latest.map_or(0, |r| r.id), f.file.path),
-                "the worker and the API do not share the recordings volume (recordings_data at /app/server/recordings in both)".into());
     }
     if f.file.exists {
-        return (Some(Verdict::UndersizedFile),
-                format!("{} has {} bytes: 1000 or less is not a recording", f.file.path, f.file.size_bytes.unwrap_or(0)),
-                "the app re-downloads it when the call is opened; if it stays small, Twilio returned an error page".into());
+        return undersized(f);
     }
     let anything_unread = !f.unavailable.is_empty();
     match &f.call_log {
@@ -197,26 +287,191 @@ fn decide(
             if anything_unread {
                 return unknown(f);
             }
-            (Some(Verdict::NotRequested), "the recording URL is known but no download was requested".into(),
-             "open the call in the UI: that enqueues the download".into())
+            decision(
+                Verdict::NotRequested,
+                "the recording URL is known but no download was requested",
+                "open the call in the UI: that enqueues the download",
+            )
         }
-        Some(Some(_)) if runs.is_empty() && jobs.is_empty() => (Some(Verdict::NoRecordingUrl),
-            "the call exists but Twilio has not delivered the recording URL yet".into(),
-            "wait 30-60 s after the call ends; if it never comes, check Twilio's recording status callback".into()),
-        _ if runs.is_empty() && jobs.is_empty() && f.call_log.as_ref().is_some_and(Option::is_none) && !anything_unread => {
-            (Some(Verdict::UnknownCall), "no trace of this SID: no file, no call_log row, no run, no job".into(),
-             "check the SID, and that recdiag looks at the right database, Redis and directory".into())
+        Some(Some(_)) if runs.is_empty() && jobs.is_empty() => decision(
+            Verdict::NoRecordingUrl,
+            "the call exists but Twilio has not delivered the recording URL yet",
+            "wait 30-60 s after the call ends; if it never comes, check Twilio's recording status callback",
+        ),
+        _ if runs.is_empty()
+            && jobs.is_empty()
+            && f.call_log.as_ref().is_some_and(Option::is_none)
+            && !anything_unread =>
+        {
+            decision(
+                Verdict::UnknownCall,
+                "no trace of this SID: no file, no call_log row, no run, no job",
+                "check the SID, and that recdiag looks at the right database, Redis and directory",
+            )
         }
         _ if anything_unread => unknown(f),
-        _ => (Some(Verdict::NotRequested), "runs exist but none is active, failed or completed".into(),
-              "open the call in the UI to request the download again".into()),
+        _ => decision(
+            Verdict::NotRequested,
+            "runs exist but none is active, failed or completed",
+            "open the call in the UI to request the download again",
+        ),
     }
 }
 
-fn unknown(f: &CallFacts) -> (Option<Verdict>, String, String) {
-    (
-        None,
-        format!("could not decide: {}", f.unavailable.join("; ")),
-        "fix the unreachable source and check again".into(),
+/// The verdict the newest run gives, when no job is waiting or running.
+fn decide_from_run(
+    f: &CallFacts,
+    run: &RunInfo,
+    cause: Option<Cause>,
+    now: jiff::Timestamp,
+    t: &Thresholds,
+) -> Option<Decision> {
+    let finished_job = || {
+        f.jobs
+            .iter()
+            .flatten()
+            .filter(|j| j.status.as_deref() == Some("finished"))
+            .max_by_key(|j| j.enqueued_at.map(|e| e.as_microsecond()))
+    };
+    match run.status.as_str() {
+        "running" => {
+            let running = age(now, run.started_at.or(run.created_at)).unwrap_or(0.0);
+            if running <= t.max_running_run_age.as_secs_f64() {
+                return Some(decision(
+                    Verdict::Downloading,
+                    format!("run {} has been running for {}", run.id, text::seconds(running)),
+                    "wait: downloads take up to 2-3 minutes",
+                ));
+            }
+            let killed = f.jobs.iter().flatten().find(|j| {
+                j.status.as_deref() == Some("failed")
+                    && j.exception_last_line
+                        .as_deref()
+                        .is_some_and(|e| e.contains("Work-horse terminated"))
+            });
+            let why = killed.map_or(
+                "and no RQ job is running it".to_string(),
+                |j| format!("and its job {} failed with 'Work-horse terminated' (the work-horse was killed: OOM or RQ's hard timeout)", j.id),
+            );
+            Some(decision(
+                Verdict::Stuck,
+                format!(
+                    "run {} has been running for {}, past the app's 5-minute rule, {why}",
+                    run.id,
+                    text::seconds(running)
+                ),
+                "opening the call now fails the run and enqueues a new download; check the worker's memory and log first",
+            ))
+        }
+        "queued" => {
+            let waited = age(now, run.created_at).unwrap_or(0.0);
+            if let Some(j) = finished_job() {
+                return Some(decision(
+                    Verdict::Stuck,
+                    format!(
+                        "run {} is queued and its job {} finished without a run of its own: the worker could not record the download",
+                        run.id, j.id
+                    ),
+                    "read the worker log for 'Failed to create RecordingRun' (the database from the worker); after 5 min, opening the call enqueues again",
+                ));
+            }
+            if waited <= ENQUEUE_GRACE_S {
+                return Some(decision(
+                    Verdict::Queued,
+                    format!(
+                        "run {} was created {} ago; its job is being enqueued",
+                        run.id,
+                        text::seconds(waited)
+                    ),
+                    "wait a minute, then check again",
+                ));
+            }
+            let locked = if f.locks.is_empty() {
+                "no dedup lock"
+            } else {
+                "only a dedup lock"
+            };
+            let next = if waited <= t.max_queued_run_age.as_secs_f64() {
+                "until it is 5 min old, opening the call answers 202 and enqueues nothing; after that, opening it fails this run and enqueues again"
+            } else {
+                "opening the call now fails this run and enqueues a new download"
+            };
+            Some(decision(
+                Verdict::Stuck,
+                format!(
+                    "run {} has been queued for {} with no RQ job in any queue or registry and {locked}: it was never enqueued",
+                    run.id,
+                    text::seconds(waited)
+                ),
+                format!("the API's enqueue failed (Redis down or REDIS_URL unset in the API: see its log for 'Failed to prepare recording'); {next}"),
+            ))
+        }
+        "failed" | "cancelled" => {
+            let cause = if run.status == "cancelled" {
+                Cause::Cancelled
+            } else {
+                cause.unwrap_or(Cause::Other)
+            };
+            let error = run
+                .error_message
+                .as_deref()
+                .map_or("no error text recorded".to_string(), first_line);
+            let mut hint = cause.hint().to_string();
+            if cause == Cause::NoSlot
+                && let Some(s) = f.slots.iter().find(|s| !s.phantom.is_empty())
+            {
+                hint = format!(
+                    "business {}'s download slots are held by runs that are not running ({}) for up to {} more: the business is blocked; {}",
+                    s.business_id,
+                    s.phantom.join(", "),
+                    s.phantom_marker_left_s.map_or("?".into(), text::seconds),
+                    cause.hint()
+                );
+            } else if cause == Cause::DownloadError {
+                hint = format!(
+                    "{}; this call's lines: docker compose logs worker | grep {}",
+                    cause.hint(),
+                    f.sid
+                );
+            }
+            Some(Decision {
+                verdict: Some(Verdict::Failed),
+                reason: format!("run {} failed: {error} ({})", run.id, cause.label()),
+                hint,
+                cause: Some(cause),
+            })
+        }
+        "completed" => {
+            if f.file.exists {
+                return Some(undersized(f));
+            }
+            Some(decision(
+                Verdict::Failed,
+                format!("run {} completed but {} is absent", run.id, f.file.path),
+                "the worker and the API do not share the recordings volume (recordings_data at /app/server/recordings in both)",
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn undersized(f: &CallFacts) -> Decision {
+    decision(
+        Verdict::UndersizedFile,
+        format!(
+            "{} has {} bytes: 1000 or less is not a recording",
+            f.file.path,
+            f.file.size_bytes.unwrap_or(0)
+        ),
+        "the app re-downloads it when the call is opened; if it stays small, Twilio returned an error page",
     )
+}
+
+fn unknown(f: &CallFacts) -> Decision {
+    Decision {
+        verdict: None,
+        reason: format!("could not decide: {}", f.unavailable.join("; ")),
+        hint: "fix the unreachable source and check again".into(),
+        cause: None,
+    }
 }

@@ -60,6 +60,12 @@ pub fn report(
                 worker_name: job.worker_name.clone(),
                 exception_type: last.as_deref().and_then(exception_type),
                 cause: cause(job.exists, last.as_deref()),
+                horse_killed: last.as_deref().is_some_and(is_horse_killed),
+                run_id: job
+                    .kwargs
+                    .get("run_id")
+                    .and_then(|r| r.trim().parse().ok()),
+                run_error: None,
                 exception_last_line: last,
                 exception: job.exception.clone(),
                 exception_source: job.exception_source,
@@ -68,7 +74,23 @@ pub fn report(
         })
         .collect();
     let groups = group(&jobs);
-    FailedReport::new(now, queues, limit, groups, jobs, findings)
+    let mut report = FailedReport::new(now, queues, limit, groups, jobs, findings);
+    report.notes.push(DOWNLOADS_NEVER_HERE.into());
+    if report.jobs.iter().any(|j| j.horse_killed) {
+        report.notes.push(HORSE_KILLED.into());
+    }
+    report
+}
+
+/// This app's download jobs swallow their errors (spec §1 item 5).
+pub const DOWNLOADS_NEVER_HERE: &str = "this app's download jobs catch their own errors: a failed download ends as a finished job and a failed run, never in this registry — see recdiag runs (failures by cause) and recdiag call <SID>";
+/// What 'waitpid returned 256' means from this app (spec §1 item 5).
+pub const HORSE_KILLED: &str = "'Work-horse terminated unexpectedly; waitpid returned 256' is this app's worker exception handler (wrong signature on rq >= 2) killing the work-horse before RQ stored the error: the real error is the run's error_message (shown as 'run error') and the worker log";
+
+/// RQ's text for a work-horse that exited with status 1 (256): from this
+/// app, its own exception handler dying.
+pub fn is_horse_killed(last_line: &str) -> bool {
+    last_line.contains("Work-horse terminated unexpectedly") && last_line.contains("waitpid returned 256")
 }
 
 fn group(jobs: &[FailedJob]) -> Vec<FailureGroup> {
