@@ -141,7 +141,11 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
     // is a phantom (spec §6 PHANTOM_SLOTS).
     let ids: Vec<String> = slot_members
         .iter()
-        .flat_map(|(_, slots)| slots.iter().flat_map(|(_, m)| m.iter().map(|m| m.run_id.clone())))
+        .flat_map(|(_, slots)| {
+            slots
+                .iter()
+                .flat_map(|(_, m)| m.iter().map(|m| m.run_id.clone()))
+        })
         .collect();
     let statuses = if ids.is_empty() {
         Some(Default::default())
@@ -172,7 +176,12 @@ fn slot_info(
             .iter()
             .filter(|m| m.marker_ttl_ms.is_some_and(|t| t > 0))
             .filter(|m| {
-                let status = m.run_id.trim().parse::<i64>().ok().and_then(|n| statuses.get(&n));
+                let status = m
+                    .run_id
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| statuses.get(&n));
                 status.map(String::as_str) != Some("running")
             })
             .collect(),

@@ -349,3 +349,27 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use super::FindingCode;
+
+    /// The published schemas list exactly the codes the program has.
+    #[test]
+    fn schemas_list_every_code() {
+        let want: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
+        for schema in [
+            include_str!("../../schema/recdiag-v1.schema.json"),
+            include_str!("../../schema/recdiag-failed-v1.schema.json"),
+        ] {
+            let v: serde_json::Value = serde_json::from_str(schema).unwrap();
+            let listed: Vec<&str> = v["$defs"]["finding"]["properties"]["code"]["enum"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|c| c.as_str())
+                .collect();
+            assert_eq!(listed, want);
+        }
+    }
+}

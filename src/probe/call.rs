@@ -9,10 +9,10 @@ use redis::Value;
 use redis::aio::MultiplexedConnection;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::consistency::SlotMember;
 use super::database::{Db, Dialect};
 use super::rq::job::{FIELDS, Job};
 use super::rq::{job_key, queue_key, results_key, texts};
-use super::consistency::SlotMember;
 use crate::model::{CallLogInfo, FileInfo, RunInfo};
 use crate::sid::CallSid;
 

@@ -51,8 +51,10 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "  the API's stuck recoveries in the last 10 min: {n} of 3{}",
-            r.retry_window_left_s
-                .map_or(String::new(), |s| format!(" (window ends in {})", text::seconds(s)))
+            r.retry_window_left_s.map_or(String::new(), |s| format!(
+                " (window ends in {})",
+                text::seconds(s)
+            ))
         )?;
     }
     if let Some(p) = r.queue_position {

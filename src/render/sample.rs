@@ -1,9 +1,9 @@
 //! A hand-built report with every check, for the renderers' snapshot tests.
 
 use crate::model::{
-    Check, CheckId, ConsistencyMetrics, DurationMetrics, Finding, FindingCode, JobTypeCounts,
-    Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics, Report, RunsMetrics,
-    Status, StatusCounts, WorkerMetrics, WorkersMetrics,
+    CauseCounts, Check, CheckId, ConsistencyMetrics, DurationMetrics, Finding, FindingCode,
+    JobTypeCounts, Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics,
+    Report, RunsMetrics, Status, StatusCounts, WorkerMetrics, WorkersMetrics,
 };
 
 pub fn report() -> Report {
@@ -95,6 +95,9 @@ pub fn report() -> Report {
             alive: 1,
             stale: 0,
             ghosts: 1,
+            suspended: Some(false),
+            scheduler_lock: Some(true),
+            scheduler_last_tick_age_s: Some(42.0),
             anomalies: vec![],
         }),
         vec![
@@ -127,6 +130,13 @@ pub fn report() -> Report {
             queue_wait_s: Some(DurationMetrics { count: 200, avg: Some(4.0), p50: Some(3.0), p95: Some(9.0), max: Some(20.0) }),
             stuck: Some(0),
             duplicate_active_calls: Some(0),
+            superseded_active: Some(180),
+            superseded_failures: Some(0),
+            failures_by_cause: Some(CauseCounts { download_error: 14, no_slot: 6, ..Default::default() }),
+            dominant_cause: Some("download_error".into()),
+            completion_sample: Some(200),
+            index_on_created_at: Some(true),
+            index_on_call_sid: Some(true),
             ..Default::default()
         })),
         vec![Finding::new(FindingCode::LowCompletionRate, "completion rate 90.0% in the last 1h 0m (180 completed, 20 failed; should be above 95%)")],
@@ -144,6 +154,8 @@ pub fn report() -> Report {
             undersized_files: Some(0),
             other_entries: Some(0),
             newest_file_age_s: Some(9.0),
+            oldest_file_age_s: Some(518_400.0),
+            files_past_retention: Some(0),
             free_bytes: Some(81_090_174_976),
             size_bytes: Some(270_553_174_016),
             free_percent: Some(29.97),
@@ -152,11 +164,15 @@ pub fn report() -> Report {
     );
     let consistency = Check::new(
         CheckId::Consistency,
-        "0 orphaned runs, 1 completed without file, 0 leaked slots, 0 stale locks".into(),
+        "0 orphaned runs, 1 completed run without file, 3 phantom slots, 0 stale locks".into(),
         Metrics::Consistency(ConsistencyMetrics {
             orphaned_runs: Some(0),
             completed_runs_missing_file: Some(1),
-            leaked_slots: Some(0),
+            phantom_slots: Some(3),
+            blocked_businesses: Some(1),
+            dead_runs_in_slot_queue: Some(2),
+            no_slot_failures: Some(6),
+            orphans_not_compared: Some(0),
             stale_locks: Some(0),
             active_runs_checked: Some(2),
             completed_runs_checked: Some(180),
@@ -169,6 +185,12 @@ pub fn report() -> Report {
                 "1 run completed in the window but has no file in the recordings directory",
             )
             .subjects(["CAffffffffffffffffffffffffffffffff"]),
+            Finding::new(
+                FindingCode::PhantomSlots,
+                "business 7: 3 slots held by runs that are not running (14 failed, 15 failed, 16 failed) for up to 14m 58s more",
+            )
+            .severity(Status::Critical)
+            .subjects(["rec_slots:7"]),
         ],
     );
     let mut report = Report::new(

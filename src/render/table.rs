@@ -13,6 +13,8 @@ use crate::model::{
     WorkersMetrics,
 };
 use crate::text::{self, sanitize};
+use crate::verdict::causes::Cause;
+use crate::verdict::runs::cause_slot;
 
 pub fn render(report: &Report, view: View, style: Style, out: &mut impl Write) -> io::Result<()> {
     match view {
@@ -101,6 +103,22 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
         ),
         ("window", text::seconds(m.window_s)),
         ("completion rate", rate),
+        (
+            "superseded",
+            format!(
+                "{} active, {} failed (the app's leftover rows; never alarmed on)",
+                opt_count(m.superseded_active),
+                opt_count(m.superseded_failures)
+            ),
+        ),
+        (
+            "indexes",
+            format!(
+                "created_at {}, call_sid {}",
+                yes_no(m.index_on_created_at),
+                yes_no(m.index_on_call_sid)
+            ),
+        ),
     ] {
         head.add_row(vec![Cell::new(style.dim(k)), Cell::new(v)]);
     }
@@ -148,6 +166,26 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
         }
     }
     writeln!(out, "{}", trim_lines(&d.to_string()))?;
+    if let Some(c) = m.failures_by_cause.as_ref().filter(|_| {
+        m.by_status
+            .as_ref()
+            .is_some_and(|s| s.failed > m.superseded_failures.unwrap_or(0))
+    }) {
+        writeln!(out)?;
+        let mut t = new_table();
+        t.set_header(["FAILED BY CAUSE", "RUNS", "WHAT TO DO"].map(|h| style.bold(h)));
+        for cause in Cause::ALL {
+            let n = *cause_slot(&mut c.clone(), cause);
+            if n > 0 {
+                t.add_row(vec![
+                    Cell::new(cause.label()),
+                    Cell::new(text::count(n)).set_alignment(CellAlignment::Right),
+                    Cell::new(shorten(cause.hint(), 100)),
+                ]);
+            }
+        }
+        writeln!(out, "{}", trim_lines(&t.to_string()))?;
+    }
     if !m.stuck_runs.is_empty() {
         writeln!(out, "\n{}", style.bold("stuck runs"))?;
         let mut t = new_table();
@@ -167,7 +205,15 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "\n{}", style.bold("newest failures"))?;
         let mut t = new_table();
         t.set_header(
-            ["RUN", "CALL SID", "TYPE", "FAILED AT", "ERROR (first line)"].map(|h| style.bold(h)),
+            [
+                "RUN",
+                "CALL SID",
+                "TYPE",
+                "FAILED AT",
+                "CAUSE",
+                "ERROR (first line)",
+            ]
+            .map(|h| style.bold(h)),
         );
         for f in &m.newest_failures {
             let first = f
@@ -180,7 +226,12 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
                 Cell::new(sanitize(f.call_sid.as_deref().unwrap_or("—"))),
                 Cell::new(sanitize(f.job_type.as_deref().unwrap_or("—"))),
                 Cell::new(text::datetime(f.completed_at.or(f.created_at))),
-                Cell::new(sanitize(&shorten(first, 120))),
+                Cell::new(if f.superseded {
+                    format!("{} (echo)", f.cause)
+                } else {
+                    f.cause.clone()
+                }),
+                Cell::new(sanitize(&shorten(first, 100))),
             ]);
         }
         writeln!(out, "{}", trim_lines(&t.to_string()))?;
@@ -194,6 +245,14 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
 /// At most `max` characters, with an ellipsis when cut.
 pub(super) fn shorten(s: &str, max: usize) -> String {
     text::truncate(s, max)
+}
+
+fn yes_no(b: Option<bool>) -> &'static str {
+    match b {
+        Some(true) => "indexed",
+        Some(false) => "NOT indexed",
+        None => "unknown",
+    }
 }
 
 fn opt_count(n: Option<u64>) -> String {
@@ -350,15 +409,26 @@ pub(super) fn write_findings(
         Status::Warning => 2,
         Status::Ok => 3,
     };
-    all.sort_by_key(|f| order(f.severity));
     writeln!(out)?;
+    // Accepted findings last: they are shown, not counted.
+    all.sort_by_key(|f| (f.accepted, order(f.severity)));
     for f in all {
         let label = format!("{:<8}", f.severity.label());
+        let code = if f.accepted {
+            format!("{} (accepted)", f.code.as_str())
+        } else {
+            f.code.as_str().to_string()
+        };
+        let shown = if f.accepted {
+            style.dim(&label)
+        } else {
+            style.status(f.severity, &label)
+        };
         writeln!(
             out,
             "{} {}  {}",
-            style.status(f.severity, &label),
-            style.bold(f.code.as_str()),
+            shown,
+            style.bold(&code),
             sanitize(&f.message)
         )?;
         writeln!(out, "         {} {}", style.dim("→"), sanitize(&f.hint))?;

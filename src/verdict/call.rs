@@ -197,7 +197,10 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
         && attempts >= MAX_RECOVERIES
     {
         let left = ttl.map_or(String::new(), |ms| {
-            format!(" (the counter resets in {})", text::seconds(ms as f64 / 1000.0))
+            format!(
+                " (the counter resets in {})",
+                text::seconds(ms as f64 / 1000.0)
+            )
         });
         return Decision {
             verdict: Some(Verdict::GaveUp),
@@ -236,7 +239,10 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
         };
         return decision(
             Verdict::Queued,
-            format!("job {} waits in '{queue}' at position {pos}; {workers}", j.id),
+            format!(
+                "job {} waits in '{queue}' at position {pos}; {workers}",
+                j.id
+            ),
             hint,
         );
     }
@@ -339,7 +345,11 @@ fn decide_from_run(
             if running <= t.max_running_run_age.as_secs_f64() {
                 return Some(decision(
                     Verdict::Downloading,
-                    format!("run {} has been running for {}", run.id, text::seconds(running)),
+                    format!(
+                        "run {} has been running for {}",
+                        run.id,
+                        text::seconds(running)
+                    ),
                     "wait: downloads take up to 2-3 minutes",
                 ));
             }
@@ -403,7 +413,9 @@ fn decide_from_run(
                     run.id,
                     text::seconds(waited)
                 ),
-                format!("the API's enqueue failed (Redis down or REDIS_URL unset in the API: see its log for 'Failed to prepare recording'); {next}"),
+                format!(
+                    "the API's enqueue failed (Redis down or REDIS_URL unset in the API: see its log for 'Failed to prepare recording'); {next}"
+                ),
             ))
         }
         "failed" | "cancelled" => {

@@ -61,10 +61,7 @@ pub fn report(
                 exception_type: last.as_deref().and_then(exception_type),
                 cause: cause(job.exists, last.as_deref()),
                 horse_killed: last.as_deref().is_some_and(is_horse_killed),
-                run_id: job
-                    .kwargs
-                    .get("run_id")
-                    .and_then(|r| r.trim().parse().ok()),
+                run_id: job.kwargs.get("run_id").and_then(|r| r.trim().parse().ok()),
                 run_error: None,
                 exception_last_line: last,
                 exception: job.exception.clone(),
@@ -90,7 +87,8 @@ pub const HORSE_KILLED: &str = "'Work-horse terminated unexpectedly; waitpid ret
 /// RQ's text for a work-horse that exited with status 1 (256): from this
 /// app, its own exception handler dying.
 pub fn is_horse_killed(last_line: &str) -> bool {
-    last_line.contains("Work-horse terminated unexpectedly") && last_line.contains("waitpid returned 256")
+    last_line.contains("Work-horse terminated unexpectedly")
+        && last_line.contains("waitpid returned 256")
 }
 
 fn group(jobs: &[FailedJob]) -> Vec<FailureGroup> {
