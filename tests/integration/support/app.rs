@@ -33,9 +33,14 @@ fn fixtures() -> PathBuf {
 
 impl AppWorld {
     pub fn new(rq: &str) -> AppWorld {
+        Self::with_redis_args(rq, &[])
+    }
+
+    /// With extra redis-server arguments (e.g. the app's compose settings).
+    pub fn with_redis_args(rq: &str, args: &[&str]) -> AppWorld {
         let python = python_with_rq(rq);
         AppWorld {
-            redis: RedisServer::start(),
+            redis: RedisServer::with_args(args),
             db: PgDb::with_schema(),
             dir: tempfile::tempdir().expect("temp dir"),
             rq: rq.to_string(),
