@@ -89,7 +89,7 @@ _recdiag() {
 
     case "${cmd}" in
         recdiag)
-            opts="-h -V --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help --version health redis queues workers failed call runs dir man completions help"
+            opts="-h -V --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help --version health redis queues workers failed call runs dir man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,6 +131,10 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --accept)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -172,6 +176,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -199,7 +207,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__call)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,6 +246,10 @@ _recdiag() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -282,6 +294,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -309,7 +325,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__completions)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help bash elvish fish powershell zsh"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -348,6 +364,10 @@ _recdiag() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -392,6 +412,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -419,7 +443,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__dir)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,6 +482,10 @@ _recdiag() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -505,6 +533,10 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-running-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stale-idle-heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -529,7 +561,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__failed)
-            opts="-v -h --limit --verbose --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-v -h --limit --verbose --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -575,6 +607,10 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --accept)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -619,6 +655,10 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-running-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stale-idle-heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -643,7 +683,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__health)
-            opts="-h --only --skip --watch --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --only --skip --watch --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -697,6 +737,10 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --accept)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -738,6 +782,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -933,7 +981,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__man)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -972,6 +1020,10 @@ _recdiag() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1016,6 +1068,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1043,7 +1099,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__queues)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1082,6 +1138,10 @@ _recdiag() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1126,6 +1186,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1153,7 +1217,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__redis)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1192,6 +1256,10 @@ _recdiag() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1236,6 +1304,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1263,7 +1335,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__runs)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1302,6 +1374,10 @@ _recdiag() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1346,6 +1422,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1373,7 +1453,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__workers)
-            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
+            opts="-h --redis-url --database-url --recordings-dir --queue --env-file --no-env-file --timeout --window --format --json --output --accept --color --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-idle-heartbeat --min-free-percent --crit-free-percent --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1412,6 +1492,10 @@ _recdiag() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accept)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1456,6 +1540,10 @@ _recdiag() {
                     return 0
                     ;;
                 --max-queued-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_recdiag_global_optspecs
-    string join \n redis-url= database-url= recordings-dir= queue= env-file= no-env-file timeout= window= format= json output= color= max-backlog= crit-backlog= max-queue-age= max-failed= crit-failed= stale-busy-heartbeat= min-completion-rate= crit-completion-rate= max-avg-download= max-queued-run-age= stale-idle-heartbeat= min-free-percent= crit-free-percent= max-redis-memory-percent= h/help V/version
+    string join \n redis-url= database-url= recordings-dir= queue= env-file= no-env-file timeout= window= format= json output= accept= color= max-backlog= crit-backlog= max-queue-age= max-failed= crit-failed= stale-busy-heartbeat= min-completion-rate= crit-completion-rate= max-avg-download= max-queued-run-age= max-running-run-age= stale-idle-heartbeat= min-free-percent= crit-free-percent= max-redis-memory-percent= h/help V/version
 end
 
 function __fish_recdiag_needs_command
@@ -36,6 +36,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_needs_command" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_needs_command" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_needs_command" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -48,7 +49,8 @@ complete -c recdiag -n "__fish_recdiag_needs_command" -l stale-busy-heartbeat -d
 complete -c recdiag -n "__fish_recdiag_needs_command" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_needs_command" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_needs_command" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_needs_command" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_needs_command" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_needs_command" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_needs_command" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_needs_command" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -93,6 +95,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -105,7 +108,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l stale-busy-he
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -125,6 +129,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -137,7 +142,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l stale-busy-hea
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -157,6 +163,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -169,7 +176,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l stale-busy-he
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -189,6 +197,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -201,7 +210,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-busy-h
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -222,6 +232,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -234,7 +245,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l stale-busy-he
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -255,6 +267,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -267,7 +280,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-busy-hear
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -287,6 +301,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -299,7 +314,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l stale-busy-hear
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -319,6 +335,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -331,7 +348,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l stale-busy-heart
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -351,6 +369,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -363,7 +382,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l stale-busy-heart
 complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
@@ -383,6 +403,7 @@ json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -395,7 +416,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l stale-bu
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r

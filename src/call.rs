@@ -17,6 +17,9 @@ use crate::sid::CallSid;
 use crate::verdict;
 use crate::verdict::call::CallFacts;
 
+/// Each business's slot members, with their markers' TTLs.
+type BusinessSlots = Vec<(i64, Vec<SlotMember>)>;
+
 pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
     let t = &config.thresholds;
     let mut facts: Vec<CallFacts> = sids
@@ -77,7 +80,7 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
             None => note_all(&mut facts, &dir_timeout(config)),
         }
     }
-    let mut slot_members: Vec<(usize, Vec<(i64, Vec<SlotMember>)>)> = Vec::new();
+    let mut slot_members: Vec<(usize, BusinessSlots)> = Vec::new();
     match rq {
         Ok((mut conn, found, snapshot)) => {
             for f in facts.iter_mut() {

@@ -202,7 +202,10 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
                     if let Ok(Ok(valid)) = tokio::time::timeout(config.timeout, stat).await {
                         facts.valid_files = valid;
                     }
-                    RunsOutcome::Read { url, facts }
+                    RunsOutcome::Read {
+                        url,
+                        facts: Box::new(facts),
+                    }
                 }
                 Err(e) if probe::runs::is_schema_error(&e) => RunsOutcome::SchemaMismatch {
                     url,

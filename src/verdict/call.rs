@@ -268,10 +268,10 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
             "wait for the retry; its error so far: recdiag failed --verbose",
         );
     }
-    if let Some(run) = deciding {
-        if let Some(d) = decide_from_run(f, run, deciding_cause, now, t) {
-            return d;
-        }
+    if let Some(run) = deciding
+        && let Some(d) = decide_from_run(f, run, deciding_cause, now, t)
+    {
+        return d;
     }
     if let Some(j) = newest_job("failed") {
         let error = j

@@ -32,7 +32,7 @@ pub enum RunsOutcome {
     },
     Read {
         url: SecretUrl,
-        facts: RunsFacts,
+        facts: Box<RunsFacts>,
     },
 }
 
@@ -388,10 +388,11 @@ pub fn low_completion_rate(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
     let mut subjects: Vec<String> = Vec::new();
     for f in m.newest_failures.iter().filter(|f| !f.superseded) {
         let of_cause = dominant.is_none_or(|c| c.as_str() == f.cause);
-        if let Some(sid) = f.call_sid.as_ref().filter(|_| of_cause) {
-            if !subjects.contains(sid) && subjects.len() < MAX_SUBJECTS {
-                subjects.push(sid.clone());
-            }
+        if let Some(sid) = f.call_sid.as_ref().filter(|_| of_cause)
+            && !subjects.contains(sid)
+            && subjects.len() < MAX_SUBJECTS
+        {
+            subjects.push(sid.clone());
         }
     }
     Some(

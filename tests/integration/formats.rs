@@ -37,8 +37,8 @@ impl World {
 
 /// Parse Prometheus text with the reference parser (prometheus_client).
 fn parse_prometheus(text: &str) -> String {
-    let python = std::env::var("RECDIAG_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    require_program(&python, "install Python 3");
+    // The tests' own virtualenv (target/test-python), made on first use.
+    let python = crate::support::python::python_with_prometheus();
     let script = r#"
 import sys
 from prometheus_client.parser import text_string_to_metric_families
@@ -67,7 +67,8 @@ print("samples", n)
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !stderr.contains("No module named"),
-        "prometheus_client is missing: pip install prometheus_client (.ci/run does)"
+        "prometheus_client is missing from {}: remove target/test-python to remake it",
+        python.display()
     );
     assert!(
         out.status.success(),

@@ -40,6 +40,7 @@ struct Finding {
     message: String,
     hint: String,
     subjects: Vec<String>,
+    accepted: bool,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +73,8 @@ struct RecordingsDirMetrics {
     undersized_files: Option<u64>,
     other_entries: Option<u64>,
     newest_file_age_s: Option<f64>,
+    oldest_file_age_s: Option<f64>,
+    files_past_retention: Option<u64>,
     free_bytes: Option<u64>,
     size_bytes: Option<u64>,
     free_percent: Option<f64>,
@@ -113,6 +116,9 @@ struct WorkersMetrics {
     alive: u64,
     stale: u64,
     ghosts: u64,
+    suspended: Option<bool>,
+    scheduler_lock: Option<bool>,
+    scheduler_last_tick_age_s: Option<f64>,
     anomalies: Vec<String>,
 }
 
@@ -149,6 +155,7 @@ struct FailedReport {
     groups: Vec<FailureGroup>,
     jobs: Vec<FailedJob>,
     findings: Vec<Finding>,
+    notes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +190,9 @@ struct FailedJob {
     exception: Option<String>,
     exception_source: Option<String>,
     cause: String,
+    horse_killed: bool,
+    run_id: Option<i64>,
+    run_error: Option<String>,
     decode_errors: Vec<String>,
 }
 
@@ -338,6 +348,13 @@ fn assert_strict_runs(m: &Value) {
             "queue_wait_s",
             "stuck",
             "duplicate_active_calls",
+            "superseded_active",
+            "superseded_failures",
+            "failures_by_cause",
+            "dominant_cause",
+            "completion_sample",
+            "index_on_created_at",
+            "index_on_call_sid",
             "stuck_runs",
             "duplicates",
             "newest_failures",

@@ -13,7 +13,7 @@ use crate::support::fixtures::{load_rq, redis_cmd};
 use crate::support::{PgDb, Recdiag, RedisServer};
 
 /// The commands recdiag may send: reads, and the connection's own set-up.
-const READS: [&str; 22] = [
+const READS: [&str; 23] = [
     "PING",
     "INFO",
     "AUTH",
@@ -27,6 +27,7 @@ const READS: [&str; 22] = [
     "LINDEX",
     "HMGET",
     "ZRANGE",
+    "ZRANGEBYSCORE",
     "ZREVRANGE",
     "XREVRANGE",
     "LRANGE",

@@ -154,7 +154,12 @@ fn workers_are_live_stale_or_ghost_by_heartbeat() {
             (2.into(), 1.into(), 1.into()),
             "{v}"
         );
-        assert_eq!(r.codes("workers"), ["WORKER_STALE"], "{v}");
+        // The captures hold no scheduler (no lock, no reminders trail).
+        assert_eq!(
+            r.codes("workers"),
+            ["WORKER_STALE", "SCHEDULER_DOWN"],
+            "{v}"
+        );
         let subjects = &r.check("workers")["findings"][0]["subjects"];
         assert_eq!(
             subjects,

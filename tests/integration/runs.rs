@@ -218,10 +218,14 @@ fn assert_seeded_metrics(r: &Run) {
     let qw = &m["queue_wait_s"];
     assert_eq!(qw["count"], 25);
     close(&qw["max"], 10.0);
-    // Stuck: the queued run of 10 minutes, the download running for 15.
+    // Stuck by the app's own 5-minute rule: the download and the full run
+    // running for 15 minutes. SID_DUP's queued row of 10 minutes has a newer
+    // run beside it (the app's own two rows per download): superseded.
     assert_eq!(m["stuck"], 2);
-    assert_eq!(m["duplicate_active_calls"], 1);
-    assert_eq!(m["duplicates"][0]["call_sid"], SID_DUP);
+    assert_eq!(m["superseded_active"], 1);
+    assert_eq!(m["duplicate_active_calls"], 0);
+    assert_eq!(m["failures_by_cause"]["download_error"], 2);
+    assert_eq!(m["dominant_cause"], "download_error");
     let failures = m["newest_failures"].as_array().unwrap();
     assert_eq!(failures.len(), 2);
     assert_eq!(
@@ -241,12 +245,7 @@ fn assert_seeded_metrics(r: &Run) {
     codes.sort();
     assert_eq!(
         codes,
-        [
-            "DUPLICATE_ACTIVE_RUNS",
-            "LOW_COMPLETION_RATE",
-            "RUNS_STUCK",
-            "SLOW_DOWNLOADS"
-        ]
+        ["LOW_COMPLETION_RATE", "RUNS_STUCK", "SLOW_DOWNLOADS"]
     );
 }
 
@@ -307,6 +306,8 @@ fn thresholds_move_the_findings() {
             "2m",
             "--max-queued-run-age",
             "15m",
+            "--max-running-run-age",
+            "12m",
         ],
     );
     let codes = r.codes("runs");
@@ -317,9 +318,11 @@ fn thresholds_move_the_findings() {
     assert!(!codes.contains(&"SLOW_DOWNLOADS".to_string()), "{codes:?}");
     assert_eq!(
         r.check("runs")["metrics"]["stuck"],
-        1,
-        "only the long-running download"
+        2,
+        "both runs have been running 15 minutes"
     );
+    let r = runs(&db.url(), &["--max-running-run-age", "16m"]);
+    assert_eq!(r.check("runs")["metrics"]["stuck"], 0);
     // The window: 10 minutes hold only the newest runs.
     let r = runs(&db.url(), &["--window", "10m"]);
     assert_eq!(r.check("runs")["metrics"]["total"], 3);
