@@ -433,11 +433,11 @@ fn decide_from_run(
                 && let Some(s) = f.slots.iter().find(|s| !s.phantom.is_empty())
             {
                 hint = format!(
-                    "business {}'s download slots are held by runs that are not running ({}) for up to {} more: the business is blocked; {}",
-                    s.business_id,
+                    "business {b}'s slots are held by runs that are not running ({}) for up to {} more, so its downloads fail: remove them (redis-cli SREM rec_slots:{b} {}) and run at most 3 worker processes on 'recordings'",
                     s.phantom.join(", "),
                     s.phantom_marker_left_s.map_or("?".into(), text::seconds),
-                    cause.hint()
+                    s.phantom.join(" "),
+                    b = s.business_id,
                 );
             } else if cause == Cause::DownloadError {
                 hint = format!(
@@ -448,7 +448,7 @@ fn decide_from_run(
             }
             Some(Decision {
                 verdict: Some(Verdict::Failed),
-                reason: format!("run {} failed: {error} ({})", run.id, cause.label()),
+                reason: format!("run {} failed: {error} — cause: {}", run.id, cause.label()),
                 hint,
                 cause: Some(cause),
             })

@@ -247,8 +247,8 @@ pub fn phantom_slots(
             let waiting = slots.dead_queued.iter().filter(|(q, _)| q == b).count() as u64;
             let next = if waiting > 0 {
                 format!(
-                    "; {} in rec_queue:{b} will take their place",
-                    text::plural(waiting, "dead run waits", "dead runs wait")
+                    "; {} waiting in rec_queue:{b} will take the slots next",
+                    text::plural(waiting, "dead run", "dead runs")
                 )
             } else {
                 String::new()

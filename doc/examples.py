@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Regenerate the README's console examples from real runs.
+
+    target/test-python/rq-3.0.0/bin/python doc/examples.py [--check]
+
+(the tests make that venv; any Python with rq, psycopg and redis will do).
+
+It builds each world the way the tests do — a throwaway redis-server, a
+throwaway PostgreSQL database with tests/fixtures/schema.sql, real `rq
+worker` processes running tests/fixtures/app (the app's real flow), and
+tests/fixtures/app_api.py playing the API, the scheduler and time — runs
+the built binary (target/debug/recdiag) from a directory where the
+recordings live at the app's default `server/recordings`, and writes each
+block into README.md between `<!-- example:NAME -->` and the end of the
+console block that follows it.
+
+With --check nothing is written: it exits 1 when the README's blocks differ
+from a fresh run in anything but what changes from run to run (durations,
+ages, timestamps, ids made of the clock, ports, database names).
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+RECDIAG = ROOT / "target" / "debug" / "recdiag"
+README = ROOT / "README.md"
+PG_ADMIN = os.environ.get("RECDIAG_TEST_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def sid(n):
+    return f"CA{n:032x}"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class World:
+    def __init__(self, name, redis_args=()):
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"recdiag-{name}-"))
+        self.cwd = self.tmp / "app"
+        self.dir = self.cwd / "server" / "recordings"
+        self.dir.mkdir(parents=True)
+        self.port = free_port()
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.tmp), *redis_args],
+            stdout=subprocess.DEVNULL,
+        )
+        self.db = f"recdiag_example_{name}"
+        self.psql(f"{PG_ADMIN}/postgres", f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
+        self.psql(f"{PG_ADMIN}/postgres", f"CREATE DATABASE {self.db}")
+        subprocess.run(["psql", self.db_url, "-q", "-v", "ON_ERROR_STOP=1", "-f",
+                        str(FIXTURES / "schema.sql")], check=True)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port)).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.workers = []
+
+    @property
+    def db_url(self):
+        return f"{PG_ADMIN}/{self.db}"
+
+    @property
+    def env(self):
+        return dict(
+            PATH=os.environ["PATH"],
+            REDIS_URL=f"redis://127.0.0.1:{self.port}/0",
+            DATABASE_URL=self.db_url,
+            RECORDINGS_DIR=str(self.dir),
+            RECDIAG_FIXTURE_LOG=str(self.tmp / "worker.log"),
+        )
+
+    @staticmethod
+    def psql(url, sql):
+        subprocess.run(["psql", url, "-qc", sql], check=True, stdout=subprocess.DEVNULL)
+
+    def steps(self, *steps):
+        subprocess.run([sys.executable, str(FIXTURES / "app_api.py"), *steps], env=self.env,
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def start_worker(self):
+        self.workers.append(subprocess.Popen(
+            [sys.executable, str(FIXTURES / "app_api.py"), "worker"], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(1.5)
+
+    def wait_files(self, *sids):
+        for _ in range(600):
+            if all((self.dir / f"{s}.mp3").exists() for s in sids):
+                return
+            time.sleep(0.1)
+        raise SystemExit(f"the worker did not download {sids}")
+
+    def run(self, *args, env=None):
+        """`$ recdiag …` and what it printed, as a person sees it."""
+        e = {k: v for k, v in self.env.items() if k not in ("RECORDINGS_DIR", "RECDIAG_FIXTURE_LOG")}
+        e.update(env or {})
+        out = subprocess.run([str(RECDIAG), *args], env=e, cwd=self.cwd, capture_output=True,
+                             text=True)
+        shown = " ".join(args)
+        prefix = " ".join(f"{k}={v}" for k, v in (env or {}).items())
+        text = f"$ {prefix + ' ' if prefix else ''}recdiag {shown}\n{out.stdout}{out.stderr}"
+        if out.returncode not in (0,):
+            text += f"$ echo $?\n{out.returncode}\n"
+        return text.rstrip("\n")
+
+    def close(self):
+        for w in self.workers:
+            w.terminate()
+            w.wait()
+        self.redis.terminate()
+        self.redis.wait()
+        self.psql(f"{PG_ADMIN}/postgres", f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def healthy():
+    """Three downloads done 20 minutes ago, a live worker, the scheduler up."""
+    w = World("healthy")
+    try:
+        w.start_worker()
+        sids = [sid(n) for n in (0xA1, 0xA2, 0xA3)]
+        steps = []
+        for s in sids:
+            steps += [f"call:{s}:1", f"open:{s}"]
+        w.steps(*steps, "tick")
+        w.wait_files(*sids)
+        w.steps("age:1200", "tick")
+        return {"health-healthy": w.run("health")}
+    finally:
+        w.close()
+
+
+def jammed():
+    """The app's compose Redis (allkeys-lru), one business's slots jammed by
+    six downloads at once on five workers, a Twilio 401, a live worker."""
+    w = World("jammed", ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"])
+    try:
+        ok, denied, fresh = sid(0xB1), sid(0xB2), sid(0xB9)
+        steps = [f"call:{ok}:1", f"open:{ok}", f"call:{denied}:1:http-401", f"open:{denied}", "work"]
+        for n in range(0xC1, 0xC7):
+            steps += [f"call:{sid(n)}:7:slow-2", f"open:{sid(n)}"]
+        steps += ["work:5", f"call:{fresh}:7", f"open:{fresh}", "work", "tick"]
+        w.steps(*steps)
+        w.start_worker()
+        return {
+            "health-jammed": w.run("health"),
+            "health-accepted": w.run("health", "--accept", "REDIS_EVICTION_POLICY"),
+            "runs": w.run("runs"),
+            "call-401": w.run("call", denied),
+            "call-no-slot": w.run("call", fresh),
+        }
+    finally:
+        w.close()
+
+
+def verdicts():
+    """One call in each state the app really reaches."""
+    w = World("verdicts")
+    try:
+        ready, parent, child, old = sid(0xD1), sid(0xD2), sid(0xD3), sid(0xD4)
+        waiting, orphan, small, requested, no_url = sid(0xD5), sid(0xD6), sid(0xD7), sid(0xD8), sid(0xD9)
+        gave_up, nobody = sid(0xDA), sid(0xDF)
+        w.steps(
+            f"call:{ready}:1", f"open:{ready}", f"call:{parent}:1", f"call:{child}:1:ok:{parent}",
+            f"open:{parent}", "work", f"open:{child}", "work",
+            f"call:{old}:1:ok::777600", f"call:{orphan}:1", f"open-broken:{orphan}:1",
+            f"call:{requested}:1", f"call:{no_url}:1:none", f"call:{gave_up}:1", f"open:{gave_up}",
+            *[x for _ in range(4) for x in ("age:360", f"open:{gave_up}")],
+            f"call:{waiting}:1:slow-30", f"open:{waiting}",
+        )
+        (w.dir / f"{small}.mp3").write_bytes(b"<Response/>")
+        blocks = {}
+        order = [ready, child, old, gave_up, waiting, orphan, small, requested, no_url, nobody]
+        lines = []
+        for s in order:
+            out = w.run("call", s).splitlines()
+            lines += out[:3] + [""]
+        blocks["call-verdicts"] = "\n".join(lines).rstrip()
+        return blocks
+    finally:
+        w.close()
+
+
+def failed():
+    """A webhook's full job while the business's slots are jammed: RQ's
+    record of it, and the run's own error beside it."""
+    w = World("failed")
+    try:
+        steps = []
+        for n in range(0xE1, 0xE7):
+            steps += [f"call:{sid(n)}:9:slow-2", f"open:{sid(n)}"]
+        w.steps(*steps, "work:5", f"full:{sid(0xE9)}:9", "work")
+        return {"failed": w.run("failed")}
+    finally:
+        w.close()
+
+
+# What differs from run to run, masked before comparing.
+VOLATILE = [
+    (re.compile(r"\d+(\.\d+)? ?(µs|ms|s)\b"), "<t>"),
+    (re.compile(r"\b\d+[dhm] ?\d*[hms]?\b"), "<t>"),
+    (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S*"), "<when>"),
+    (re.compile(r"_\d{10,13}\b"), "_<clock>"),
+    (re.compile(r"\b[0-9a-f]{32}\b"), "<hex>"),
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
+    (re.compile(r"[\d.,]+ ?(KiB|MiB|GiB|B)\b"), "<size>"),
+    (re.compile(r"\d+% free"), "<n>% free"),
+    (re.compile(r" +"), " "),
+]
+
+
+def normal(text):
+    for pattern, repl in VOLATILE:
+        text = pattern.sub(repl, text)
+    return text.strip()
+
+
+BLOCK = re.compile(r"(<!-- example:([a-z0-9-]+) -->\n```console\n)(.*?)(^```$)", re.S | re.M)
+
+
+def main():
+    check = "--check" in sys.argv
+    if not RECDIAG.is_file():
+        raise SystemExit("build first: cargo build")
+    blocks = {}
+    for make in (healthy, jammed, verdicts, failed):
+        blocks.update(make())
+    text = README.read_text()
+    drift = []
+
+    def replace(m):
+        name = m.group(2)
+        if name not in blocks:
+            drift.append(f"README names example '{name}', which this script does not make")
+            return m.group(0)
+        if check and normal(m.group(3)) != normal(blocks[name]):
+            drift.append(f"example '{name}' differs from a fresh run")
+        return m.group(1) + blocks[name] + "\n" + m.group(4)
+
+    new = BLOCK.sub(replace, text)
+    missing = set(blocks) - set(m.group(2) for m in BLOCK.finditer(text))
+    drift += [f"README has no place for example '{n}'" for n in sorted(missing)]
+    if check:
+        for d in drift:
+            print(d, file=sys.stderr)
+        sys.exit(1 if drift else 0)
+    README.write_text(new)
+    for d in drift:
+        print(d, file=sys.stderr)
+    print(f"wrote {len(blocks)} examples into README.md")
+
+
+if __name__ == "__main__":
+    main()
