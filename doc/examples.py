@@ -158,6 +158,10 @@ def jammed():
         w.steps(*steps)
         w.start_worker()
         return {
+            "redis": w.run("redis"),
+            "queues": w.run("queues"),
+            "workers": w.run("workers"),
+            "dir": w.run("dir"),
             "health-jammed": w.run("health"),
             "health-accepted": w.run("health", "--accept", "REDIS_EVICTION_POLICY"),
             "runs": w.run("runs"),

@@ -58,9 +58,15 @@ pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Resu
         Status::Ok => 3,
     };
     let mut findings: Vec<_> = report.checks.iter().flat_map(|c| &c.findings).collect();
-    findings.sort_by_key(|f| order(f.severity));
+    // Accepted findings last: they are listed, never the headline.
+    findings.sort_by_key(|f| (f.accepted, order(f.severity)));
     let summary = match findings.first() {
         None => format!("{} checks OK", report.checks.len()),
+        Some(f) if f.accepted => format!(
+            "{} checks OK ({})",
+            report.checks.len(),
+            report.finding_summary()
+        ),
         Some(worst) => {
             let msg: String = sanitize(&worst.message).chars().take(90).collect();
             format!(
@@ -86,9 +92,10 @@ pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Resu
     for f in findings {
         writeln!(
             out,
-            "{} {}: {}",
+            "{} {}{}: {}",
             f.severity.label(),
             f.code.as_str(),
+            if f.accepted { " (accepted)" } else { "" },
             sanitize(&f.message).replace('|', "/")
         )?;
     }

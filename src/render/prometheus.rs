@@ -10,6 +10,8 @@ use std::io::{self, Write};
 
 use crate::model::{Check, FindingCode, Metrics, Report, Status};
 use crate::text::decimal;
+use crate::verdict::causes::Cause;
+use crate::verdict::runs::cause_slot;
 
 /// Metric families in first-use order, each with its samples.
 #[derive(Default)]
@@ -137,17 +139,23 @@ pub fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
             &[("check", id)],
             c.duration_s,
         );
-        let mut counts: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        let mut counts: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
         for finding in &c.findings {
+            let accepted = if finding.accepted { "true" } else { "false" };
             *counts
-                .entry((finding.code.as_str(), finding.severity.as_str()))
+                .entry((finding.code.as_str(), finding.severity.as_str(), accepted))
                 .or_default() += 1;
         }
-        for ((code, severity), n) in counts {
+        for ((code, severity, accepted), n) in counts {
             f.add(
                 "findings",
-                "Findings of each check by code and severity.",
-                &[("check", id), ("code", code), ("severity", severity)],
+                "Findings of each check by code and severity; accepted=\"true\" ones (--accept) do not count toward the status.",
+                &[
+                    ("check", id),
+                    ("code", code),
+                    ("severity", severity),
+                    ("accepted", accepted),
+                ],
                 n as f64,
             );
         }
@@ -258,6 +266,24 @@ fn metrics(f: &mut Families, m: &Metrics) {
                     count as f64,
                 );
             }
+            f.opt(
+                "workers_suspended",
+                "1 when rq:suspended is set (rq suspend): workers run nothing.",
+                &[],
+                w.suspended.map(f64::from),
+            );
+            f.opt(
+                "scheduler_lock",
+                "1 when scheduler:global_lock is present (absent ~15 s of every cycle).",
+                &[],
+                w.scheduler_lock.map(f64::from),
+            );
+            f.opt(
+                "scheduler_last_tick_age_seconds",
+                "Age of the newest reminders_tick job the scheduler enqueued.",
+                &[],
+                w.scheduler_last_tick_age_s,
+            );
         }
         Metrics::Runs(r) => {
             f.add(
@@ -291,10 +317,42 @@ fn metrics(f: &mut Families, m: &Metrics) {
             }
             f.opt(
                 "runs_completion_ratio",
-                "completed / (completed + failed) in the window.",
+                "completed / (completed + failed) in the window, stuck-recovery echoes left out.",
                 &[],
                 r.completion_rate,
             );
+            if let Some(causes) = &r.failures_by_cause {
+                for cause in Cause::ALL {
+                    f.add(
+                        "runs_failed_by_cause",
+                        "Failed runs in the window by cause (the app's own error texts).",
+                        &[("cause", cause.as_str())],
+                        *cause_slot(&mut causes.clone(), cause) as f64,
+                    );
+                }
+            }
+            for (kind, v) in [
+                ("active", r.superseded_active),
+                ("failed", r.superseded_failures),
+            ] {
+                f.opt(
+                    "runs_superseded",
+                    "Runs superseded by a newer run of their call (the app's leftover rows): never alarmed on.",
+                    &[("kind", kind)],
+                    n(v),
+                );
+            }
+            for (column, v) in [
+                ("created_at", r.index_on_created_at),
+                ("call_sid", r.index_on_call_sid),
+            ] {
+                f.opt(
+                    "runs_indexed",
+                    "1 when an index on recording_runs leads with the column.",
+                    &[("column", column)],
+                    v.map(f64::from),
+                );
+            }
             for (name, help, d) in [
                 (
                     "runs_download_seconds",
@@ -367,6 +425,12 @@ fn metrics(f: &mut Families, m: &Metrics) {
                 ".mp3 files of 1000 bytes or less.",
                 &[],
                 n(d.undersized_files),
+            );
+            f.opt(
+                "recordings_past_retention_files",
+                ".mp3 files older than the 7-day retention plus a day.",
+                &[],
+                n(d.files_past_retention),
             );
             f.opt(
                 "recordings_newest_file_age_seconds",
