@@ -11,8 +11,11 @@ use crate::support::app::{AppWorld, sid};
 use crate::support::python::RQ_REAL_FLOW;
 use crate::support::{Run, wait_until};
 
+/// `health --format json`, checked against the published schema.
 fn health(w: &AppWorld) -> Run {
-    w.recdiag().args(["health", "--format", "json"]).run()
+    let r = w.recdiag().args(["health", "--format", "json"]).run();
+    crate::json_contract::assert_contract(&r);
+    r
 }
 
 /// Every finding of a report, across its checks.
@@ -46,8 +49,11 @@ fn wait_for_files(w: &AppWorld, sids: &[String]) {
     assert!(done, "rq {}: the worker did not download {sids:?}", w.rq);
 }
 
+/// `call --format json`, checked against the published schema.
 fn call(w: &AppWorld, sid: &str) -> Run {
-    w.recdiag().args(["call", sid, "--format", "json"]).run()
+    let r = w.recdiag().args(["call", sid, "--format", "json"]).run();
+    crate::json_contract::assert_call_contract(&r);
+    r
 }
 
 /// item 2: completed downloads aged 20 minutes (their RQ jobs expired),
@@ -293,6 +299,37 @@ fn phantom_slots_block_a_business_until_their_markers_expire() {
             j["hint"]
         );
         assert_eq!(j["slots"][0]["phantom"].as_array().unwrap().len(), 3);
+        // Every format carries it: Prometheus (the reference parser), Nagios, the table.
+        let prom = w.recdiag().args(["health", "--format", "prometheus"]).run();
+        let parsed = crate::formats::parse_prometheus(&prom.stdout);
+        assert!(
+            parsed.contains("recdiag_consistency_phantom_slots gauge [] 3\n"),
+            "{parsed}"
+        );
+        assert!(parsed.contains("('code', 'PHANTOM_SLOTS')"), "{parsed}");
+        assert!(
+            parsed.contains("recdiag_runs_failed_by_cause gauge [('cause', 'no_slot')]"),
+            "{parsed}"
+        );
+        let nagios = w.recdiag().args(["health", "--format", "nagios"]).run();
+        nagios.assert_code(2);
+        assert!(
+            nagios.stdout.starts_with("RECDIAG CRITICAL"),
+            "{}",
+            nagios.stdout
+        );
+        assert!(nagios.stdout.contains("PHANTOM_SLOTS"), "{}", nagios.stdout);
+        assert!(
+            nagios.stdout.contains("phantom_slots=3;"),
+            "{}",
+            nagios.stdout
+        );
+        let table = w.recdiag().args(["health"]).run();
+        assert!(
+            table.stdout.contains("CRITICAL PHANTOM_SLOTS  business 7"),
+            "{}",
+            table.stdout
+        );
         // The markers expire after 15 minutes: the app frees those slots on
         // the next download, so nothing is left to report.
         w.steps(&["age:901", "tick"]);

@@ -36,7 +36,7 @@ impl World {
 }
 
 /// Parse Prometheus text with the reference parser (prometheus_client).
-fn parse_prometheus(text: &str) -> String {
+pub fn parse_prometheus(text: &str) -> String {
     // The tests' own virtualenv (target/test-python), made on first use.
     let python = crate::support::python::python_with_prometheus();
     let script = r#"

@@ -207,7 +207,7 @@ fn validator(file: &str) -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
 
-fn assert_contract(run: &Run) {
+pub fn assert_contract(run: &Run) {
     let value = run.json();
     let validator = schema();
     let errors: Vec<String> = validator
