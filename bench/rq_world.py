@@ -21,7 +21,9 @@ from pathlib import Path
 import redis
 from rq import Queue
 
-APP = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "app"
+# The RQ-layout stand-in, whose jobs raise on an HTTP error, so that the
+# failed registry fills (the real app's download jobs swallow their errors).
+APP = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "layout_app"
 TEN_YEARS = 10 * 365 * 24 * 3600
 
 
