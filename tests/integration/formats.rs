@@ -108,6 +108,10 @@ fn prometheus_text_is_valid_bounded_and_complete() {
         "version",
         "role",
         "maxmemory_policy",
+        "accepted",
+        "cause",
+        "kind",
+        "column",
     ];
     for line in r.stdout.lines().filter(|l| !l.starts_with('#')) {
         if let Some(labels) = line
