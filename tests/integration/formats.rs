@@ -140,7 +140,7 @@ fn prometheus_text_is_valid_bounded_and_complete() {
         "recdiag_runs{status=\"cancelled\",job_type=\"full\"} 0",
         "recdiag_recordings_mp3_files 1",
         "recdiag_consistency_orphaned_runs 0",
-        "recdiag_findings{check=\"queues\",code=\"FAILED_JOBS\",severity=\"warning\"} 1",
+        "recdiag_findings{check=\"queues\",code=\"FAILED_JOBS\",severity=\"warning\",accepted=\"false\"} 1",
     ] {
         assert!(text.contains(series), "missing {series}\n{text}");
     }
