@@ -30,6 +30,15 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
         })
         .collect();
     // A stat can hang on a dead network mount: off the async thread, bounded.
+    let dir = config.recordings_dir.clone();
+    let exists = tokio::task::spawn_blocking(move || dir.is_dir());
+    if let Some(Ok(false)) = bounded(config.timeout, exists).await {
+        let why = verdict::recordings_dir::missing_text(&config.recordings_dir);
+        for f in facts.iter_mut() {
+            f.dir_missing = true;
+            f.unavailable.push(why.clone());
+        }
+    }
     match stat_files(config, sids.iter().map(|s| s.to_string()).collect()).await {
         Some(files) => {
             for (f, file) in facts.iter_mut().zip(files) {

@@ -288,6 +288,7 @@ fn timed_out(task: Task, config: &Config) -> Vec<Check> {
                 looked_up: Default::default(),
                 run_statuses: None,
                 window_s: config.window.as_secs_f64(),
+                dir_missing: None,
             },
             config.now,
         )],

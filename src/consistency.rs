@@ -32,7 +32,9 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
             Source::Ready(target) => target,
         };
         let read = async {
-            let mut db = probe::database::connect(target, config.timeout).await?;
+            let mut db = probe::database::connect(target, config.timeout)
+                .await
+                .map_err(probe::database::ConnectOrQuery::Connect)?;
             let since = naive_utc(config.now, config.window);
             let active_since = naive_utc(
                 config.now,
@@ -42,13 +44,25 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 Ok(side) => Ok((db, side)),
                 Err(e) => {
                     db.close().await;
-                    Err(probe::database::classify(&e, target, config.timeout))
+                    Err(probe::database::ConnectOrQuery::Query(e))
                 }
             }
         };
         let failure = match tokio::time::timeout(config.timeout, read).await {
             Ok(Ok(read)) => return Ok((target, read)),
-            Ok(Err(f)) => f,
+            // A missing table or column is the schema, not the connection.
+            Ok(Err(probe::database::ConnectOrQuery::Query(e)))
+                if probe::runs::is_schema_error(&e) =>
+            {
+                return Err(verdict::runs::schema_mismatch(
+                    &target.url,
+                    &[e.to_string()],
+                ));
+            }
+            Ok(Err(probe::database::ConnectOrQuery::Query(e))) => {
+                probe::database::classify(&e, target, config.timeout)
+            }
+            Ok(Err(probe::database::ConnectOrQuery::Connect(f))) => f,
             Err(_) => probe::database::DbFailure::Timeout {
                 after: config.timeout,
             },
@@ -93,6 +107,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
         looked_up: BTreeSet::new(),
         run_statuses: None,
         window_s,
+        dir_missing: None,
     };
     let (mut db_conn, db_side) = match db {
         Ok((target, (conn, side))) => (Some((target, conn)), Ok(side)),
@@ -100,7 +115,15 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
     };
     // Files: completed runs without theirs, and active runs whose file is
     // already valid (those are superseded).
-    if let Ok(side) = &db_side {
+    let dir_exists = {
+        let dir = config.recordings_dir.clone();
+        let probe = tokio::task::spawn_blocking(move || dir.is_dir());
+        matches!(tokio::time::timeout(left(), probe).await, Ok(Ok(true)))
+    };
+    if !dir_exists {
+        facts.dir_missing = Some(config.recordings_dir.display().to_string());
+    }
+    if let (Ok(side), true) = (&db_side, dir_exists) {
         let dir = config.recordings_dir.clone();
         let completed = side.completed.clone();
         let active: Vec<String> = side.active.iter().map(|r| r.call_sid.clone()).collect();

@@ -10,6 +10,7 @@ pub mod config;
 pub mod consistency;
 pub mod failed;
 pub mod generate;
+mod hints;
 pub mod model;
 pub mod probe;
 pub mod render;

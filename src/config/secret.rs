@@ -162,7 +162,10 @@ fn mask_segment(segment: &str) -> String {
     let mut seg = segment.to_string();
     if let Some(at) = seg.rfind('@') {
         let userinfo = &seg[..at];
-        if let Some(colon) = userinfo.find(':') {
+        // The documentation's placeholder is not a secret (a configured
+        // password is scrubbed by value whatever it is).
+        let placeholder = userinfo.ends_with(":PASSWORD");
+        if let Some(colon) = userinfo.find(':').filter(|_| !placeholder) {
             seg = format!("{}:{MASK}{}", &userinfo[..colon], &seg[at..]);
         }
     }

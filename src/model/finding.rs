@@ -13,6 +13,7 @@ use super::Status;
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FindingCode {
     RedisUrlMissing,
+    RedisUrlInvalid,
     RedisUnreachable,
     RedisEvictionPolicy,
     RedisMemoryHigh,
@@ -24,6 +25,7 @@ pub enum FindingCode {
     FailedJobs,
     AbandonedJobs,
     DatabaseUrlMissing,
+    DatabaseUrlInvalid,
     DatabaseUnreachable,
     SchemaMismatch,
     LowCompletionRate,
@@ -51,10 +53,11 @@ pub enum FindingCode {
 
 impl FindingCode {
     /// Every code, in the order of the spec's table.
-    pub const ALL: [FindingCode; 32] = {
+    pub const ALL: [FindingCode; 34] = {
         use FindingCode::*;
         [
             RedisUrlMissing,
+            RedisUrlInvalid,
             RedisUnreachable,
             RedisEvictionPolicy,
             RedisMemoryHigh,
@@ -66,6 +69,7 @@ impl FindingCode {
             FailedJobs,
             AbandonedJobs,
             DatabaseUrlMissing,
+            DatabaseUrlInvalid,
             DatabaseUnreachable,
             SchemaMismatch,
             LowCompletionRate,
@@ -101,6 +105,7 @@ impl FindingCode {
         use FindingCode::*;
         match self {
             RedisUrlMissing => "REDIS_URL_MISSING",
+            RedisUrlInvalid => "REDIS_URL_INVALID",
             RedisUnreachable => "REDIS_UNREACHABLE",
             RedisEvictionPolicy => "REDIS_EVICTION_POLICY",
             RedisMemoryHigh => "REDIS_MEMORY_HIGH",
@@ -112,6 +117,7 @@ impl FindingCode {
             FailedJobs => "FAILED_JOBS",
             AbandonedJobs => "ABANDONED_JOBS",
             DatabaseUrlMissing => "DATABASE_URL_MISSING",
+            DatabaseUrlInvalid => "DATABASE_URL_INVALID",
             DatabaseUnreachable => "DATABASE_UNREACHABLE",
             SchemaMismatch => "SCHEMA_MISMATCH",
             LowCompletionRate => "LOW_COMPLETION_RATE",
@@ -139,7 +145,8 @@ impl FindingCode {
     pub fn default_severity(self) -> Status {
         use FindingCode::*;
         match self {
-            RedisUrlMissing | DatabaseUrlMissing | InternalError => Status::Unknown,
+            RedisUrlMissing | RedisUrlInvalid | DatabaseUrlMissing | DatabaseUrlInvalid
+            | InternalError => Status::Unknown,
             RedisUnreachable
             | QueueNotWatched
             | DatabaseUnreachable
@@ -153,12 +160,28 @@ impl FindingCode {
         }
     }
 
+    /// The source this code says could not be used at all, if any: such a
+    /// fault is reported once, by the check that owns the source.
+    pub fn source(self) -> Option<SourceKind> {
+        use FindingCode::*;
+        match self {
+            RedisUrlMissing | RedisUrlInvalid | RedisUnreachable => Some(SourceKind::Redis),
+            DatabaseUrlMissing | DatabaseUrlInvalid | DatabaseUnreachable | SchemaMismatch => {
+                Some(SourceKind::Database)
+            }
+            _ => None,
+        }
+    }
+
     /// What an operator should do next, when the rule has nothing more specific.
     pub fn default_hint(self) -> &'static str {
         use FindingCode::*;
         match self {
             RedisUrlMissing => {
                 "set REDIS_URL (or pass --redis-url), e.g. redis://redis:6379/0 as the workers use"
+            }
+            RedisUrlInvalid => {
+                "fix REDIS_URL: redis://[user:PASSWORD@]host:port/db, rediss:// for TLS, unix:///path"
             }
             RedisUnreachable => {
                 "check that Redis runs (docker-compose ps redis) and that REDIS_URL matches the workers' setting"
@@ -170,28 +193,44 @@ impl FindingCode {
                 "Redis is close to maxmemory: clear old finished/failed jobs or raise maxmemory before enqueues start failing"
             }
             NoWorkers => {
-                "start the worker: docker-compose -f docker-compose.prod.yml restart worker"
+                concat!("start the worker: ", crate::restart_worker!())
             }
             QueueNotWatched => {
-                "no worker listens on this queue: add it to the worker's RQ_QUEUES and restart the worker"
+                concat!(
+                    "no worker listens on this queue: add it to the worker's RQ_QUEUES, then ",
+                    crate::restart_worker!()
+                )
             }
             WorkerStale => {
-                "the worker stopped heart-beating: check its logs (docker-compose logs worker --tail=100) and restart it"
+                concat!(
+                    "the worker stopped heart-beating: read its log (",
+                    crate::worker_log!(),
+                    "), then ",
+                    crate::restart_worker!()
+                )
             }
             QueueBacklog => {
                 "jobs arrive faster than they finish: add workers or look for slow downloads"
             }
             QueueStalled => {
-                "workers listen but the oldest job is not picked up: restart the worker (docker-compose restart worker)"
+                concat!(
+                    "workers listen but the oldest job is not picked up: ",
+                    crate::restart_worker!()
+                )
             }
-            FailedJobs => {
-                "read the failures (recdiag failed) and the worker log; HTTP 401/404 from Twilio means credentials or URL"
-            }
+            FailedJobs => "read the failures: recdiag failed",
             AbandonedJobs => {
-                "a worker died mid-job: restart the worker; the job must be enqueued again"
+                concat!(
+                    "a worker died mid-job: ",
+                    crate::restart_worker!(),
+                    ", then open the call again to enqueue it"
+                )
             }
             DatabaseUrlMissing => {
                 "set DATABASE_URL (or DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE)"
+            }
+            DatabaseUrlInvalid => {
+                "fix DATABASE_URL: postgresql://user:PASSWORD@host:5432/db, or sqlite://path"
             }
             DatabaseUnreachable => {
                 "check that PostgreSQL runs and that DATABASE_URL matches the app's"
@@ -203,9 +242,7 @@ impl FindingCode {
             SlowDownloads => {
                 "downloads are slow: check the network to Twilio and the worker's load"
             }
-            RunsStuck => {
-                "check the worker (recdiag workers) and its log; stuck runs need the worker restarted"
-            }
+            RunsStuck => "check recdiag workers and recdiag queues, then the worker's log",
             DuplicateActiveRuns => {
                 "one call has several active runs: look for an enqueue loop in the API log"
             }
@@ -253,6 +290,13 @@ impl FindingCode {
             }
         }
     }
+}
+
+/// A source several checks read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Redis,
+    Database,
 }
 
 /// One thing recdiag found, with what to do about it.

@@ -11,7 +11,7 @@ mod status;
 
 pub use call::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, SlotInfo, Verdict};
 pub use failed::{FailedJob, FailedQueue, FailedReport, FailureGroup};
-pub use finding::{Finding, FindingCode};
+pub use finding::{Finding, FindingCode, SourceKind};
 pub use metrics::{
     CauseCounts, ConsistencyMetrics, DuplicateCall, DurationMetrics, FailedRunMetrics,
     JobTypeCounts, Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics,
@@ -68,6 +68,10 @@ pub struct Check {
     pub duration_s: f64,
     pub metrics: Metrics,
     pub findings: Vec<Finding>,
+    /// It could not run because a source it needs is unusable, which the
+    /// check owning that source reports: UNKNOWN with no finding of its own.
+    #[serde(skip)]
+    pub not_run: bool,
 }
 
 impl Check {
@@ -85,21 +89,38 @@ impl Check {
 
     /// A check whose status is the worst of its findings not accepted.
     pub fn new(id: CheckId, summary: String, metrics: Metrics, findings: Vec<Finding>) -> Self {
-        let status = Self::status_of(&findings);
-        Check {
+        let mut check = Check {
             id,
-            status,
             summary,
             duration_s: 0.0,
             metrics,
             findings,
-        }
+            not_run: false,
+            status: Status::Ok,
+        };
+        check.restate();
+        check
     }
 }
 
 impl Check {
-    fn status_of(findings: &[Finding]) -> Status {
-        Status::worst_of(findings.iter().filter(|f| !f.accepted).map(|f| f.severity))
+    fn status_of(&self) -> Status {
+        let own = Status::worst_of(
+            self.findings
+                .iter()
+                .filter(|f| !f.accepted)
+                .map(|f| f.severity),
+        );
+        if self.not_run {
+            own.worst(Status::Unknown)
+        } else {
+            own
+        }
+    }
+
+    /// Recompute the status after findings changed.
+    pub fn restate(&mut self) {
+        self.status = self.status_of();
     }
 
     /// Mark the findings whose code the operator accepted; they stay, but
@@ -110,7 +131,7 @@ impl Check {
                 f.accepted = true;
             }
         }
-        self.status = Self::status_of(&self.findings);
+        self.restate();
     }
 }
 

@@ -261,3 +261,11 @@ impl Dialect {
         }
     }
 }
+
+/// Why a read failed: before the session (classified), or in a query
+/// (which may be the schema's fault rather than the connection's).
+#[derive(Debug)]
+pub enum ConnectOrQuery {
+    Connect(DbFailure),
+    Query(sqlx::Error),
+}

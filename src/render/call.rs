@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use super::Style;
-use super::table::{new_table, shorten, trim_lines};
+use super::table::{line, new_table, shorten, trim_lines};
 use crate::model::{CallReport, FileInfo};
 use crate::text::{self, sanitize};
 
@@ -44,9 +44,9 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
         "{} {}  {}",
         style.bold(&r.call_sid),
         style.status(r.status, verdict),
-        sanitize(&r.reason)
+        line(&r.reason)
     )?;
-    writeln!(out, "  {} {}", style.dim("→"), sanitize(&r.hint))?;
+    writeln!(out, "  {} {}", style.dim("→"), line(&r.hint))?;
     if let Some(n) = r.retry_attempts {
         writeln!(
             out,

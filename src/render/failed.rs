@@ -26,13 +26,21 @@ pub fn render(
             )
         })
         .collect();
-    writeln!(
-        out,
-        "{} {} — newest {} read",
-        style.bold("failed registry:"),
-        registries.join(", "),
-        report.jobs.len()
-    )?;
+    if report.queues.iter().all(|q| q.failed.is_none()) {
+        writeln!(
+            out,
+            "{} not read (see the finding below)",
+            style.bold("failed registry:")
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} {} — newest {} read",
+            style.bold("failed registry:"),
+            registries.join(", "),
+            report.jobs.len()
+        )?;
+    }
     if !report.groups.is_empty() {
         writeln!(out)?;
         let mut table = new_table();

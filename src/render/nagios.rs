@@ -61,10 +61,13 @@ pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Resu
     // Accepted findings last: they are listed, never the headline.
     findings.sort_by_key(|f| (f.accepted, order(f.severity)));
     let summary = match findings.first() {
-        None => format!("{} checks OK", report.checks.len()),
+        None => format!(
+            "{} OK",
+            crate::text::plural(report.checks.len() as u64, "check", "checks")
+        ),
         Some(f) if f.accepted => format!(
-            "{} checks OK ({})",
-            report.checks.len(),
+            "{} OK ({})",
+            crate::text::plural(report.checks.len() as u64, "check", "checks"),
             report.finding_summary()
         ),
         Some(worst) => {
@@ -96,7 +99,7 @@ pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Resu
             f.severity.label(),
             f.code.as_str(),
             if f.accepted { " (accepted)" } else { "" },
-            sanitize(&f.message).replace('|', "/")
+            crate::text::truncate(&sanitize(&f.message), 400).replace('|', "/")
         )?;
     }
     Ok(())

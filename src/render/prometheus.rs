@@ -82,17 +82,11 @@ const STATUSES: [Status; 4] = [
 
 /// Findings that mean the check could not look at its source.
 fn could_not_run(check: &Check) -> bool {
-    check.findings.iter().any(|f| {
-        matches!(
-            f.code,
-            FindingCode::RedisUrlMissing
-                | FindingCode::RedisUnreachable
-                | FindingCode::DatabaseUrlMissing
-                | FindingCode::DatabaseUnreachable
-                | FindingCode::SchemaMismatch
-                | FindingCode::InternalError
-        )
-    })
+    check.not_run
+        || check
+            .findings
+            .iter()
+            .any(|f| f.code.source().is_some() || f.code == FindingCode::InternalError)
 }
 
 pub fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {

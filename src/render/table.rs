@@ -46,7 +46,7 @@ fn health(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()>
         table.add_row(vec![
             Cell::new(check.id.as_str()),
             Cell::new(style.status(check.status, check.status.label())),
-            Cell::new(sanitize(&check.summary)),
+            Cell::new(line(&check.summary)),
             Cell::new(text::seconds(check.duration_s)).set_alignment(CellAlignment::Right),
         ]);
     }
@@ -59,7 +59,7 @@ fn detail(check: &Check, style: Style, out: &mut impl Write) -> io::Result<()> {
         "{} {} — {}",
         style.bold(check.id.as_str()),
         style.status(check.status, check.status.label()),
-        sanitize(&check.summary)
+        line(&check.summary)
     )?;
     let Ok(Value::Object(fields)) = serde_json::to_value(&check.metrics) else {
         return Ok(());
@@ -243,6 +243,16 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// At most `max` characters, with an ellipsis when cut.
+/// Longest headline, summary, message or hint shown on one line; JSON
+/// keeps the whole text.
+pub(super) const LINE_CHARS: usize = 400;
+
+/// One line of text for people: sanitised (no control characters, so no
+/// line breaks) and cut to [`LINE_CHARS`] with a `…` marker.
+pub(super) fn line(s: &str) -> String {
+    shorten(&sanitize(s), LINE_CHARS)
+}
+
 pub(super) fn shorten(s: &str, max: usize) -> String {
     text::truncate(s, max)
 }
@@ -424,14 +434,8 @@ pub(super) fn write_findings(
         } else {
             style.status(f.severity, &label)
         };
-        writeln!(
-            out,
-            "{} {}  {}",
-            shown,
-            style.bold(&code),
-            sanitize(&f.message)
-        )?;
-        writeln!(out, "         {} {}", style.dim("→"), sanitize(&f.hint))?;
+        writeln!(out, "{} {}  {}", shown, style.bold(&code), line(&f.message))?;
+        writeln!(out, "         {} {}", style.dim("→"), line(&f.hint))?;
         if !f.subjects.is_empty() {
             let subjects: Vec<String> = f
                 .subjects

@@ -38,6 +38,8 @@ pub struct CallFacts {
     /// `recording_retry_attempts:<SID>` and its TTL in ms.
     pub retry_attempts: Option<(i64, Option<i64>)>,
     pub suspended: bool,
+    /// The recordings directory does not exist: nothing is judged from files.
+    pub dir_missing: bool,
     pub unavailable: Vec<String>,
 }
 
@@ -229,7 +231,11 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
         let (workers, hint) = if f.workers_listening.is_empty() {
             (
                 "and NO live worker listens on it".to_string(),
-                "start a worker for this queue (docker compose restart worker; check RQ_QUEUES)",
+                concat!(
+                    "start a worker for this queue (",
+                    crate::restart_worker!(),
+                    "; check RQ_QUEUES)"
+                ),
             )
         } else {
             (
@@ -265,7 +271,7 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
                 j.id,
                 j.retries_left.map_or("?".to_string(), |r| r.to_string())
             ),
-            "wait for the retry; its error so far: recdiag failed --verbose",
+            "wait for the retry (the job waits in RQ's scheduled registry, so recdiag failed does not list it; its last error is jobs[].exception in recdiag call --format json)",
         );
     }
     if let Some(run) = deciding
@@ -441,8 +447,9 @@ fn decide_from_run(
                 );
             } else if cause == Cause::DownloadError {
                 hint = format!(
-                    "{}; this call's lines: docker compose logs worker | grep {}",
+                    "{}; this call's lines: {} | grep {}",
                     cause.hint(),
+                    crate::worker_log_all!(),
                     f.sid
                 );
             }
@@ -456,6 +463,9 @@ fn decide_from_run(
         "completed" => {
             if f.file.exists {
                 return Some(undersized(f));
+            }
+            if f.dir_missing {
+                return Some(unknown(f));
             }
             Some(decision(
                 Verdict::Failed,
@@ -480,10 +490,18 @@ fn undersized(f: &CallFacts) -> Decision {
 }
 
 fn unknown(f: &CallFacts) -> Decision {
+    let said = |w: &str| f.unavailable.iter().any(|u| u.contains(w));
+    let hint = if f.dir_missing {
+        "point RECORDINGS_DIR (or --recordings-dir) at the recordings volume and check again"
+    } else if said("not configured") {
+        "configure the missing source (REDIS_URL / DATABASE_URL, or --redis-url / --database-url) and check again"
+    } else {
+        "fix the source that could not be read (named above) and check again"
+    };
     Decision {
         verdict: None,
         reason: format!("could not decide: {}", f.unavailable.join("; ")),
-        hint: "fix the unreachable source and check again".into(),
+        hint: hint.into(),
         cause: None,
     }
 }

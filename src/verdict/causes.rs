@@ -112,7 +112,7 @@ impl Cause {
     pub fn hint(self) -> &'static str {
         match self {
             Cause::DownloadError => {
-                "Twilio refused or failed the download and the database only says 'unknown reason': find the status in the worker log (docker compose logs worker --since 1h | grep -E 'RECORDING_SERVICE|DOWNLOAD_ONLY'); 401/403 means TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the worker's environment"
+                "Twilio refused or failed the download and the database only says 'unknown reason': find the status in the worker log (docker-compose -f docker-compose.prod.yml logs worker --since 1h | grep -E 'RECORDING_SERVICE|DOWNLOAD_ONLY'); 401/403 means TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the worker's environment"
             }
             Cause::Timeout => {
                 "downloads ran past the 10 min job timeout: check the network from the worker to api.twilio.com and the worker's load"
@@ -124,7 +124,7 @@ impl Cause {
                 "no worker picked the jobs up within 5 min: check recdiag workers and recdiag queues (a worker down, rq suspend, or a backlog on higher-priority queues)"
             }
             Cause::WorkerOffline => {
-                "the API gave up after 3 recoveries in 10 min and told the player the worker is offline: restart the worker (docker compose restart worker), then reopen the call"
+                "the API gave up after 3 recoveries in 10 min and told the player the worker is offline: docker-compose -f docker-compose.prod.yml restart worker, then reopen the call"
             }
             Cause::CallLogMissing => {
                 "full jobs ran before the call_log row or the audio existed: check the webhook's order; RQ retries them at once, 3 times"

@@ -26,6 +26,9 @@ pub struct ConsistencyFacts {
     pub run_statuses: Option<BTreeMap<i64, String>>,
     /// The window, for messages.
     pub window_s: f64,
+    /// The recordings directory, when it does not exist: no comparison with
+    /// the disk is made (RECORDINGS_DIR_MISSING is the directory check's).
+    pub dir_missing: Option<String>,
 }
 
 pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
@@ -62,6 +65,11 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
         m.active_runs_checked = Some(db.active.len() as u64);
         m.completed_runs_checked = Some(db.completed.len() as u64);
         m.no_slot_failures = Some(db.no_slot_failures.values().sum());
+    }
+    if let Some(dir) = &facts.dir_missing {
+        m.not_compared.push(format!(
+            "completed runs against their files: the recordings directory {dir} does not exist"
+        ));
     }
     if let Some(missing) = &facts.missing_files {
         m.completed_runs_missing_file = Some(missing.len() as u64);

@@ -2,7 +2,7 @@
 //! a run have been judged: a finding's hint follows the cause another
 //! check found, and one fault is not reported twice.
 
-use crate::model::{Check, CheckId, Finding, FindingCode, Metrics};
+use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, SourceKind};
 
 use super::runs::{STUCK_QUEUED_HINT, STUCK_RUNNING_HINT};
 
@@ -10,6 +10,9 @@ use super::runs::{STUCK_QUEUED_HINT, STUCK_RUNNING_HINT};
 const RECORDINGS: &str = "recordings";
 
 pub fn refine(checks: &mut [Check]) {
+    for source in [SourceKind::Redis, SourceKind::Database] {
+        report_once(checks, source);
+    }
     let orphans: Vec<String> = findings(checks, FindingCode::OrphanedRuns)
         .flat_map(|f| f.subjects.clone())
         .collect();
@@ -70,13 +73,19 @@ fn queued_cause(checks: &[Check]) -> Option<String> {
     }
     if w.alive == 0 && w.workers.iter().all(|w| !w.alive) {
         return Some(
-            "no worker is alive: start it (docker compose up -d worker) and read its log".into(),
+            concat!(
+                "no worker is alive: ",
+                crate::restart_worker!(),
+                ", then read its log"
+            )
+            .into(),
         );
     }
     let q = queue?;
     if q.workers == 0 {
         return Some(format!(
-            "no live worker listens on '{RECORDINGS}': add it to the worker's RQ_QUEUES and restart the worker"
+            "no live worker listens on '{RECORDINGS}': add it to the worker's RQ_QUEUES, then {}",
+            crate::restart_worker!()
         ));
     }
     if q.queued.unwrap_or(0) > 0 {
@@ -85,4 +94,57 @@ fn queued_cause(checks: &[Check]) -> Option<String> {
         ));
     }
     None
+}
+
+/// One fault, one finding: a source that is missing, invalid or
+/// unreachable is reported by the check that owns it (or, without that
+/// check, by the first that met it); the others that need it say in their
+/// summary that they could not run, and are UNKNOWN without a finding.
+fn report_once(checks: &mut [Check], source: SourceKind) {
+    let owner = match source {
+        SourceKind::Redis => CheckId::Redis,
+        SourceKind::Database => CheckId::Runs,
+    };
+    let has = |c: &Check| c.findings.iter().any(|f| f.code.source() == Some(source));
+    let Some(reporter) = checks
+        .iter()
+        .position(|c| c.id == owner && has(c))
+        .or_else(|| checks.iter().position(&has))
+    else {
+        return;
+    };
+    let Some(code) = checks[reporter]
+        .findings
+        .iter()
+        .find(|f| f.code.source() == Some(source))
+        .map(|f| f.code)
+    else {
+        return;
+    };
+    let by = checks[reporter].id.as_str();
+    let why = match code {
+        FindingCode::RedisUrlMissing => "Redis is not configured",
+        FindingCode::RedisUrlInvalid => "the Redis URL is invalid",
+        FindingCode::RedisUnreachable => "Redis is unreachable",
+        FindingCode::DatabaseUrlMissing => "no database is configured",
+        FindingCode::DatabaseUrlInvalid => "the database URL is invalid",
+        FindingCode::SchemaMismatch => "the database lacks the app's tables",
+        _ => "the database is unreachable",
+    };
+    for (i, c) in checks.iter_mut().enumerate() {
+        if i == reporter || !has(c) {
+            continue;
+        }
+        c.findings.retain(|f| f.code.source() != Some(source));
+        c.not_run = true;
+        c.summary = if c.id == CheckId::Consistency && !c.findings.is_empty() {
+            format!(
+                "partly run: {why} (the {by} check reports it); {}",
+                c.summary
+            )
+        } else {
+            format!("not run: {why} (the {by} check reports it)")
+        };
+        c.restate();
+    }
 }

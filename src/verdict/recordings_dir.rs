@@ -45,11 +45,27 @@ pub fn recordings_not_cleaned(facts: &DirFacts) -> Option<Finding> {
     )
 }
 
+/// "recordings directory X does not exist", saying what a relative path is
+/// relative to (the default `server/recordings` is the project root's).
+pub fn missing_text(path: &std::path::Path) -> String {
+    if path.is_relative() {
+        let cwd = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        format!(
+            "recordings directory {} does not exist (relative to the current directory {cwd}): run recdiag from the project root or set RECORDINGS_DIR / --recordings-dir (/app/server/recordings in the containers)",
+            path.display()
+        )
+    } else {
+        format!("recordings directory {} does not exist", path.display())
+    }
+}
+
 /// RECORDINGS_DIR_MISSING: absent, or not a directory.
 pub fn dir_missing(facts: &DirFacts) -> Option<Finding> {
     let path = &facts.metrics.path;
     let message = match facts.problem {
-        Some(DirProblem::Missing) => format!("recordings directory {path} does not exist"),
+        Some(DirProblem::Missing) => missing_text(std::path::Path::new(path)),
         Some(DirProblem::NotADirectory) => format!("{path} exists but is not a directory"),
         _ => return None,
     };

@@ -68,11 +68,9 @@ pub fn url_missing() -> Finding {
     )
 }
 
-/// REDIS_URL_MISSING for a URL that cannot be used: no usable Redis is configured.
+/// REDIS_URL_INVALID: a URL is set but cannot be used.
 pub fn url_invalid(e: &ConfigError) -> Finding {
-    Finding::new(FindingCode::RedisUrlMissing, e.to_string()).hint(
-        "fix REDIS_URL: redis://[user:password@]host:port/db, rediss:// for TLS, unix:///path",
-    )
+    Finding::new(FindingCode::RedisUrlInvalid, e.to_string())
 }
 
 /// REDIS_UNREACHABLE, saying which failure it was.
@@ -120,7 +118,11 @@ pub fn eviction_policy(m: &RedisMetrics) -> Option<Finding> {
         parts.push(format!("maxmemory-policy is {p}, not noeviction"));
     }
     if evicted > 0 {
-        parts.push(format!("{} keys were evicted", text::count(evicted)));
+        parts.push(text::plural(
+            evicted,
+            "key was evicted",
+            "keys were evicted",
+        ));
     }
     Some(Finding::new(
         FindingCode::RedisEvictionPolicy,

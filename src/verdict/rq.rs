@@ -155,8 +155,13 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         queue_findings.extend(abandoned_jobs(q, abandoned.get(q.name.as_str())));
     }
     let waiting: u64 = interesting.iter().map(|q| q.queued.unwrap_or(0)).sum();
+    // Only a queue with jobs waiting needs a worker now.
+    let unwatched = interesting
+        .iter()
+        .filter(|q| q.workers == 0 && q.queued.unwrap_or(0) > 0)
+        .count() as u64;
     let queues_summary = format!(
-        "{} waiting, {} started, {} failed in {}; {} with no live worker",
+        "{} waiting, {} started, {} failed in {}{}",
         text::count(waiting),
         text::count(interesting.iter().map(|q| q.started.unwrap_or(0)).sum()),
         text::count(interesting.iter().map(|q| q.failed.unwrap_or(0)).sum()),
@@ -165,7 +170,14 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
             .map(|q| q.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        interesting.iter().filter(|q| q.workers == 0).count(),
+        if unwatched > 0 {
+            format!(
+                "; {} jobs waiting and no live worker",
+                text::plural(unwatched, "queue has", "queues have")
+            )
+        } else {
+            String::new()
+        },
     );
     let queues = Check::new(
         CheckId::Queues,
@@ -375,12 +387,17 @@ pub fn failed_jobs(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
     Some(
         Finding::new(
             FindingCode::FailedJobs,
-            format!("queue '{}' has {} in its failed registry", q.name, text::plural(n, "failed job", "failed jobs")),
+            format!(
+                "queue '{}' has {} in its failed registry",
+                q.name,
+                text::plural(n, "failed job", "failed jobs")
+            ),
         )
         .severity(severity)
         .hint(format!(
-            "see why: recdiag failed --queue {} (then the worker log: docker-compose logs worker --tail=100 | grep -i error)",
-            q.name
+            "see why: recdiag failed --queue {} (then the worker log: {} | grep -i error)",
+            q.name,
+            crate::worker_log!()
         ))
         .subjects([q.name.clone()]),
     )
@@ -451,9 +468,10 @@ pub fn worker_stale(workers: &[WorkerMetrics], t: &Thresholds) -> Option<Finding
         )
         .hint(format!(
             "a busy worker heart-beats every 30 s (stale after {}), an idle one every ~405 s (stale after {}): \
-             restart the worker (docker-compose restart worker); ghosts vanish from rq:workers only when RQ cleans up",
+             {}; ghosts vanish from rq:workers only when RQ cleans up",
             humantime::format_duration(t.stale_busy_heartbeat),
-            humantime::format_duration(t.stale_idle_heartbeat)
+            humantime::format_duration(t.stale_idle_heartbeat),
+            crate::restart_worker!()
         ))
         .subjects(bad.iter().take(MAX_SUBJECTS).map(|w| w.name.clone())),
     )

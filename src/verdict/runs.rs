@@ -72,13 +72,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
                 CheckId::Runs,
                 format!("schema mismatch: missing {}", missing.join(", ")),
                 Metrics::Runs(Box::new(empty(Some(&url)))),
-                vec![
-                    Finding::new(
-                        FindingCode::SchemaMismatch,
-                        format!("the database at {url} has no {}", missing.join(", ")),
-                    )
-                    .subjects(missing),
-                ],
+                vec![schema_mismatch(&url, &missing)],
             );
         }
         RunsOutcome::Read { url, facts } => (url, facts),
@@ -318,10 +312,18 @@ pub fn url_missing() -> Finding {
     )
 }
 
-/// DATABASE_URL_MISSING for a URL that cannot be used.
+/// DATABASE_URL_INVALID: a URL is set but cannot be used.
 pub fn url_invalid(e: &ConfigError) -> Finding {
-    Finding::new(FindingCode::DatabaseUrlMissing, e.to_string())
-        .hint("fix DATABASE_URL: postgresql://user:password@host:5432/db, or sqlite://path")
+    Finding::new(FindingCode::DatabaseUrlInvalid, e.to_string())
+}
+
+/// SCHEMA_MISMATCH: the database answers but lacks what the app writes.
+pub fn schema_mismatch(url: &SecretUrl, missing: &[String]) -> Finding {
+    Finding::new(
+        FindingCode::SchemaMismatch,
+        format!("the database at {url} has no {}", missing.join(", ")),
+    )
+    .subjects(missing.iter().cloned())
 }
 
 /// DATABASE_UNREACHABLE, saying which failure it was.

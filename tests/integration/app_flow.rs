@@ -670,3 +670,77 @@ fn expired_calls_and_parent_legs() {
         assert_eq!(p.json()["verdict"], "PARENT_LEG_ONLY", "{}", p.stdout);
     }
 }
+
+/// `call` and `health` agree on every SID they both judge: a SID that a
+/// health finding names is never READY in `call`; an orphan is STUCK; a
+/// failed call behind the completion rate is FAILED; and a READY call is
+/// named by no finding.
+#[test]
+fn call_and_health_agree_on_every_sid() {
+    for rq in RQ_REAL_FLOW {
+        let mut w = AppWorld::new(rq);
+        let (ok, denied, orphan, waiting) = (sid(201), sid(202), sid(203), sid(204));
+        let mut steps: Vec<String> = vec![
+            format!("call:{ok}:1"),
+            format!("open:{ok}"),
+            format!("call:{denied}:1:http-401"),
+            format!("open:{denied}"),
+            format!("call:{orphan}:1"),
+            format!("open-broken:{orphan}:1"),
+        ];
+        for n in 211..=216 {
+            steps.push(format!("call:{}:7:slow-2", sid(n)));
+            steps.push(format!("open:{}", sid(n)));
+        }
+        steps.push("work:5".into());
+        steps.push(format!("call:{waiting}:1"));
+        steps.push("age:400".into());
+        steps.push(format!("open:{waiting}"));
+        steps.push("tick".into());
+        w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
+        let h = health(&w);
+        let mut judged: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for f in findings(&h) {
+            for s in f["subjects"].as_array().unwrap() {
+                if let Some(s) = s.as_str().filter(|s| s.starts_with("CA")) {
+                    judged
+                        .entry(s.to_string())
+                        .or_default()
+                        .push(f["code"].as_str().unwrap().to_string());
+                }
+            }
+        }
+        assert!(judged.contains_key(&orphan), "{judged:?}");
+        let mut sids: Vec<String> = judged.keys().cloned().collect();
+        sids.extend([ok.clone(), waiting.clone()]);
+        for s in &sids {
+            let c = call(&w, s);
+            let verdict = c.json()["verdict"]
+                .as_str()
+                .unwrap_or("UNDECIDED")
+                .to_string();
+            let codes = judged.get(s).cloned().unwrap_or_default();
+            if codes.is_empty() {
+                assert!(
+                    matches!(verdict.as_str(), "READY" | "QUEUED" | "DOWNLOADING"),
+                    "rq {rq}: {s} is named by no finding but call says {verdict}"
+                );
+                continue;
+            }
+            assert_ne!(verdict, "READY", "rq {rq}: {s} {codes:?}");
+            if codes.contains(&"ORPHANED_RUNS".to_string()) {
+                assert_eq!(verdict, "STUCK", "rq {rq}: {s} {codes:?}");
+            }
+            if codes.contains(&"LOW_COMPLETION_RATE".to_string()) {
+                assert_eq!(verdict, "FAILED", "rq {rq}: {s} {codes:?}");
+            }
+        }
+        // A worker comes back: the waiting call downloads and is READY,
+        // and no finding names it any more.
+        w.start_worker();
+        wait_for_files(&w, std::slice::from_ref(&waiting));
+        let h = health(&w);
+        assert!(!h.stdout.contains(&waiting), "{}", h.stdout);
+        assert_eq!(call(&w, &waiting).json()["verdict"], "READY");
+    }
+}

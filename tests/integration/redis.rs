@@ -177,6 +177,6 @@ fn missing_and_invalid_urls_are_unknown() {
     assert_eq!(r.codes("redis"), ["REDIS_URL_MISSING"]);
     let r = redis_json("http://user:zebra-secret@host");
     r.assert_code(3);
-    assert_eq!(r.codes("redis"), ["REDIS_URL_MISSING"]);
+    assert_eq!(r.codes("redis"), ["REDIS_URL_INVALID"]);
     r.assert_hides("zebra-secret");
 }
