@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_recdiag_global_optspecs
-    string join \n redis-url= database-url= recordings-dir= queue= env-file= no-env-file timeout= window= format= json output= accept= color= max-backlog= crit-backlog= max-queue-age= max-failed= crit-failed= stale-busy-heartbeat= min-completion-rate= crit-completion-rate= max-avg-download= max-queued-run-age= max-running-run-age= stale-idle-heartbeat= min-free-percent= crit-free-percent= max-redis-memory-percent= h/help V/version
+    string join \n h/help V/version
 end
 
 function __fish_recdiag_needs_command
@@ -24,50 +24,16 @@ function __fish_recdiag_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c recdiag -n "__fish_recdiag_needs_command" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
-complete -c recdiag -n "__fish_recdiag_needs_command" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
-complete -c recdiag -n "__fish_recdiag_needs_command" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'
-prometheus\t'node_exporter textfile format (recdiag_ gauges)'
-nagios\t'One monitoring-plugins line with perfdata, then the findings'"
-complete -c recdiag -n "__fish_recdiag_needs_command" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_needs_command" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c recdiag -n "__fish_recdiag_needs_command" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
-complete -c recdiag -n "__fish_recdiag_needs_command" -l no-env-file -d 'Do not read any dotenv file'
-complete -c recdiag -n "__fish_recdiag_needs_command" -l json -d 'Same as --format json'
-complete -c recdiag -n "__fish_recdiag_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c recdiag -n "__fish_recdiag_needs_command" -s h -l help -d 'Print help'
 complete -c recdiag -n "__fish_recdiag_needs_command" -s V -l version -d 'Print version'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
-complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
+complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost; rq suspend; the scheduler'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
-complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
-complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "runs" -d 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
-complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
-complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
+complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "runs" -d 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
+complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l only -d 'Run only these checks (repeatable or comma-separated)' -r -f -a "redis\t''
@@ -84,355 +50,189 @@ recordings_dir\t''
 consistency\t''"
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l watch -d 'Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal; Ctrl-C exits with the last status\'s code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l limit -d 'How many of the newest failed jobs to read (across the queues of interest)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s v -l verbose -d 'Show each job\'s whole exception text, not only its last line'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'
-prometheus\t'node_exporter textfile format (recdiag_ gauges)'
-nagios\t'One monitoring-plugins line with perfdata, then the findings'"
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l no-env-file -d 'Do not read any dotenv file'
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -l json -d 'Same as --format json'
-complete -c recdiag -n "__fish_recdiag_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'
-prometheus\t'node_exporter textfile format (recdiag_ gauges)'
-nagios\t'One monitoring-plugins line with perfdata, then the findings'"
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l no-env-file -d 'Do not read any dotenv file'
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -l json -d 'Same as --format json'
-complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "runs" -d 'recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, free space'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "man" -d 'Print the man page (roff)'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost; rq suspend; the scheduler'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "runs" -d 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -21,54 +21,31 @@ command lines are visible to every user of the machine.";
 #[derive(Debug, Parser)]
 #[command(name = "recdiag", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
-
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Every subcommand. Each takes the flags that apply to it, and no other.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every check concurrently, print a summary, exit with the worst status
     Health(HealthArgs),
     /// Redis: PING round trip, version, role, memory vs maxmemory, eviction policy
-    Redis,
+    Redis(RedisArgs),
     /// RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers
-    Queues,
-    /// RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost
-    Workers,
+    Queues(QueuesArgs),
+    /// RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost; rq suspend; the scheduler
+    Workers(WorkersArgs),
     /// Newest failed jobs, grouped by cause, with their exception text
     Failed(FailedArgs),
-    /// Everything about one or more calls, with a verdict: READY, QUEUED, FAILED…
-    Call {
-        /// Call SIDs: CA followed by 32 lowercase hex digits
-        #[arg(required = true, value_name = "SID")]
-        sids: Vec<String>,
-    },
-    /// recording_runs in the window: statuses, completion rate, download times, stuck and duplicate runs
-    Runs,
-    /// The recordings directory: exists, readable, writable, .mp3 files, sizes, free space
-    Dir,
-    /// Print the man page (roff)
-    #[command(hide = true)]
-    Man,
+    /// Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...
+    Call(CallArgs),
+    /// recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs
+    Runs(RunsArgs),
+    /// The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space
+    Dir(DirArgs),
     /// Print a shell completion script
-    Completions {
-        /// The shell to generate for
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct FailedArgs {
-    /// How many of the newest failed jobs to read (across the queues of interest)
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub limit: usize,
-    /// Show each job's whole exception text, not only its last line
-    #[arg(long, short)]
-    pub verbose: bool,
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,11 +56,144 @@ pub struct HealthArgs {
     /// Skip these checks (repeatable or comma-separated)
     #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECK")]
     pub skip: Vec<CheckArg>,
-
     /// Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal;
     /// Ctrl-C exits with the last status's code
     #[arg(long, value_name = "INTERVAL")]
     pub watch: Option<String>,
+    #[command(flatten)]
+    pub redis: RedisArg,
+    #[command(flatten)]
+    pub queue: QueueArg,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub dir: DirArg,
+    #[command(flatten)]
+    pub window: WindowArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub redis_t: RedisThresholds,
+    #[command(flatten)]
+    pub queue_t: QueueThresholds,
+    #[command(flatten)]
+    pub failed_t: FailedThresholds,
+    #[command(flatten)]
+    pub worker_t: WorkerThresholds,
+    #[command(flatten)]
+    pub runs_t: RunsThresholds,
+    #[command(flatten)]
+    pub dir_t: DirThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct RedisArgs {
+    #[command(flatten)]
+    pub redis: RedisArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub redis_t: RedisThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct QueuesArgs {
+    #[command(flatten)]
+    pub redis: RedisArg,
+    #[command(flatten)]
+    pub queue: QueueArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub queue_t: QueueThresholds,
+    #[command(flatten)]
+    pub failed_t: FailedThresholds,
+    #[command(flatten)]
+    pub worker_t: WorkerThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkersArgs {
+    #[command(flatten)]
+    pub redis: RedisArg,
+    #[command(flatten)]
+    pub queue: QueueArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub worker_t: WorkerThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub dir: DirArg,
+    #[command(flatten)]
+    pub window: WindowArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub runs_t: RunsThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct DirArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub dir_t: DirThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// Call SIDs: CA followed by 32 lowercase hex digits
+    #[arg(required = true, value_name = "SID")]
+    pub sids: Vec<String>,
+    #[command(flatten)]
+    pub redis: RedisArg,
+    #[command(flatten)]
+    pub queue: QueueArg,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub dir: DirArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub worker_t: WorkerThresholds,
+    #[command(flatten)]
+    pub runs_t: RunsThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct FailedArgs {
+    /// How many of the newest failed jobs to read (across the queues of interest)
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    /// Show each job's whole exception text, not only its last line
+    #[arg(long, short)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub redis: RedisArg,
+    #[command(flatten)]
+    pub queue: QueueArg,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub failed_t: FailedThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// A check id as the command line spells it.
@@ -123,89 +233,108 @@ pub enum FormatArg {
     Nagios,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
+    #[default]
     Auto,
     Always,
     Never,
 }
 
-/// Settings every command takes. Values not given here come from the
-/// environment, then from the dotenv file, then from the defaults.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
+
+/// Where Redis is.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Sources")]
+pub struct RedisArg {
     /// Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed
     #[arg(
         long,
-        global = true,
         env = "REDIS_URL",
         hide_env_values = true,
         value_name = "URL"
     )]
     pub redis_url: Option<String>,
+}
 
+/// The RQ queues findings are raised for.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Sources")]
+pub struct QueueArg {
+    /// Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]
+    #[arg(long = "queue",  value_name = "NAME")]
+    pub queues: Vec<String>,
+}
+
+/// Where the database is.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Sources")]
+pub struct DatabaseArg {
     /// Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path
     /// [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]
     #[arg(
         long,
-        global = true,
         env = "DATABASE_URL",
         hide_env_values = true,
         value_name = "URL"
     )]
     pub database_url: Option<String>,
+}
 
+/// Where the recordings are.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Sources")]
+pub struct DirArg {
     /// Directory holding <CALL_SID>.mp3 files [default: server/recordings]
     #[arg(
         long,
-        global = true,
         env = "RECORDINGS_DIR",
         hide_env_values = true,
         value_name = "DIR"
     )]
     pub recordings_dir: Option<PathBuf>,
+}
 
-    /// Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]
-    #[arg(long = "queue", global = true, value_name = "NAME")]
-    pub queues: Vec<String>,
+/// The statistics window.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Sources")]
+pub struct WindowArg {
+    /// Statistics window, e.g. 1h or 30m [default: 1h]
+    #[arg(
+        long,
+        env = "RECDIAG_WINDOW",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub window: Option<String>,
+}
 
+/// How every data command runs and prints.
+#[derive(Debug, Default, Args)]
+pub struct RunArgs {
     /// Read settings from this dotenv file [default: ./.env if present]
     #[arg(
         long,
-        global = true,
         value_name = "PATH",
         conflicts_with = "no_env_file"
     )]
     pub env_file: Option<PathBuf>,
 
     /// Do not read any dotenv file
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_env_file: bool,
 
     /// Time limit of each check, e.g. 2s or 500ms [default: 5s]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_TIMEOUT",
         hide_env_values = true,
         value_name = "DURATION"
     )]
     pub timeout: Option<String>,
 
-    /// Statistics window, e.g. 1h or 30m [default: 1h]
-    #[arg(
-        long,
-        global = true,
-        env = "RECDIAG_WINDOW",
-        hide_env_values = true,
-        value_name = "DURATION"
-    )]
-    pub window: Option<String>,
-
     /// Output format [default: table]
     #[arg(
         long,
-        global = true,
         value_enum,
         env = "RECDIAG_FORMAT",
         hide_env_values = true,
@@ -214,47 +343,55 @@ pub struct GlobalArgs {
     pub format: Option<FormatArg>,
 
     /// Same as --format json
-    #[arg(long, global = true, conflicts_with = "format")]
+    #[arg(long,  conflicts_with = "format")]
     pub json: bool,
 
     /// Write the output to FILE atomically (temporary file in the same directory, then rename),
     /// as a Prometheus textfile collector needs
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long,  value_name = "FILE")]
     pub output: Option<PathBuf>,
-
-    /// Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked
-    /// accepted, but no longer raises the status or the exit code
-    #[arg(
-        long,
-        global = true,
-        env = "RECDIAG_ACCEPT",
-        value_delimiter = ',',
-        value_name = "CODE"
-    )]
-    pub accept: Vec<String>,
 
     /// When to use colour in tables (NO_COLOR is honoured under auto)
     #[arg(
         long,
-        global = true,
         value_enum,
         default_value = "auto",
         value_name = "WHEN"
     )]
     pub color: ColorArg,
 
-    #[command(flatten)]
-    pub thresholds: ThresholdArgs,
+    /// Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked
+    /// accepted, but no longer raises the status or the exit code
+    #[arg(
+        long,
+        env = "RECDIAG_ACCEPT",
+        value_delimiter = ',',
+        value_name = "CODE"
+    )]
+    pub accept: Vec<String>,
 }
 
-/// Thresholds of the findings; each also reads a RECDIAG_* variable.
-#[derive(Debug, Args)]
+/// Thresholds of the redis check.
+#[derive(Debug, Default, Args)]
 #[command(next_help_heading = "Thresholds")]
-pub struct ThresholdArgs {
+pub struct RedisThresholds {
+    /// REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]
+    #[arg(
+        long,
+        env = "RECDIAG_MAX_REDIS_MEMORY_PERCENT",
+        hide_env_values = true,
+        value_name = "PCT"
+    )]
+    pub max_redis_memory_percent: Option<f64>,
+}
+
+/// Thresholds of the queues check.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Thresholds")]
+pub struct QueueThresholds {
     /// QUEUE_BACKLOG warning at this many waiting jobs [default: 10]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_MAX_BACKLOG",
         hide_env_values = true,
         value_name = "N"
@@ -264,7 +401,6 @@ pub struct ThresholdArgs {
     /// QUEUE_BACKLOG critical at this many waiting jobs [default: 50]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_CRIT_BACKLOG",
         hide_env_values = true,
         value_name = "N"
@@ -274,17 +410,20 @@ pub struct ThresholdArgs {
     /// QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_MAX_QUEUE_AGE",
         hide_env_values = true,
         value_name = "DURATION"
     )]
     pub max_queue_age: Option<String>,
+}
 
+/// Thresholds of FAILED_JOBS.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Thresholds")]
+pub struct FailedThresholds {
     /// FAILED_JOBS warning at this many failed jobs [default: 1]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_MAX_FAILED",
         hide_env_values = true,
         value_name = "N"
@@ -294,27 +433,43 @@ pub struct ThresholdArgs {
     /// FAILED_JOBS critical at this many failed jobs [default: 10]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_CRIT_FAILED",
         hide_env_values = true,
         value_name = "N"
     )]
     pub crit_failed: Option<u64>,
+}
 
+/// When a worker is stale.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Thresholds")]
+pub struct WorkerThresholds {
     /// A busy worker is stale when its heartbeat is older [default: 60s]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_STALE_BUSY_HEARTBEAT",
         hide_env_values = true,
         value_name = "DURATION"
     )]
     pub stale_busy_heartbeat: Option<String>,
 
+    /// An idle worker is stale when its heartbeat is older [default: 8m]
+    #[arg(
+        long,
+        env = "RECDIAG_STALE_IDLE_HEARTBEAT",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub stale_idle_heartbeat: Option<String>,
+}
+
+/// Thresholds of the runs check.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Thresholds")]
+pub struct RunsThresholds {
     /// LOW_COMPLETION_RATE warning below this percentage [default: 95]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_MIN_COMPLETION_RATE",
         hide_env_values = true,
         value_name = "PCT"
@@ -324,7 +479,6 @@ pub struct ThresholdArgs {
     /// LOW_COMPLETION_RATE critical below this percentage [default: 80]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_CRIT_COMPLETION_RATE",
         hide_env_values = true,
         value_name = "PCT"
@@ -334,7 +488,6 @@ pub struct ThresholdArgs {
     /// SLOW_DOWNLOADS when the average download takes longer [default: 60s]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_MAX_AVG_DOWNLOAD",
         hide_env_values = true,
         value_name = "DURATION"
@@ -344,7 +497,6 @@ pub struct ThresholdArgs {
     /// RUNS_STUCK when a run has been queued longer, as the app's own stuck rule [default: 5m]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_MAX_QUEUED_RUN_AGE",
         hide_env_values = true,
         value_name = "DURATION"
@@ -354,27 +506,20 @@ pub struct ThresholdArgs {
     /// RUNS_STUCK when a run has been running longer, as the app's own stuck rule [default: 5m]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_MAX_RUNNING_RUN_AGE",
         hide_env_values = true,
         value_name = "DURATION"
     )]
     pub max_running_run_age: Option<String>,
+}
 
-    /// An idle worker is stale when its heartbeat is older [default: 8m]
-    #[arg(
-        long,
-        global = true,
-        env = "RECDIAG_STALE_IDLE_HEARTBEAT",
-        hide_env_values = true,
-        value_name = "DURATION"
-    )]
-    pub stale_idle_heartbeat: Option<String>,
-
+/// Thresholds of the recordings_dir check.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Thresholds")]
+pub struct DirThresholds {
     /// DISK_SPACE_LOW warning below this free percentage [default: 10]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_MIN_FREE_PERCENT",
         hide_env_values = true,
         value_name = "PCT"
@@ -384,31 +529,213 @@ pub struct ThresholdArgs {
     /// DISK_SPACE_LOW critical below this free percentage [default: 2]
     #[arg(
         long,
-        global = true,
         env = "RECDIAG_CRIT_FREE_PERCENT",
         hide_env_values = true,
         value_name = "PCT"
     )]
     pub crit_free_percent: Option<f64>,
+}
 
-    /// REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]
-    #[arg(
-        long,
-        global = true,
-        env = "RECDIAG_MAX_REDIS_MEMORY_PERCENT",
-        hide_env_values = true,
-        value_name = "PCT"
-    )]
+/// What the configuration is resolved from: the flags of whichever groups
+/// the subcommand has (clap has applied the environment to them); a group
+/// the subcommand lacks leaves its fields unset.
+#[derive(Debug, Default)]
+pub struct Settings {
+    pub redis_url: Option<String>,
+    pub database_url: Option<String>,
+    pub recordings_dir: Option<PathBuf>,
+    pub queues: Vec<String>,
+    pub env_file: Option<PathBuf>,
+    pub no_env_file: bool,
+    pub timeout: Option<String>,
+    pub window: Option<String>,
+    pub format: Option<FormatArg>,
+    pub json: bool,
+    pub output: Option<PathBuf>,
+    pub color: ColorArg,
+    pub accept: Vec<String>,
+    pub thresholds: ThresholdSettings,
+}
+
+/// Every threshold flag; unset ones fall back to RECDIAG_* in the dotenv
+/// file, then to the defaults.
+#[derive(Debug, Default)]
+pub struct ThresholdSettings {
+    pub max_backlog: Option<u64>,
+    pub crit_backlog: Option<u64>,
+    pub max_queue_age: Option<String>,
+    pub max_failed: Option<u64>,
+    pub crit_failed: Option<u64>,
+    pub stale_busy_heartbeat: Option<String>,
+    pub stale_idle_heartbeat: Option<String>,
+    pub min_completion_rate: Option<f64>,
+    pub crit_completion_rate: Option<f64>,
+    pub max_avg_download: Option<String>,
+    pub max_queued_run_age: Option<String>,
+    pub max_running_run_age: Option<String>,
+    pub min_free_percent: Option<f64>,
+    pub crit_free_percent: Option<f64>,
     pub max_redis_memory_percent: Option<f64>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
+impl Settings {
+    fn run(mut self, a: &RunArgs) -> Self {
+        self.env_file = a.env_file.clone();
+        self.no_env_file = a.no_env_file;
+        self.timeout = a.timeout.clone();
+        self.format = a.format;
+        self.json = a.json;
+        self.output = a.output.clone();
+        self.color = a.color;
+        self.accept = a.accept.clone();
+        self
+    }
+    fn redis(mut self, a: &RedisArg) -> Self {
+        self.redis_url = a.redis_url.clone();
+        self
+    }
+    fn queue(mut self, a: &QueueArg) -> Self {
+        self.queues = a.queues.clone();
+        self
+    }
+    fn database(mut self, a: &DatabaseArg) -> Self {
+        self.database_url = a.database_url.clone();
+        self
+    }
+    fn dir(mut self, a: &DirArg) -> Self {
+        self.recordings_dir = a.recordings_dir.clone();
+        self
+    }
+    fn window(mut self, a: &WindowArg) -> Self {
+        self.window = a.window.clone();
+        self
+    }
+    fn redis_t(mut self, a: &RedisThresholds) -> Self {
+        self.thresholds.max_redis_memory_percent = a.max_redis_memory_percent;
+        self
+    }
+    fn queue_t(mut self, a: &QueueThresholds) -> Self {
+        let t = &mut self.thresholds;
+        t.max_backlog = a.max_backlog;
+        t.crit_backlog = a.crit_backlog;
+        t.max_queue_age = a.max_queue_age.clone();
+        self
+    }
+    fn failed_t(mut self, a: &FailedThresholds) -> Self {
+        self.thresholds.max_failed = a.max_failed;
+        self.thresholds.crit_failed = a.crit_failed;
+        self
+    }
+    fn worker_t(mut self, a: &WorkerThresholds) -> Self {
+        self.thresholds.stale_busy_heartbeat = a.stale_busy_heartbeat.clone();
+        self.thresholds.stale_idle_heartbeat = a.stale_idle_heartbeat.clone();
+        self
+    }
+    fn runs_t(mut self, a: &RunsThresholds) -> Self {
+        let t = &mut self.thresholds;
+        t.min_completion_rate = a.min_completion_rate;
+        t.crit_completion_rate = a.crit_completion_rate;
+        t.max_avg_download = a.max_avg_download.clone();
+        t.max_queued_run_age = a.max_queued_run_age.clone();
+        t.max_running_run_age = a.max_running_run_age.clone();
+        self
+    }
+    fn dir_t(mut self, a: &DirThresholds) -> Self {
+        self.thresholds.min_free_percent = a.min_free_percent;
+        self.thresholds.crit_free_percent = a.crit_free_percent;
+        self
+    }
+}
 
-    #[test]
-    fn clap_definition_is_consistent() {
-        Cli::command().debug_assert();
+impl HealthArgs {
+    pub fn settings(&self) -> Settings {
+        Settings::default()
+            .run(&self.run)
+            .redis(&self.redis)
+            .queue(&self.queue)
+            .database(&self.database)
+            .dir(&self.dir)
+            .window(&self.window)
+            .redis_t(&self.redis_t)
+            .queue_t(&self.queue_t)
+            .failed_t(&self.failed_t)
+            .worker_t(&self.worker_t)
+            .runs_t(&self.runs_t)
+            .dir_t(&self.dir_t)
+    }
+}
+
+impl RedisArgs {
+    pub fn settings(&self) -> Settings {
+        Settings::default()
+            .run(&self.run)
+            .redis(&self.redis)
+            .redis_t(&self.redis_t)
+    }
+}
+
+impl QueuesArgs {
+    pub fn settings(&self) -> Settings {
+        Settings::default()
+            .run(&self.run)
+            .redis(&self.redis)
+            .queue(&self.queue)
+            .queue_t(&self.queue_t)
+            .failed_t(&self.failed_t)
+            .worker_t(&self.worker_t)
+    }
+}
+
+impl WorkersArgs {
+    pub fn settings(&self) -> Settings {
+        Settings::default()
+            .run(&self.run)
+            .redis(&self.redis)
+            .queue(&self.queue)
+            .worker_t(&self.worker_t)
+    }
+}
+
+impl RunsArgs {
+    pub fn settings(&self) -> Settings {
+        Settings::default()
+            .run(&self.run)
+            .database(&self.database)
+            .dir(&self.dir)
+            .window(&self.window)
+            .runs_t(&self.runs_t)
+    }
+}
+
+impl DirArgs {
+    pub fn settings(&self) -> Settings {
+        Settings::default()
+            .run(&self.run)
+            .dir(&self.dir)
+            .dir_t(&self.dir_t)
+    }
+}
+
+impl CallArgs {
+    pub fn settings(&self) -> Settings {
+        Settings::default()
+            .run(&self.run)
+            .redis(&self.redis)
+            .queue(&self.queue)
+            .database(&self.database)
+            .dir(&self.dir)
+            .worker_t(&self.worker_t)
+            .runs_t(&self.runs_t)
+    }
+}
+
+impl FailedArgs {
+    pub fn settings(&self) -> Settings {
+        Settings::default()
+            .run(&self.run)
+            .redis(&self.redis)
+            .queue(&self.queue)
+            .database(&self.database)
+            .failed_t(&self.failed_t)
     }
 }

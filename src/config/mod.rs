@@ -14,7 +14,7 @@ pub use dotenv::DotEnv;
 pub use redis_url::RedisTarget;
 pub use secret::{Redactor, SecretUrl, mask_userinfo};
 
-use crate::cli::{ColorArg, FormatArg, GlobalArgs};
+use crate::cli::{ColorArg, FormatArg, Settings};
 use crate::model::FindingCode;
 use crate::verdict::Thresholds;
 
@@ -82,7 +82,7 @@ impl Config {
     /// Resolve the configuration. `env` reads the real environment; clap
     /// has already applied it to the flags that name a variable.
     pub fn resolve(
-        args: &GlobalArgs,
+        args: &Settings,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         let dotenv = load_dotenv(args)?;
@@ -346,7 +346,7 @@ impl Config {
     }
 }
 
-fn load_dotenv(args: &GlobalArgs) -> Result<DotEnv, ConfigError> {
+fn load_dotenv(args: &Settings) -> Result<DotEnv, ConfigError> {
     if args.no_env_file {
         return Ok(DotEnv::default());
     }

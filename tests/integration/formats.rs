@@ -30,8 +30,7 @@ impl World {
             .env("REDIS_URL", self.redis.url())
             .env("DATABASE_URL", self.db.url())
             .env("RECDIAG_NOW", &self.capture.captured_at)
-            .args(["--recordings-dir"])
-            .args([self.dir.path()])
+            .env("RECORDINGS_DIR", self.dir.path())
     }
 }
 

@@ -1,8 +1,9 @@
-//! Generated files kept in the repository must match what the binary
+//! Generated files kept in the repository must match what the program
 //! generates now. Refresh them with `UPDATE_GENERATED=1 cargo test generated`.
 
 use std::fs;
 use std::path::PathBuf;
+use std::process::Command;
 
 use crate::support::Recdiag;
 
@@ -14,16 +15,20 @@ const COMPLETIONS: [(&str, &str); 5] = [
     ("elvish", "recdiag.elv"),
 ];
 
+fn update() -> bool {
+    std::env::var_os("UPDATE_GENERATED").is_some()
+}
+
 #[test]
 fn completions_in_the_repo_are_current() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("completions");
-    let update = std::env::var_os("UPDATE_GENERATED").is_some();
     let mut stale = Vec::new();
     for (shell, file) in COMPLETIONS {
         let r = Recdiag::new().args(["completions", shell]).run();
         r.assert_code(0);
+        assert!(!r.stdout.contains("'man'") && !r.stdout.contains(" man "), "{shell}: a hidden subcommand leaks");
         let path = dir.join(file);
-        if update {
+        if update() {
             fs::create_dir_all(&dir).unwrap();
             fs::write(&path, &r.stdout).unwrap();
         } else if fs::read_to_string(&path).ok().as_deref() != Some(r.stdout.as_str()) {
@@ -36,23 +41,76 @@ fn completions_in_the_repo_are_current() {
     );
 }
 
+/// doc/*.1 hold exactly the pages the program makes, every page a
+/// reference names exists, every option names its environment variable
+/// where it has one, and groff renders them without a warning.
 #[test]
-fn man_page_in_the_repo_is_current() {
-    let r = Recdiag::new().args(["man"]).run();
-    r.assert_code(0);
-    assert!(
-        r.stdout.starts_with(".ie") || r.stdout.contains(".TH recdiag"),
-        "{}",
-        &r.stdout[..200.min(r.stdout.len())]
-    );
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("doc/recdiag.1");
-    if std::env::var_os("UPDATE_GENERATED").is_some() {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, &r.stdout).unwrap();
+fn man_pages_in_the_repo_are_current_and_clean() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("doc");
+    let pages = recdiag::generate::man_pages().unwrap();
+    let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
+    if update() {
+        for old in fs::read_dir(&dir).unwrap().flatten() {
+            if old.path().extension().is_some_and(|e| e == "1") {
+                fs::remove_file(old.path()).unwrap();
+            }
+        }
+        for (name, roff) in &pages {
+            fs::write(dir.join(name), roff).unwrap();
+        }
     }
-    assert_eq!(
-        fs::read_to_string(&path).unwrap_or_default(),
-        r.stdout,
-        "doc/recdiag.1 is out of date: run UPDATE_GENERATED=1 cargo test generated"
-    );
+    let mut kept: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".1"))
+        .collect();
+    kept.sort();
+    assert_eq!(kept, names, "doc/ is out of date: run UPDATE_GENERATED=1 cargo test generated");
+    for (name, roff) in &pages {
+        let text = String::from_utf8(roff.clone()).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.join(name)).unwrap_or_default(),
+            text,
+            "doc/{name} is out of date: run UPDATE_GENERATED=1 cargo test generated"
+        );
+        for reference in text.split("recdiag\\-").skip(1) {
+            let sub: String = reference.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            if reference[sub.len()..].starts_with("(1)") {
+                assert!(names.contains(&format!("recdiag-{sub}.1").as_str()), "{name} names recdiag-{sub}(1)");
+            }
+        }
+    }
+    let health = String::from_utf8(pages.iter().find(|(n, _)| n == "recdiag-health.1").unwrap().1.clone()).unwrap();
+    for needed in ["\\-\\-only", "\\-\\-skip", "\\-\\-watch", "\\-\\-accept", "REDIS_URL", "RECDIAG_ACCEPT", "RECDIAG_TIMEOUT"] {
+        assert!(health.contains(needed), "recdiag-health(1) lacks {needed}");
+    }
+    let groff = crate::support::require_program("groff", "apt-get install groff-base");
+    for (name, _) in &pages {
+        let out = Command::new(&groff)
+            .args(["-ww", "-man", "-Tutf8", "-z"])
+            .arg(dir.join(name))
+            .output()
+            .unwrap();
+        let warnings = String::from_utf8_lossy(&out.stderr);
+        assert!(warnings.trim().is_empty(), "groff warns on {name}:\n{warnings}");
+    }
+}
+
+/// Each subcommand's help lists the flags that apply to it, and no other.
+#[test]
+fn subcommand_help_shows_only_its_flags() {
+    let help = |sub: &str| Recdiag::new().args([sub, "-h"]).run().stdout;
+    let completions = help("completions");
+    assert!(!completions.contains("--redis-url") && !completions.contains("--max-backlog"), "{completions}");
+    assert!(completions.lines().count() < 15, "{completions}");
+    let redis = help("redis");
+    assert!(redis.contains("--redis-url") && redis.contains("--max-redis-memory-percent"));
+    assert!(!redis.contains("--database-url") && !redis.contains("--max-backlog"), "{redis}");
+    let runs = help("runs");
+    assert!(runs.contains("--max-running-run-age") && !runs.contains("--redis-url"), "{runs}");
+    let health = help("health");
+    for flag in ["--only", "--watch", "--accept", "--max-backlog", "--min-free-percent"] {
+        assert!(health.contains(flag), "health lacks {flag}");
+    }
 }

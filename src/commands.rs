@@ -1,0 +1,332 @@
+//! One function per subcommand, each handed its own arguments by
+//! `lib::run`. What they share — resolving the configuration, the runtime,
+//! the style, rendering, writing, the exit code — is [`Session`], written
+//! once.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+
+use crate::cli::{
+    CallArgs, CompletionsArgs, DirArgs, FailedArgs, HealthArgs, QueuesArgs, RedisArgs, RunsArgs,
+    Settings, WorkersArgs,
+};
+use crate::config::{Config, Format, Redactor};
+use crate::model::{self, CallReport, CheckId, FailedReport, Report, exit};
+use crate::render::{self, Style, View};
+use crate::{call, checks, failed, generate, sid, text};
+
+/// `recdiag health`: every check (or those `--only`/`--skip` leave), once
+/// or every `--watch` interval.
+pub fn health(args: &HealthArgs) -> u8 {
+    let only: Vec<CheckId> = args.only.iter().map(|&c| c.into()).collect();
+    let skip: Vec<CheckId> = args.skip.iter().map(|&c| c.into()).collect();
+    let ids: Vec<CheckId> = CheckId::ALL
+        .into_iter()
+        .filter(|id| only.is_empty() || only.contains(id))
+        .filter(|id| !skip.contains(id))
+        .collect();
+    let session = match Session::open(&args.settings(), Formats::All) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if ids.is_empty() {
+        return session.fail("--only/--skip leave no check to run");
+    }
+    match args.watch.as_deref().map(humantime::parse_duration) {
+        None => session.checks(&ids, View::Health),
+        Some(Ok(every)) if !every.is_zero() => session.watch(&ids, every),
+        Some(_) => session.fail("--watch takes an interval like 10s or 1m"),
+    }
+}
+
+/// `recdiag redis`.
+pub fn redis(args: &RedisArgs) -> u8 {
+    one_check(&args.settings(), CheckId::Redis)
+}
+
+/// `recdiag queues`.
+pub fn queues(args: &QueuesArgs) -> u8 {
+    one_check(&args.settings(), CheckId::Queues)
+}
+
+/// `recdiag workers`.
+pub fn workers(args: &WorkersArgs) -> u8 {
+    one_check(&args.settings(), CheckId::Workers)
+}
+
+/// `recdiag runs`.
+pub fn runs(args: &RunsArgs) -> u8 {
+    one_check(&args.settings(), CheckId::Runs)
+}
+
+/// `recdiag dir`.
+pub fn dir(args: &DirArgs) -> u8 {
+    one_check(&args.settings(), CheckId::RecordingsDir)
+}
+
+fn one_check(settings: &Settings, id: CheckId) -> u8 {
+    match Session::open(settings, Formats::All) {
+        Ok(session) => session.checks(&[id], View::Detail),
+        Err(code) => code,
+    }
+}
+
+/// `recdiag call <SID>...`: the SIDs are checked before anything is read.
+pub fn call(args: &CallArgs) -> u8 {
+    let mut sids = Vec::with_capacity(args.sids.len());
+    for raw in &args.sids {
+        match sid::CallSid::parse(raw) {
+            Some(s) => sids.push(s),
+            None => {
+                let shown: String = text::sanitize(raw).chars().take(80).collect();
+                return fail(
+                    &Redactor::default(),
+                    &format!(
+                        "invalid call SID '{shown}': expected CA followed by 32 lowercase hex digits"
+                    ),
+                );
+            }
+        }
+    }
+    match Session::open(&args.settings(), Formats::TableOrJson("call")) {
+        Ok(session) => {
+            let reports = session.block_on(call::run(&session.config, &sids));
+            session.finish(Output::Calls(reports))
+        }
+        Err(code) => code,
+    }
+}
+
+/// `recdiag failed`.
+pub fn failed(args: &FailedArgs) -> u8 {
+    match Session::open(&args.settings(), Formats::TableOrJson("failed")) {
+        Ok(session) => {
+            let report = session.block_on(failed::run(&session.config, args.limit));
+            session.finish(Output::Failed(report, args.verbose))
+        }
+        Err(code) => code,
+    }
+}
+
+/// `recdiag completions <shell>`: no configuration, no I/O but stdout.
+pub fn completions(args: &CompletionsArgs) -> u8 {
+    let mut buf = Vec::new();
+    generate::completions(args.shell, &mut buf);
+    write_quietly(&mut io::stdout().lock(), &buf);
+    exit::OK
+}
+
+/// Which formats a command can print.
+enum Formats {
+    All,
+    /// The command's name, for the error.
+    TableOrJson(&'static str),
+}
+
+/// What a command produced, ready to render.
+enum Output {
+    Report(Report, View),
+    Calls(Vec<CallReport>),
+    Failed(FailedReport, bool),
+}
+
+/// What every data command shares: its configuration, its runtime and
+/// how it prints.
+struct Session {
+    config: Arc<Config>,
+    runtime: tokio::runtime::Runtime,
+    style: Style,
+}
+
+impl Session {
+    fn open(settings: &Settings, formats: Formats) -> Result<Session, u8> {
+        let config = match Config::resolve(settings, |name| std::env::var(name).ok()) {
+            Ok(config) => Arc::new(config),
+            Err(e) => return Err(fail(&Redactor::default(), &e.to_string())),
+        };
+        if let Formats::TableOrJson(name) = formats
+            && matches!(config.format, Format::Prometheus | Format::Nagios)
+        {
+            return Err(fail(
+                &config.redactor,
+                &format!(
+                    "--format prometheus and nagios are for health, redis, queues, workers, runs and dir; {name} prints table or json"
+                ),
+            ));
+        }
+        // rediss:// needs a TLS crypto provider; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                return Err(fail(
+                    &config.redactor,
+                    &format!("cannot start the runtime: {e}"),
+                ));
+            }
+        };
+        let style = Style::decide(
+            config.color,
+            io::stdout().is_terminal() && config.output.is_none(),
+            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            std::env::var("TERM").is_ok_and(|t| t == "dumb"),
+        );
+        Ok(Session {
+            config,
+            runtime,
+            style,
+        })
+    }
+
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// Run these checks once and print them.
+    fn checks(self, ids: &[CheckId], view: View) -> u8 {
+        let checks = self.block_on(checks::run(ids, &self.config));
+        let report = Report::new(self.config.now, checks);
+        self.finish(Output::Report(report, view))
+    }
+
+    /// Render, write (stdout or `--output`), and exit with the verdict's code.
+    fn finish(self, output: Output) -> u8 {
+        let c = &self.config;
+        let mut buf = Vec::new();
+        let (rendered, code) = match &output {
+            Output::Report(report, view) => (
+                render::render(report, *view, c.format, self.style, &c.thresholds, &mut buf),
+                report.exit_code,
+            ),
+            Output::Calls(reports) => (
+                render::render_calls(reports, c.format, self.style, &mut buf),
+                model::Status::worst_of(reports.iter().map(|r| r.status)).exit_code(),
+            ),
+            Output::Failed(report, verbose) => (
+                render::render_failed(report, c.format, self.style, *verbose, &mut buf),
+                report.exit_code,
+            ),
+        };
+        // A scan stuck in the kernel (a hung mount) must not hold the exit.
+        self.runtime.shutdown_background();
+        if let Err(e) = rendered {
+            return fail(&c.redactor, &format!("cannot render the report: {e}"));
+        }
+        if let Err(e) = emit(c, &buf) {
+            return fail(&c.redactor, &e);
+        }
+        code
+    }
+
+    /// Run the checks again and again until Ctrl-C; exit with the last status.
+    fn watch(self, ids: &[CheckId], every: std::time::Duration) -> u8 {
+        let code = self.runtime.block_on(watch_loop(ids, &self.config, self.style, every));
+        self.runtime.shutdown_background();
+        code
+    }
+
+    fn fail(self, message: &str) -> u8 {
+        fail(&self.config.redactor, message)
+    }
+}
+
+async fn watch_loop(
+    ids: &[CheckId],
+    config: &Arc<Config>,
+    style: Style,
+    interval: std::time::Duration,
+) -> u8 {
+    let redraw = io::stdout().is_terminal() && config.output.is_none();
+    let mut last = exit::UNKNOWN;
+    loop {
+        let mut round = (**config).clone();
+        if !round.now_pinned {
+            round.now = jiff::Timestamp::now();
+        }
+        let round = Arc::new(round);
+        let checks = tokio::select! {
+            checks = checks::run(ids, &round) => checks,
+            _ = tokio::signal::ctrl_c() => return last,
+        };
+        let report = Report::new(round.now, checks);
+        last = report.exit_code;
+        let mut buf = Vec::new();
+        if redraw {
+            buf.extend_from_slice(b"\x1b[H\x1b[2J");
+        }
+        if render::render(
+            &report,
+            View::Health,
+            round.format,
+            style,
+            &round.thresholds,
+            &mut buf,
+        )
+        .is_err()
+        {
+            return exit::UNKNOWN;
+        }
+        if !redraw && config.output.is_none() && matches!(round.format, Format::Table) {
+            buf.extend_from_slice(b"\n");
+        }
+        if let Err(e) = emit(&round, &buf) {
+            return fail(&round.redactor, &e);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::signal::ctrl_c() => return last,
+        }
+    }
+}
+
+/// Scrub secrets, then write to stdout — or, with `--output`, to a unique
+/// temporary file in the target's directory, renamed over the target, so
+/// a textfile collector never reads half a file.
+fn emit(config: &Config, bytes: &[u8]) -> Result<(), String> {
+    let text = config.redactor.scrub(&String::from_utf8_lossy(bytes));
+    let Some(path) = &config.output else {
+        write_quietly(&mut io::stdout().lock(), text.as_bytes());
+        return Ok(());
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let shown = path.display();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".recdiag-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    // Readable like a file written with the usual umask (a collector may
+    // run as another user); the temporary file starts as 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    tmp.persist(path)
+        .map_err(|e| format!("cannot write {shown}: {}", e.error))?;
+    Ok(())
+}
+
+/// recdiag's own failure: one line on stderr, exit UNKNOWN.
+pub(crate) fn fail(redactor: &Redactor, message: &str) -> u8 {
+    let line = format!("recdiag: error: {}\n", redactor.scrub(message));
+    write_quietly(&mut io::stderr().lock(), line.as_bytes());
+    exit::UNKNOWN
+}
+
+/// Write, ignoring a closed pipe (`recdiag health --json | head -c 10`):
+/// the exit code still carries the verdict.
+pub(crate) fn write_quietly(out: &mut impl Write, bytes: &[u8]) {
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
+}
