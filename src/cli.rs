@@ -26,6 +26,8 @@ pub struct Cli {
 }
 
 /// Every subcommand. Each takes the flags that apply to it, and no other.
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every check concurrently, print a summary, exit with the worst status
@@ -241,18 +243,12 @@ pub enum ColorArg {
     Never,
 }
 
-
 /// Where Redis is.
 #[derive(Debug, Default, Args)]
 #[command(next_help_heading = "Sources")]
 pub struct RedisArg {
     /// Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed
-    #[arg(
-        long,
-        env = "REDIS_URL",
-        hide_env_values = true,
-        value_name = "URL"
-    )]
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, value_name = "URL")]
     pub redis_url: Option<String>,
 }
 
@@ -261,7 +257,7 @@ pub struct RedisArg {
 #[command(next_help_heading = "Sources")]
 pub struct QueueArg {
     /// Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]
-    #[arg(long = "queue",  value_name = "NAME")]
+    #[arg(long = "queue", value_name = "NAME")]
     pub queues: Vec<String>,
 }
 
@@ -271,12 +267,7 @@ pub struct QueueArg {
 pub struct DatabaseArg {
     /// Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path
     /// [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        hide_env_values = true,
-        value_name = "URL"
-    )]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub database_url: Option<String>,
 }
 
@@ -312,11 +303,7 @@ pub struct WindowArg {
 #[derive(Debug, Default, Args)]
 pub struct RunArgs {
     /// Read settings from this dotenv file [default: ./.env if present]
-    #[arg(
-        long,
-        value_name = "PATH",
-        conflicts_with = "no_env_file"
-    )]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_env_file")]
     pub env_file: Option<PathBuf>,
 
     /// Do not read any dotenv file
@@ -343,21 +330,16 @@ pub struct RunArgs {
     pub format: Option<FormatArg>,
 
     /// Same as --format json
-    #[arg(long,  conflicts_with = "format")]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
     /// Write the output to FILE atomically (temporary file in the same directory, then rename),
     /// as a Prometheus textfile collector needs
-    #[arg(long,  value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
     /// When to use colour in tables (NO_COLOR is honoured under auto)
-    #[arg(
-        long,
-        value_enum,
-        default_value = "auto",
-        value_name = "WHEN"
-    )]
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
 
     /// Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked

@@ -223,7 +223,9 @@ impl Session {
 
     /// Run the checks again and again until Ctrl-C; exit with the last status.
     fn watch(self, ids: &[CheckId], every: std::time::Duration) -> u8 {
-        let code = self.runtime.block_on(watch_loop(ids, &self.config, self.style, every));
+        let code = self
+            .runtime
+            .block_on(watch_loop(ids, &self.config, self.style, every));
         self.runtime.shutdown_background();
         code
     }

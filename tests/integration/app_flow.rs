@@ -264,7 +264,7 @@ fn phantom_slots_block_a_business_until_their_markers_expire() {
         let w = AppWorld::new(rq);
         let mut steps: Vec<String> = Vec::new();
         for n in 41..=46 {
-            steps.push(format!("call:{}:7:slow-2", sid(n)));
+            steps.push(format!("call:{}:7:slow-4", sid(n)));
             steps.push(format!("open:{}", sid(n)));
         }
         steps.push("work:5".into());
@@ -576,7 +576,7 @@ fn failed_explains_this_apps_killed_work_horses() {
         // attempt, so the third attempt ends 'after 5 retries' and returns.)
         let mut steps: Vec<String> = Vec::new();
         for n in 91..=96 {
-            steps.push(format!("call:{}:9:slow-2", sid(n)));
+            steps.push(format!("call:{}:9:slow-4", sid(n)));
             steps.push(format!("open:{}", sid(n)));
         }
         steps.push("work:5".into());
@@ -689,7 +689,7 @@ fn call_and_health_agree_on_every_sid() {
             format!("open-broken:{orphan}:1"),
         ];
         for n in 211..=216 {
-            steps.push(format!("call:{}:7:slow-2", sid(n)));
+            steps.push(format!("call:{}:7:slow-4", sid(n)));
             steps.push(format!("open:{}", sid(n)));
         }
         steps.push("work:5".into());

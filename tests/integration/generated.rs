@@ -26,7 +26,10 @@ fn completions_in_the_repo_are_current() {
     for (shell, file) in COMPLETIONS {
         let r = Recdiag::new().args(["completions", shell]).run();
         r.assert_code(0);
-        assert!(!r.stdout.contains("'man'") && !r.stdout.contains(" man "), "{shell}: a hidden subcommand leaks");
+        assert!(
+            !r.stdout.contains("'man'") && !r.stdout.contains(" man "),
+            "{shell}: a hidden subcommand leaks"
+        );
         let path = dir.join(file);
         if update() {
             fs::create_dir_all(&dir).unwrap();
@@ -66,7 +69,10 @@ fn man_pages_in_the_repo_are_current_and_clean() {
         .filter(|n| n.ends_with(".1"))
         .collect();
     kept.sort();
-    assert_eq!(kept, names, "doc/ is out of date: run UPDATE_GENERATED=1 cargo test generated");
+    assert_eq!(
+        kept, names,
+        "doc/ is out of date: run UPDATE_GENERATED=1 cargo test generated"
+    );
     for (name, roff) in &pages {
         let text = String::from_utf8(roff.clone()).unwrap();
         assert_eq!(
@@ -75,14 +81,36 @@ fn man_pages_in_the_repo_are_current_and_clean() {
             "doc/{name} is out of date: run UPDATE_GENERATED=1 cargo test generated"
         );
         for reference in text.split("recdiag\\-").skip(1) {
-            let sub: String = reference.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            let sub: String = reference
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
             if reference[sub.len()..].starts_with("(1)") {
-                assert!(names.contains(&format!("recdiag-{sub}.1").as_str()), "{name} names recdiag-{sub}(1)");
+                assert!(
+                    names.contains(&format!("recdiag-{sub}.1").as_str()),
+                    "{name} names recdiag-{sub}(1)"
+                );
             }
         }
     }
-    let health = String::from_utf8(pages.iter().find(|(n, _)| n == "recdiag-health.1").unwrap().1.clone()).unwrap();
-    for needed in ["\\-\\-only", "\\-\\-skip", "\\-\\-watch", "\\-\\-accept", "REDIS_URL", "RECDIAG_ACCEPT", "RECDIAG_TIMEOUT"] {
+    let health = String::from_utf8(
+        pages
+            .iter()
+            .find(|(n, _)| n == "recdiag-health.1")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    for needed in [
+        "\\-\\-only",
+        "\\-\\-skip",
+        "\\-\\-watch",
+        "\\-\\-accept",
+        "REDIS_URL",
+        "RECDIAG_ACCEPT",
+        "RECDIAG_TIMEOUT",
+    ] {
         assert!(health.contains(needed), "recdiag-health(1) lacks {needed}");
     }
     let groff = crate::support::require_program("groff", "apt-get install groff-base");
@@ -93,7 +121,10 @@ fn man_pages_in_the_repo_are_current_and_clean() {
             .output()
             .unwrap();
         let warnings = String::from_utf8_lossy(&out.stderr);
-        assert!(warnings.trim().is_empty(), "groff warns on {name}:\n{warnings}");
+        assert!(
+            warnings.trim().is_empty(),
+            "groff warns on {name}:\n{warnings}"
+        );
     }
 }
 
@@ -102,15 +133,30 @@ fn man_pages_in_the_repo_are_current_and_clean() {
 fn subcommand_help_shows_only_its_flags() {
     let help = |sub: &str| Recdiag::new().args([sub, "-h"]).run().stdout;
     let completions = help("completions");
-    assert!(!completions.contains("--redis-url") && !completions.contains("--max-backlog"), "{completions}");
+    assert!(
+        !completions.contains("--redis-url") && !completions.contains("--max-backlog"),
+        "{completions}"
+    );
     assert!(completions.lines().count() < 15, "{completions}");
     let redis = help("redis");
     assert!(redis.contains("--redis-url") && redis.contains("--max-redis-memory-percent"));
-    assert!(!redis.contains("--database-url") && !redis.contains("--max-backlog"), "{redis}");
+    assert!(
+        !redis.contains("--database-url") && !redis.contains("--max-backlog"),
+        "{redis}"
+    );
     let runs = help("runs");
-    assert!(runs.contains("--max-running-run-age") && !runs.contains("--redis-url"), "{runs}");
+    assert!(
+        runs.contains("--max-running-run-age") && !runs.contains("--redis-url"),
+        "{runs}"
+    );
     let health = help("health");
-    for flag in ["--only", "--watch", "--accept", "--max-backlog", "--min-free-percent"] {
+    for flag in [
+        "--only",
+        "--watch",
+        "--accept",
+        "--max-backlog",
+        "--min-free-percent",
+    ] {
         assert!(health.contains(flag), "health lacks {flag}");
     }
 }

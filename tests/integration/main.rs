@@ -15,6 +15,7 @@ mod health;
 mod json_contract;
 mod one_fault;
 mod read_only;
+mod readme;
 mod redis;
 mod rq;
 mod rq_bad_data;
