@@ -18,21 +18,12 @@ fn health(w: &AppWorld) -> Run {
     r
 }
 
-/// Every finding of a report, across its checks.
 fn findings(r: &Run) -> Vec<Value> {
-    r.json()["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
-        .collect()
+    r.all_findings()
 }
 
 fn codes(r: &Run) -> Vec<String> {
-    findings(r)
-        .iter()
-        .map(|f| f["code"].as_str().unwrap_or("").to_string())
-        .collect()
+    r.all_codes()
 }
 
 fn finding(r: &Run, code: &str) -> Value {

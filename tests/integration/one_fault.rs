@@ -10,13 +10,7 @@ use serde_json::Value;
 use crate::support::{PgDb, Recdiag, Run, free_port};
 
 fn all_codes(r: &Run) -> Vec<String> {
-    r.json()["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
-        .map(|f| f["code"].as_str().unwrap_or("").to_string())
-        .collect()
+    r.all_codes()
 }
 
 fn summary(r: &Run, check: &str) -> String {

@@ -116,6 +116,24 @@ impl Run {
             .unwrap_or_default()
     }
 
+    /// Every finding of a report, across its checks.
+    pub fn all_findings(&self) -> Vec<serde_json::Value> {
+        self.json()["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["findings"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
+    /// Every finding code of a report, across its checks.
+    pub fn all_codes(&self) -> Vec<String> {
+        self.all_findings()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
     pub fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(
             self.code, code,
