@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...')
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs')
             [CompletionResult]::new('dir', 'dir', [CompletionResultType]::ParameterValue, 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -149,6 +150,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             break
         }
         'recdiag;call' {
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'The worker''s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]')
@@ -209,6 +211,18 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'recdiag;logs' {
+            [CompletionResult]::new('--sid', '--sid', [CompletionResultType]::ParameterName, 'Print this call''s lines in order (repeatable)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only lines from then on: a duration back from now (1h, 30m) or a time (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only lines up to then (same forms as --since)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in tables (NO_COLOR is honoured under auto)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'recdiag;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -223,6 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...')
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs')
             [CompletionResult]::new('dir', 'dir', [CompletionResultType]::ParameterValue, 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -249,6 +264,9 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             break
         }
         'recdiag;help;dir' {
+            break
+        }
+        'recdiag;help;logs' {
             break
         }
         'recdiag;help;completions' {

@@ -34,6 +34,9 @@ _recdiag() {
             recdiag,help)
                 cmd="recdiag__subcmd__help"
                 ;;
+            recdiag,logs)
+                cmd="recdiag__subcmd__logs"
+                ;;
             recdiag,queues)
                 cmd="recdiag__subcmd__queues"
                 ;;
@@ -64,6 +67,9 @@ _recdiag() {
             recdiag__subcmd__help,help)
                 cmd="recdiag__subcmd__help__subcmd__help"
                 ;;
+            recdiag__subcmd__help,logs)
+                cmd="recdiag__subcmd__help__subcmd__logs"
+                ;;
             recdiag__subcmd__help,queues)
                 cmd="recdiag__subcmd__help__subcmd__queues"
                 ;;
@@ -83,7 +89,7 @@ _recdiag() {
 
     case "${cmd}" in
         recdiag)
-            opts="-h -V --help --version health redis queues workers failed call runs dir completions help"
+            opts="-h -V --help --version health redis queues workers failed call runs dir logs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -97,12 +103,16 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__call)
-            opts="-h --redis-url --queue --database-url --recordings-dir --env-file --no-env-file --timeout --format --json --output --color --accept --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --help"
+            opts="-h --log --redis-url --queue --database-url --recordings-dir --env-file --no-env-file --timeout --format --json --output --color --accept --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --redis-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -435,7 +445,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__help)
-            opts="health redis queues workers failed call runs dir completions help"
+            opts="health redis queues workers failed call runs dir logs completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -532,6 +542,20 @@ _recdiag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        recdiag__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         recdiag__subcmd__help__subcmd__queues)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -581,6 +605,44 @@ _recdiag() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        recdiag__subcmd__logs)
+            opts="-h --sid --since --until --format --json --output --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

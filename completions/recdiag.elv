@@ -30,6 +30,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand call 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
             cand runs 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
             cand dir 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
+            cand logs 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -140,6 +141,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'recdiag;call'= {
+            cand --log 'The worker''s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict'
             cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
             cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
             cand --database-url 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]'
@@ -197,6 +199,17 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'recdiag;logs'= {
+            cand --sid 'Print this call''s lines in order (repeatable)'
+            cand --since 'Only lines from then on: a duration back from now (1h, 30m) or a time (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)'
+            cand --until 'Only lines up to then (same forms as --since)'
+            cand --format 'Output format [default: table]'
+            cand --output 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs'
+            cand --color 'When to use colour in tables (NO_COLOR is honoured under auto)'
+            cand --json 'Same as --format json'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'recdiag;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -210,6 +223,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand call 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
             cand runs 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
             cand dir 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
+            cand logs 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -228,6 +242,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
         &'recdiag;help;runs'= {
         }
         &'recdiag;help;dir'= {
+        }
+        &'recdiag;help;logs'= {
         }
         &'recdiag;help;completions'= {
         }

@@ -34,6 +34,7 @@ complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "failed" -d 'Newest 
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "runs" -d 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
+complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "logs" -d 'The worker\'s log, read for the operator: downloads started, saved and failed by cause; one call\'s lines'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l only -d 'Run only these checks (repeatable or comma-separated)' -r -f -a "redis\t''
@@ -161,6 +162,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s v -l verbose 
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l log -d 'The worker\'s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
@@ -225,14 +227,28 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-free-percen
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l sid -d 'Print this call\'s lines in order (repeatable)' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l since -d 'Only lines from then on: a duration back from now (1h, 30m) or a time (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l until -d 'Only lines up to then (same forms as --since)' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+json\t'One JSON document (schema v1) for scripts'
+prometheus\t'node_exporter textfile format (recdiag_ gauges)'
+nagios\t'One monitoring-plugins line with perfdata, then the findings'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost; rq suspend; the scheduler'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "runs" -d 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost; rq suspend; the scheduler'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "runs" -d 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "logs" -d 'The worker\'s log, read for the operator: downloads started, saved and failed by cause; one call\'s lines'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -46,6 +46,8 @@ pub enum Command {
     Runs(RunsArgs),
     /// The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space
     Dir(DirArgs),
+    /// The worker's log, read for the operator: downloads started, saved and failed by cause; one call's lines
+    Logs(LogsArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -155,6 +157,9 @@ pub struct CallArgs {
     /// Call SIDs: CA followed by 32 lowercase hex digits
     #[arg(required = true, value_name = "SID")]
     pub sids: Vec<String>,
+    /// The worker's log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     #[command(flatten)]
     pub redis: RedisArg,
     #[command(flatten)]
@@ -189,6 +194,65 @@ pub struct FailedArgs {
     pub run: RunArgs,
     #[command(flatten)]
     pub failed_t: FailedThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Log files, plain or gzip (`docker compose logs worker` output, with or without -t); none or - reads standard input
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print this call's lines in order (repeatable)
+    #[arg(long = "sid", value_name = "SID")]
+    pub sids: Vec<String>,
+    /// Only lines from then on: a duration back from now (1h, 30m) or a time (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only lines up to then (same forms as --since)
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// How a command that reads no service prints.
+#[derive(Debug, Default, Args)]
+pub struct OutputArgs {
+    /// Output format [default: table]
+    #[arg(
+        long,
+        value_enum,
+        env = "RECDIAG_FORMAT",
+        hide_env_values = true,
+        value_name = "FORMAT"
+    )]
+    pub format: Option<FormatArg>,
+
+    /// Same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Write the output to FILE atomically (temporary file in the same directory, then rename),
+    /// as a Prometheus textfile collector needs
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// When to use colour in tables (NO_COLOR is honoured under auto)
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorArg,
+}
+
+impl LogsArgs {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            // The log is the only source: no dotenv file to trip on.
+            no_env_file: true,
+            format: self.out.format,
+            json: self.out.json,
+            output: self.out.output.clone(),
+            color: self.out.color,
+            ..Settings::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]

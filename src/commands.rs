@@ -7,13 +7,13 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
 use crate::cli::{
-    CallArgs, CompletionsArgs, DirArgs, FailedArgs, HealthArgs, QueuesArgs, RedisArgs, RunsArgs,
-    Settings, WorkersArgs,
+    CallArgs, CompletionsArgs, DirArgs, FailedArgs, HealthArgs, LogsArgs, QueuesArgs, RedisArgs,
+    RunsArgs, Settings, WorkersArgs,
 };
 use crate::config::{Config, Format, Redactor};
-use crate::model::{self, CallReport, CheckId, FailedReport, Report, exit};
+use crate::model::{self, CallReport, CheckId, FailedReport, LogsReport, Report, exit};
 use crate::render::{self, Style, View};
-use crate::{call, checks, failed, generate, sid, text};
+use crate::{call, checks, failed, generate, logs, sid, text};
 
 /// `recdiag health`: every check (or those `--only`/`--skip` leave), once
 /// or every `--watch` interval.
@@ -77,20 +77,28 @@ pub fn call(args: &CallArgs) -> u8 {
     for raw in &args.sids {
         match sid::CallSid::parse(raw) {
             Some(s) => sids.push(s),
-            None => {
-                let shown: String = text::sanitize(raw).chars().take(80).collect();
-                return fail(
-                    &Redactor::default(),
-                    &format!(
-                        "invalid call SID '{shown}': expected CA followed by 32 lowercase hex digits"
-                    ),
-                );
-            }
+            None => return invalid_sid(raw),
         }
     }
     match Session::open(&args.settings(), Formats::TableOrJson("call")) {
         Ok(session) => {
-            let reports = session.block_on(call::run(&session.config, &sids));
+            // The log first: a file that cannot be read stops before any source is.
+            let evidence = match &args.log {
+                None => None,
+                Some(path) => {
+                    let wanted = sids.iter().map(|s| s.to_string()).collect();
+                    match logs::read(std::slice::from_ref(path), None, None, wanted) {
+                        Ok(read) => Some(read.summary.evidence),
+                        Err(e) => return session.fail(&format!("--log: {e}")),
+                    }
+                }
+            };
+            let mut reports = session.block_on(call::run(&session.config, &sids));
+            if let Some(evidence) = &evidence {
+                for r in &mut reports {
+                    crate::verdict::call::add_log_evidence(r, evidence.get(&r.call_sid));
+                }
+            }
             session.finish(Output::Calls(reports))
         }
         Err(code) => code,
@@ -106,6 +114,44 @@ pub fn failed(args: &FailedArgs) -> u8 {
         }
         Err(code) => code,
     }
+}
+
+/// `recdiag logs [FILE...]`: the worker's log, summed up or one call's lines.
+pub fn logs(args: &LogsArgs) -> u8 {
+    let mut sids = Vec::new();
+    for raw in &args.sids {
+        match sid::CallSid::parse(raw) {
+            Some(s) => sids.push(s.to_string()),
+            None => return invalid_sid(raw),
+        }
+    }
+    let session = match Session::open(&args.settings(), Formats::TableOrJson("logs")) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let now = session.config.now;
+    let when = |raw: &Option<String>| raw.as_deref().map(|r| logs::parse_when(r, now)).transpose();
+    let (since, until) = match (when(&args.since), when(&args.until)) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(e), _) | (_, Err(e)) => return session.fail(&format!("--since/--until: {e}")),
+    };
+    match logs::read(&args.files, since, until, sids) {
+        Ok(read) => {
+            let report = read
+                .summary
+                .finish(now, read.sources, read.stats, Vec::new());
+            session.finish(Output::Logs(Box::new(report)))
+        }
+        Err(e) => session.fail(&e),
+    }
+}
+
+fn invalid_sid(raw: &str) -> u8 {
+    let shown: String = text::sanitize(raw).chars().take(80).collect();
+    fail(
+        &Redactor::default(),
+        &format!("invalid call SID '{shown}': expected CA followed by 32 lowercase hex digits"),
+    )
 }
 
 /// `recdiag completions <shell>`: no configuration, no I/O but stdout.
@@ -128,6 +174,7 @@ enum Output {
     Report(Report, View),
     Calls(Vec<CallReport>),
     Failed(FailedReport, bool),
+    Logs(Box<LogsReport>),
 }
 
 /// What every data command shares: its configuration, its runtime and
@@ -207,6 +254,10 @@ impl Session {
             ),
             Output::Failed(report, verbose) => (
                 render::render_failed(report, c.format, self.style, *verbose, &mut buf),
+                report.exit_code,
+            ),
+            Output::Logs(report) => (
+                render::render_logs(report, c.format, self.style, &mut buf),
                 report.exit_code,
             ),
         };

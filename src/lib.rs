@@ -13,6 +13,7 @@ pub mod consistency;
 pub mod failed;
 pub mod generate;
 mod hints;
+pub mod logs;
 pub mod model;
 pub mod probe;
 pub mod render;
@@ -59,6 +60,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Dir(args) => commands::dir(args),
         Command::Call(args) => commands::call(args),
         Command::Failed(args) => commands::failed(args),
+        Command::Logs(args) => commands::logs(args),
         Command::Completions(args) => commands::completions(args),
     }
 }

@@ -84,6 +84,9 @@ pub struct CallReport {
     pub retry_window_left_s: Option<f64>,
     /// `rq:suspended` is set: workers run nothing.
     pub workers_suspended: bool,
+    /// With `--log`: what the worker's log says about this call's newest
+    /// failure (null without `--log`, or when the log names no cause).
+    pub log_evidence: Option<LogEvidence>,
     /// 1-based place of the waiting job in its queue.
     pub queue_position: Option<u64>,
     /// Live workers listening on the queue of the waiting job.
@@ -103,6 +106,15 @@ impl CallReport {
     pub fn schema_version() -> u32 {
         SCHEMA_VERSION
     }
+}
+
+/// A line of the worker's log that says why a call's download failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEvidence {
+    /// The log's cause (`unauthorized_401`, `no_slot`, …).
+    pub cause: String,
+    pub at: Option<jiff::Timestamp>,
+    pub line: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

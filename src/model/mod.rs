@@ -6,12 +6,18 @@
 mod call;
 mod failed;
 mod finding;
+mod logs;
 mod metrics;
 mod status;
 
-pub use call::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, SlotInfo, Verdict};
+pub use call::{
+    CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, LogEvidence, RunInfo, SlotInfo, Verdict,
+};
 pub use failed::{FailedJob, FailedQueue, FailedReport, FailureGroup};
 pub use finding::{Finding, FindingCode, SourceKind};
+pub use logs::{
+    DownloadCounts, LineCounts, LogCauseGroup, LogEvent, LogsReport, SlowDownloads, TracebackGroup,
+};
 pub use metrics::{
     CauseCounts, ConsistencyMetrics, DuplicateCall, DurationMetrics, FailedRunMetrics,
     JobTypeCounts, Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics,

@@ -4,6 +4,7 @@
 pub mod call;
 pub mod consistency;
 pub mod database;
+pub mod log;
 pub mod recordings_dir;
 pub mod redis;
 pub mod rq;

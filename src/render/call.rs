@@ -188,6 +188,15 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
             }
         )?;
     }
+    if let Some(e) = &r.log_evidence {
+        writeln!(
+            out,
+            "  {} {} {}",
+            style.dim("log    "),
+            text::datetime(e.at),
+            shorten(&sanitize(&e.line), 160)
+        )?;
+    }
     for u in &r.unavailable {
         writeln!(
             out,

@@ -4,6 +4,7 @@
 mod call;
 mod failed;
 mod json;
+mod logs;
 mod nagios;
 mod prometheus;
 #[cfg(test)]
@@ -16,7 +17,7 @@ use std::io::{self, Write};
 pub use style::Style;
 
 use crate::config::Format;
-use crate::model::{CallReport, FailedReport, Report};
+use crate::model::{CallReport, FailedReport, LogsReport, Report};
 use crate::verdict::Thresholds;
 
 /// Which command's layout the table takes.
@@ -54,6 +55,19 @@ pub fn render_failed(
 ) -> io::Result<()> {
     match format {
         Format::Table => failed::render(report, style, verbose, out),
+        _ => json::render(report, out),
+    }
+}
+
+/// The `logs` command's document.
+pub fn render_logs(
+    report: &LogsReport,
+    format: Format,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => logs::render(report, style, out),
         _ => json::render(report, out),
     }
 }

@@ -6,8 +6,10 @@
 //! lists printed under it.
 
 use crate::model::{
-    CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, SlotInfo, Status, Verdict,
+    CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, LogEvidence, RunInfo, SlotInfo, Status,
+    Verdict,
 };
+use crate::probe::log::{Line, LogCause};
 use crate::text;
 
 use super::Thresholds;
@@ -89,6 +91,7 @@ pub fn judge(mut f: CallFacts, now: jiff::Timestamp, t: &Thresholds) -> CallRepo
             .and_then(|(_, ttl)| ttl)
             .map(|ms| ms as f64 / 1000.0),
         workers_suspended: f.suspended,
+        log_evidence: None,
         queue_position,
         workers_listening: if d.verdict == Some(Verdict::Queued) {
             f.workers_listening
@@ -474,6 +477,32 @@ fn decide_from_run(
             ))
         }
         _ => None,
+    }
+}
+
+/// What the worker's log says about a call: kept on the report, and for a
+/// FAILED download whose run only says "unknown reason", the log's cause
+/// becomes the reason and its hint the next step.
+pub fn add_log_evidence(r: &mut CallReport, evidence: Option<&(LogCause, Line)>) {
+    let Some((cause, line)) = evidence else {
+        return;
+    };
+    r.log_evidence = Some(LogEvidence {
+        cause: cause.as_str().to_string(),
+        at: line.at,
+        line: line.message.clone(),
+    });
+    let vague = matches!(r.cause.as_deref(), Some("download_error" | "other"));
+    if r.verdict == Some(Verdict::Failed) && vague && *cause != LogCause::Other {
+        let when = line.at.map_or(String::new(), |a| {
+            format!(" at {}", text::datetime(Some(a)))
+        });
+        r.reason = format!(
+            "{} — the worker's log says{when}: {}",
+            r.reason,
+            cause.label()
+        );
+        r.hint = cause.hint().to_string();
     }
 }
 

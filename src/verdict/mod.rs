@@ -6,6 +6,7 @@ pub mod causes;
 pub mod consistency;
 pub mod correlate;
 pub mod failed;
+pub mod logs;
 pub mod recordings_dir;
 pub mod redis;
 pub mod rq;

@@ -13,6 +13,7 @@ mod formats;
 mod generated;
 mod health;
 mod json_contract;
+mod logs;
 mod one_fault;
 mod read_only;
 mod readme;

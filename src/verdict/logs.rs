@@ -1,0 +1,438 @@
+//! What the worker's log says, summed up: each download followed from its
+//! start to its end across lines, failures counted once with the most
+//! specific cause the log gave, and the worst cause deciding the status.
+//! Every table is bounded, so memory stays flat whatever the log's size.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use crate::model::{
+    DownloadCounts, LineCounts, LogCauseGroup, LogEvent, LogsReport, SlowDownloads, Status,
+    TracebackGroup,
+};
+use crate::probe::log::{Event, Item, Line, LogCause, ReadStats};
+
+use super::causes::Cause;
+
+/// Downloads followed at once; the oldest is dropped beyond this.
+const TRACKED: usize = 10_000;
+/// Distinct traceback last lines counted; beyond, they count as one.
+const TRACEBACKS: usize = 1_000;
+/// Newest calls named per cause.
+const NEWEST: usize = 5;
+/// Lines shown per call with `--sid`.
+const EVENTS: usize = 1_000;
+
+impl LogCause {
+    pub const ALL: [LogCause; 9] = [
+        LogCause::Unauthorized401,
+        LogCause::Forbidden403,
+        LogCause::MissingCredentials,
+        LogCause::NoSlot,
+        LogCause::DiskSaveFailed,
+        LogCause::ServerError5xx,
+        LogCause::Timeout,
+        LogCause::CircuitBreaker,
+        LogCause::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogCause::Unauthorized401 => "unauthorized_401",
+            LogCause::Forbidden403 => "forbidden_403",
+            LogCause::ServerError5xx => "server_error_5xx",
+            LogCause::Timeout => "timeout",
+            LogCause::MissingCredentials => "missing_credentials",
+            LogCause::NoSlot => "no_slot",
+            LogCause::CircuitBreaker => "circuit_breaker",
+            LogCause::DiskSaveFailed => "disk_save_failed",
+            LogCause::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LogCause::Unauthorized401 => "Twilio answered 401 (credentials)",
+            LogCause::Forbidden403 => "Twilio answered 403 (forbidden)",
+            LogCause::ServerError5xx => "Twilio server error (5xx)",
+            LogCause::Timeout => "timeout downloading from Twilio",
+            LogCause::MissingCredentials => "Twilio credentials missing",
+            LogCause::NoSlot => "no download slot free",
+            LogCause::CircuitBreaker => "circuit breaker open",
+            LogCause::DiskSaveFailed => "saving to disk failed",
+            LogCause::Other => "other (404 or unknown: read the lines)",
+        }
+    }
+
+    /// A credentials storm, a jam or a full disk blocks every download;
+    /// Twilio's own errors and timeouts pass.
+    pub fn severity(self) -> Status {
+        match self {
+            LogCause::Unauthorized401
+            | LogCause::Forbidden403
+            | LogCause::MissingCredentials
+            | LogCause::NoSlot
+            | LogCause::DiskSaveFailed => Status::Critical,
+            _ => Status::Warning,
+        }
+    }
+
+    pub fn hint(self) -> &'static str {
+        match self {
+            LogCause::Unauthorized401 => {
+                "Twilio answered 401: check TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the worker's environment, then restart the worker"
+            }
+            LogCause::Forbidden403 => {
+                "Twilio answered 403: the credentials' account cannot read these recordings (another subaccount, or deleted recordings)"
+            }
+            LogCause::ServerError5xx => {
+                "Twilio's servers failed: nothing to fix here; the call downloads again when it is opened"
+            }
+            LogCause::Timeout => {
+                "downloads from Twilio timed out: check the worker's network to api.twilio.com and its load"
+            }
+            LogCause::MissingCredentials => {
+                "TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN are not set in the worker's environment: set them and restart the worker"
+            }
+            LogCause::NoSlot => Cause::NoSlot.hint(),
+            LogCause::CircuitBreaker => {
+                "the circuit breaker stopped downloads after repeated failures: fix the cause it follows; it closes by itself"
+            }
+            LogCause::DiskSaveFailed => {
+                "the worker could not write the file: check the recordings volume (free space, permissions, read-only mount)"
+            }
+            LogCause::Other => "read the call's lines: recdiag logs --sid <SID>",
+        }
+    }
+
+    /// The cause a failure's own text gives, when no line before it did.
+    fn of_detail(detail: &str) -> LogCause {
+        match Cause::classify(Some(detail)) {
+            Cause::NoSlot => LogCause::NoSlot,
+            Cause::Timeout => LogCause::Timeout,
+            _ if detail.contains("circuit breaker") => LogCause::CircuitBreaker,
+            _ if detail.contains("401") => LogCause::Unauthorized401,
+            _ if detail.contains("403") => LogCause::Forbidden403,
+            _ => LogCause::Other,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Attempt {
+    cause: Option<LogCause>,
+    failed: bool,
+    saved: bool,
+}
+
+/// Gathers items as the scanner reads them.
+pub struct Summary {
+    since: Option<jiff::Timestamp>,
+    until: Option<jiff::Timestamp>,
+    sids: Vec<String>,
+    attempts: HashMap<String, Attempt>,
+    order: VecDeque<String>,
+    downloads: DownloadCounts,
+    causes: BTreeMap<LogCause, (u64, VecDeque<String>)>,
+    slow: SlowDownloads,
+    worker_starts: u64,
+    schema_outdated: u64,
+    missing_tables: Option<String>,
+    tracebacks: HashMap<String, u64>,
+    events: Vec<LogEvent>,
+    first_at: Option<jiff::Timestamp>,
+    last_at: Option<jiff::Timestamp>,
+    in_window: u64,
+    /// Per call: the newest cause and the line that gave it (for `call --log`).
+    pub evidence: HashMap<String, (LogCause, Line)>,
+}
+
+impl Summary {
+    pub fn new(
+        since: Option<jiff::Timestamp>,
+        until: Option<jiff::Timestamp>,
+        sids: Vec<String>,
+    ) -> Summary {
+        Summary {
+            since,
+            until,
+            sids,
+            attempts: HashMap::new(),
+            order: VecDeque::new(),
+            downloads: DownloadCounts::default(),
+            causes: BTreeMap::new(),
+            slow: SlowDownloads::default(),
+            worker_starts: 0,
+            schema_outdated: 0,
+            missing_tables: None,
+            tracebacks: HashMap::new(),
+            events: Vec::new(),
+            first_at: None,
+            last_at: None,
+            in_window: 0,
+            evidence: HashMap::new(),
+        }
+    }
+
+    fn in_window(&self, at: Option<jiff::Timestamp>) -> bool {
+        match at {
+            None => true,
+            Some(at) => self.since.is_none_or(|s| at >= s) && self.until.is_none_or(|u| at <= u),
+        }
+    }
+
+    pub fn add(&mut self, item: Item) {
+        let line = match item {
+            Item::Traceback(last) => {
+                self.in_window += 1;
+                if self.tracebacks.len() < TRACEBACKS || self.tracebacks.contains_key(&last) {
+                    *self.tracebacks.entry(last).or_default() += 1;
+                } else {
+                    *self
+                        .tracebacks
+                        .entry("(other tracebacks)".into())
+                        .or_default() += 1;
+                }
+                return;
+            }
+            Item::Line(line) => line,
+        };
+        if !self.in_window(line.at) {
+            return;
+        }
+        self.in_window += 1;
+        if let Some(at) = line.at {
+            self.first_at = Some(self.first_at.map_or(at, |f| f.min(at)));
+            self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
+        }
+        if let Some(sid) = &line.call_sid
+            && self.sids.contains(sid)
+            && self
+                .events
+                .iter()
+                .filter(|e| e.call_sid.as_ref() == Some(sid))
+                .count()
+                < EVENTS
+        {
+            self.events.push(LogEvent {
+                at: line.at,
+                stream: line.stream.clone(),
+                level: line.level.clone(),
+                call_sid: Some(sid.clone()),
+                message: line.message.clone(),
+            });
+        }
+        let sid = line.call_sid.clone();
+        match line.event.clone() {
+            None => {}
+            Some(Event::Started) => {
+                self.downloads.started += 1;
+                if let Some(sid) = &sid {
+                    self.track(sid.clone(), Attempt::default());
+                }
+            }
+            Some(Event::Saved) => {
+                let attempt = sid.as_ref().map(|s| self.attempt(s));
+                if attempt.is_none_or(|a| !a.saved) {
+                    self.downloads.saved += 1;
+                    if let Some(sid) = &sid {
+                        self.attempt_mut(sid).saved = true;
+                    }
+                }
+            }
+            Some(Event::Cause(cause)) => {
+                if let Some(sid) = &sid {
+                    self.evidence.insert(sid.clone(), (cause, line.clone()));
+                    let a = self.attempt_mut(sid);
+                    if a.cause.is_none() {
+                        a.cause = Some(cause);
+                    }
+                }
+                // A failed save ends the attempt by itself (no slot is
+                // counted from the `Job error` line that names the run).
+                if cause == LogCause::DiskSaveFailed {
+                    self.fail(sid.as_deref(), cause);
+                }
+            }
+            Some(Event::Failed { detail }) => {
+                let attempt = sid.as_ref().map(|s| self.attempt(s));
+                if attempt.is_none_or(|a| !a.failed) {
+                    let cause = attempt
+                        .and_then(|a| a.cause)
+                        .unwrap_or_else(|| LogCause::of_detail(&detail));
+                    if let Some(sid) = &sid
+                        && !self.evidence.contains_key(sid)
+                    {
+                        self.evidence.insert(sid.clone(), (cause, line.clone()));
+                    }
+                    self.fail(sid.as_deref(), cause);
+                }
+            }
+            Some(Event::Slow(secs)) => {
+                self.slow.count += 1;
+                self.slow.slowest_s = Some(self.slow.slowest_s.map_or(secs, |s: f64| s.max(secs)));
+            }
+            Some(Event::WorkerStart) => self.worker_starts += 1,
+            Some(Event::SchemaOutdated(tables)) => match tables {
+                Some(t) => self.missing_tables = Some(t),
+                None => self.schema_outdated += 1,
+            },
+        }
+    }
+
+    fn fail(&mut self, sid: Option<&str>, cause: LogCause) {
+        if let Some(sid) = sid {
+            let a = self.attempt_mut(sid);
+            if a.failed {
+                return;
+            }
+            a.failed = true;
+        }
+        self.downloads.failed += 1;
+        let (n, newest) = self.causes.entry(cause).or_default();
+        *n += 1;
+        if let Some(sid) = sid {
+            newest.retain(|s| s != sid);
+            newest.push_front(sid.to_string());
+            newest.truncate(NEWEST);
+        }
+    }
+
+    fn attempt(&self, sid: &str) -> Attempt {
+        self.attempts.get(sid).copied().unwrap_or_default()
+    }
+
+    fn attempt_mut(&mut self, sid: &str) -> &mut Attempt {
+        if !self.attempts.contains_key(sid) {
+            self.track(sid.to_string(), Attempt::default());
+        }
+        self.attempts.entry(sid.to_string()).or_default()
+    }
+
+    fn track(&mut self, sid: String, a: Attempt) {
+        if self.attempts.insert(sid.clone(), a).is_none() {
+            self.order.push_back(sid);
+            if self.order.len() > TRACKED
+                && let Some(old) = self.order.pop_front()
+            {
+                self.attempts.remove(&old);
+            }
+        }
+    }
+
+    /// The report: status from the worst cause seen.
+    pub fn finish(
+        self,
+        now: jiff::Timestamp,
+        sources: Vec<String>,
+        stats: ReadStats,
+        mut notes: Vec<String>,
+    ) -> LogsReport {
+        let mut causes: Vec<LogCauseGroup> = LogCause::ALL
+            .into_iter()
+            .filter_map(|c| {
+                let (n, newest) = self.causes.get(&c)?;
+                Some(LogCauseGroup {
+                    cause: c.as_str().into(),
+                    label: c.label().into(),
+                    severity: c.severity(),
+                    count: *n,
+                    newest_sids: newest.iter().cloned().collect(),
+                    hint: c.hint().into(),
+                })
+            })
+            .collect();
+        causes.sort_by_key(|g| (g.severity != Status::Critical, std::cmp::Reverse(g.count)));
+        let mut tracebacks: Vec<TracebackGroup> = self
+            .tracebacks
+            .into_iter()
+            .map(|(last_line, count)| TracebackGroup { last_line, count })
+            .collect();
+        tracebacks.sort_by(|a, b| b.count.cmp(&a.count).then(a.last_line.cmp(&b.last_line)));
+        tracebacks.truncate(20);
+        let mut status = Status::worst_of(causes.iter().map(|g| g.severity));
+        if self.schema_outdated > 0 {
+            status = status.worst(Status::Critical);
+        }
+        if let Some(e) = &stats.error {
+            notes.push(format!("the input ended in an error (a truncated gzip?): {e}; what was read before it is counted"));
+            status = status.worst(Status::Warning);
+        }
+        if stats.recognised == 0 {
+            notes.push("no line of the app's worker log was recognised: is this the worker's log (docker-compose -f docker-compose.prod.yml logs worker)?".into());
+            status = status.worst(Status::Unknown);
+        }
+        if stats.long_lines > 0 {
+            notes.push(format!(
+                "{} longer than 64 KiB were cut",
+                crate::text::plural(stats.long_lines, "line", "lines")
+            ));
+        }
+        LogsReport {
+            schema_version: LogsReport::schema_version(),
+            tool: "recdiag",
+            version: env!("CARGO_PKG_VERSION"),
+            generated_at: now,
+            status,
+            exit_code: status.exit_code(),
+            sources,
+            since: self.since,
+            until: self.until,
+            first_at: self.first_at,
+            last_at: self.last_at,
+            lines: LineCounts {
+                read: stats.lines,
+                recognised: stats.recognised,
+                long: stats.long_lines,
+                invalid_utf8: stats.invalid_utf8,
+            },
+            downloads: self.downloads,
+            causes,
+            slow_downloads: self.slow,
+            worker_starts: self.worker_starts,
+            schema_outdated: self.schema_outdated,
+            missing_tables: self.missing_tables,
+            tracebacks,
+            events: self.events,
+            notes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::log::Scanner;
+
+    fn summarize(log: &str) -> LogsReport {
+        let mut summary = Summary::new(None, None, vec![]);
+        let mut stats = ReadStats::default();
+        Scanner::new().scan(log.as_bytes(), &mut stats, &mut |i| summary.add(i));
+        summary.finish(jiff::Timestamp::UNIX_EPOCH, vec!["-".into()], stats, vec![])
+    }
+
+    #[test]
+    fn one_failed_download_is_counted_once_with_its_cause() {
+        let s = "CA00000000000000000000000000000002";
+        let r = summarize(&format!(
+            "[2026-11-25 09:00:00] INFO [j] [DOWNLOAD_ONLY] Starting download for {s}\n\
+             [2026-11-25 09:00:00] ERROR [s] [RECORDING_SERVICE] Authentication failed (401) for {s}\n\
+             [2026-11-25 09:00:00] ERROR [s] [RECORDING_SERVICE] All download attempts failed for {s}. Last error: None\n\
+             [2026-11-25 09:00:00] ERROR [s] [DOWNLOAD_ONLY] Failed to download for {s}\n"
+        ));
+        assert_eq!(
+            (r.downloads.started, r.downloads.saved, r.downloads.failed),
+            (1, 0, 1)
+        );
+        assert_eq!(r.causes.len(), 1);
+        assert_eq!(r.causes[0].cause, "unauthorized_401");
+        assert_eq!(r.causes[0].newest_sids, [s]);
+        assert_eq!(r.status, Status::Critical);
+    }
+
+    #[test]
+    fn nothing_recognised_is_unknown() {
+        let r = summarize("hello\nworld\n");
+        assert_eq!(r.status, Status::Unknown);
+        assert_eq!(r.lines.read, 2);
+    }
+}
