@@ -386,6 +386,66 @@ def bench_health(repeat):
         big.close()
 
 
+LOG_BLOCK_CALLS = 1000
+
+
+def build_log(mib):
+    """A worker log of about `mib` MiB in the app's format through the
+    compose prefix: downloads that work, Twilio 401s, jammed slots,
+    tracebacks, and the other loggers' chatter (emoji, Hebrew) between."""
+    path = WORK / f"worker-{mib}MiB.log"
+    if path.exists():
+        return path
+    WORK.mkdir(parents=True, exist_ok=True)
+    print(f"building {path}…", file=sys.stderr)
+    target = mib * 1024 * 1024
+    written, n = 0, 0
+    with open(path, "w", encoding="utf-8") as out:
+        while written < target:
+            lines = []
+            for _ in range(LOG_BLOCK_CALLS):
+                n += 1
+                sid = f"CA{n:032x}"
+                w = f"worker-{1 + n % 3}  | "
+                t = f"[2026-11-25 {9 + n % 10:02d}:{n % 60:02d}:{(n * 7) % 60:02d}]"
+                lines.append(f"{w}{t} INFO [server.routes_calls] 📞 שיחה נכנסת call={sid} status=completed duration=37s\n")
+                lines.append(f"{w}{t} INFO [server.jobs.recording_job] 🎯 [RQ_RECORDING] Created RecordingRun {n} for call_sid={sid}\n")
+                lines.append(f"{w}{t} INFO [server.jobs.recording_job] 🎯 [RQ_RECORDING] Job picked: run_id={n} call_sid={sid} business_id={n % 50} job_type=download\n")
+                if n % 97 == 0:
+                    lines.append(f"{w}{t} WARNING [server.jobs.recording_job] ⚠️ [RQ_RECORDING] No slot available for business {n % 50}, status=queued\n")
+                    lines.append(f"{w}{t} ERROR [server.jobs.recording_job] ❌ [RQ_RECORDING] Job error: run_id={n} error=No slot available: queued\n")
+                    continue
+                lines.append(f"{w}{t} INFO [server.services.recording_service] [DOWNLOAD_ONLY] Starting download for {sid}\n")
+                if n % 41 == 0:
+                    lines.append(f"{w}{t} ERROR [server.services.recording_service] [RECORDING_SERVICE] Authentication failed (401) for {sid}\n")
+                    lines.append(f"{w}{t} ERROR [server.services.recording_service] [RECORDING_SERVICE] All download attempts failed for {sid}. Last error: None\n")
+                    lines.append(f"{w}Traceback (most recent call last):\n{w}  File \"/app/server/x.py\", line 12, in f\n{w}requests.exceptions.HTTPError: 401 Client Error\n")
+                    continue
+                lines.append(f"{w}{t} INFO [server.services.recording_service] [RECORDING_SERVICE] Recording saved: /app/server/recordings/{sid}.mp3 (183402 bytes) - took 1.2s\n")
+                lines.append(f"{w}{t} INFO [server.jobs.recording_job] ✅ [RQ_RECORDING] Complete: run_id={n} call_sid={sid} duration_ms=1210\n")
+                lines.append(f"{w}{t} INFO [werkzeug] 127.0.0.1 - - \"GET /api/health HTTP/1.1\" 200 -\n")
+            chunk = "".join(lines)
+            out.write(chunk)
+            written += len(chunk.encode())
+    return path
+
+
+def bench_logs(repeat):
+    """`recdiag logs` over a 1 GiB log against grep -c, and memory flat in the size."""
+    small, big = build_log(100), build_log(1024)
+    print(f"\nworker log: {big.stat().st_size / 2**30:.2f} GiB ({big}), from the page cache")
+    print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs grep -c")
+    env = dict(os.environ, NO_COLOR="1")
+    grep = measure(["grep", "-c", "RQ_RECORDING", str(big)], repeat)
+    ours = measure([str(BIN), "logs", "--json", str(big)], repeat, env)
+    ours_small = measure([str(BIN), "logs", "--json", str(small)], repeat, env)
+    row("grep -c RQ_RECORDING (1 GiB)", *grep, grep[0])
+    row("recdiag logs (1 GiB: every download followed)", *ours, grep[0])
+    row("recdiag logs (100 MiB)", *ours_small, grep[0])
+    print(f"  → recdiag logs is {ours[0] / grep[0]:.2f}× grep -c's time (target ≤ 2×); peak memory "
+          f"{ours_small[1] / 1024:.1f} MiB on 100 MiB, {ours[1] / 1024:.1f} MiB on 1 GiB (flat)")
+
+
 def summary():
     print("\nsummary (each ratio against the recdiag command of its section)")
     print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  ratio")
@@ -396,7 +456,7 @@ def summary():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "all"], default="all")
+    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "logs", "all"], default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
@@ -415,6 +475,8 @@ def main():
         bench_call(args.repeat)
     if args.world in ("health", "all"):
         bench_health(args.repeat)
+    if args.world in ("logs", "all"):
+        bench_logs(args.repeat)
     summary()
 
 

@@ -159,7 +159,12 @@ def jammed():
         steps += ["work:5", f"call:{fresh}:7", f"open:{fresh}", "work", "tick"]
         w.steps(*steps)
         w.start_worker()
+        shutil.copy(w.tmp / "worker.log", w.cwd / "worker.log")
+        log = "worker.log"
         return {
+            "logs": w.run("logs", log),
+            "logs-sid": w.run("logs", "--sid", denied, log),
+            "call-log": w.run("call", denied, "--log", log),
             "redis": w.run("redis"),
             "queues": w.run("queues"),
             "workers": w.run("workers"),

@@ -45,7 +45,9 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
         text::count(d.failed),
         text::plural(r.worker_starts, "worker start", "worker starts"),
     )?;
-    if !r.causes.is_empty() {
+    // With --sid the call's lines are the answer; the summary stays in JSON.
+    let focused = !r.events.is_empty();
+    if !r.causes.is_empty() && !focused {
         writeln!(out)?;
         let mut t = new_table();
         t.set_header(["FAILED", "CAUSE", "NEWEST CALLS", "WHAT TO DO"].map(|h| style.bold(h)));
@@ -84,7 +86,7 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
             "         → run the app's migrations, then restart the worker"
         )?;
     }
-    if !r.tracebacks.is_empty() {
+    if !r.tracebacks.is_empty() && !focused {
         writeln!(out, "\n{}", style.bold("tracebacks, by their last line"))?;
         for t in &r.tracebacks {
             writeln!(out, " {:>6}×  {}", text::count(t.count), line(&t.last_line))?;

@@ -497,10 +497,14 @@ pub fn add_log_evidence(r: &mut CallReport, evidence: Option<&(LogCause, Line)>)
         let when = line.at.map_or(String::new(), |a| {
             format!(" at {}", text::datetime(Some(a)))
         });
+        let run = r.runs.first();
+        let own = run
+            .and_then(|run| run.error_message.as_deref())
+            .map_or("nothing".to_string(), |e| format!("'{}'", first_line(e)));
         r.reason = format!(
-            "{} — the worker's log says{when}: {}",
-            r.reason,
-            cause.label()
+            "run {} failed: {} — the worker's log{when}; the run itself records only {own}",
+            run.map_or("?".to_string(), |run| run.id.to_string()),
+            cause.label(),
         );
         r.hint = cause.hint().to_string();
     }
