@@ -9,8 +9,9 @@ use crate::model::{
     CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, LogEvidence, RunInfo, SlotInfo, Status,
     Verdict,
 };
-use crate::probe::log::{Line, LogCause};
+use crate::probe::log::LogCause;
 use crate::text;
+use crate::verdict::logs::Evidence;
 
 use super::Thresholds;
 use super::causes::Cause;
@@ -483,18 +484,18 @@ fn decide_from_run(
 /// What the worker's log says about a call: kept on the report, and for a
 /// FAILED download whose run only says "unknown reason", the log's cause
 /// becomes the reason and its hint the next step.
-pub fn add_log_evidence(r: &mut CallReport, evidence: Option<&(LogCause, Line)>) {
-    let Some((cause, line)) = evidence else {
+pub fn add_log_evidence(r: &mut CallReport, evidence: Option<&Evidence>) {
+    let Some(Evidence { cause, at, line }) = evidence else {
         return;
     };
     r.log_evidence = Some(LogEvidence {
         cause: cause.as_str().to_string(),
-        at: line.at,
-        line: line.message.clone(),
+        at: *at,
+        line: line.clone(),
     });
     let vague = matches!(r.cause.as_deref(), Some("download_error" | "other"));
     if r.verdict == Some(Verdict::Failed) && vague && *cause != LogCause::Other {
-        let when = line.at.map_or(String::new(), |a| {
+        let when = at.map_or(String::new(), |a| {
             format!(" at {}", text::datetime(Some(a)))
         });
         let run = r.runs.first();

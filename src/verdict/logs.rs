@@ -10,6 +10,7 @@ use crate::model::{
     TracebackGroup,
 };
 use crate::probe::log::{Event, Item, Line, LogCause, ReadStats};
+use crate::text::truncate;
 
 use super::causes::Cause;
 
@@ -142,8 +143,17 @@ pub struct Summary {
     first_at: Option<jiff::Timestamp>,
     last_at: Option<jiff::Timestamp>,
     in_window: u64,
-    /// Per call: the newest cause and the line that gave it (for `call --log`).
-    pub evidence: HashMap<String, (LogCause, Line)>,
+    /// Per call asked about: the newest cause and the line that gave it
+    /// (for `call --log`).
+    pub evidence: HashMap<String, Evidence>,
+}
+
+/// What the log says about one call's failure.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub cause: LogCause,
+    pub at: Option<jiff::Timestamp>,
+    pub line: String,
 }
 
 impl Summary {
@@ -180,17 +190,22 @@ impl Summary {
         }
     }
 
-    pub fn add(&mut self, item: Item) {
+    pub fn add(&mut self, item: Item<'_>) {
         let line = match item {
             Item::Traceback(last) => {
                 self.in_window += 1;
-                if self.tracebacks.len() < TRACEBACKS || self.tracebacks.contains_key(&last) {
-                    *self.tracebacks.entry(last).or_default() += 1;
-                } else {
-                    *self
-                        .tracebacks
-                        .entry("(other tracebacks)".into())
-                        .or_default() += 1;
+                let room = self.tracebacks.len() < TRACEBACKS;
+                match self.tracebacks.get_mut(last) {
+                    Some(n) => *n += 1,
+                    None if room => {
+                        self.tracebacks.insert(truncate(last, 300), 1);
+                    }
+                    None => {
+                        *self
+                            .tracebacks
+                            .entry("(other tracebacks)".into())
+                            .or_default() += 1
+                    }
                 }
                 return;
             }
@@ -204,44 +219,40 @@ impl Summary {
             self.first_at = Some(self.first_at.map_or(at, |f| f.min(at)));
             self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
         }
-        if let Some(sid) = &line.call_sid
-            && self.sids.contains(sid)
-            && self
-                .events
-                .iter()
-                .filter(|e| e.call_sid.as_ref() == Some(sid))
-                .count()
-                < EVENTS
-        {
+        let sid = line.call_sid;
+        let asked = sid.is_some_and(|s| self.sids.iter().any(|w| w == s));
+        if asked && self.events.len() < EVENTS * self.sids.len() {
             self.events.push(LogEvent {
                 at: line.at,
-                stream: line.stream.clone(),
-                level: line.level.clone(),
-                call_sid: Some(sid.clone()),
-                message: line.message.clone(),
+                stream: line.stream.map(str::to_string),
+                level: line.level.map(str::to_string),
+                call_sid: sid.map(str::to_string),
+                message: truncate(line.message, 500),
             });
         }
-        let sid = line.call_sid.clone();
-        match line.event.clone() {
+        match &line.event {
             None => {}
             Some(Event::Started) => {
                 self.downloads.started += 1;
-                if let Some(sid) = &sid {
-                    self.track(sid.clone(), Attempt::default());
+                if let Some(sid) = sid {
+                    self.track(sid.to_string(), Attempt::default());
                 }
             }
             Some(Event::Saved) => {
-                let attempt = sid.as_ref().map(|s| self.attempt(s));
+                let attempt = sid.map(|s| self.attempt(s));
                 if attempt.is_none_or(|a| !a.saved) {
                     self.downloads.saved += 1;
-                    if let Some(sid) = &sid {
+                    if let Some(sid) = sid {
                         self.attempt_mut(sid).saved = true;
                     }
                 }
             }
             Some(Event::Cause(cause)) => {
-                if let Some(sid) = &sid {
-                    self.evidence.insert(sid.clone(), (cause, line.clone()));
+                let cause = *cause;
+                if let Some(sid) = sid {
+                    if asked {
+                        self.witness(sid, cause, &line);
+                    }
                     let a = self.attempt_mut(sid);
                     if a.cause.is_none() {
                         a.cause = Some(cause);
@@ -250,33 +261,46 @@ impl Summary {
                 // A failed save ends the attempt by itself (no slot is
                 // counted from the `Job error` line that names the run).
                 if cause == LogCause::DiskSaveFailed {
-                    self.fail(sid.as_deref(), cause);
+                    self.fail(sid, cause);
                 }
             }
             Some(Event::Failed { detail }) => {
-                let attempt = sid.as_ref().map(|s| self.attempt(s));
+                let attempt = sid.map(|s| self.attempt(s));
                 if attempt.is_none_or(|a| !a.failed) {
                     let cause = attempt
                         .and_then(|a| a.cause)
-                        .unwrap_or_else(|| LogCause::of_detail(&detail));
-                    if let Some(sid) = &sid
+                        .unwrap_or_else(|| LogCause::of_detail(detail));
+                    if let Some(sid) = sid
+                        && asked
                         && !self.evidence.contains_key(sid)
                     {
-                        self.evidence.insert(sid.clone(), (cause, line.clone()));
+                        self.witness(sid, cause, &line);
                     }
-                    self.fail(sid.as_deref(), cause);
+                    self.fail(sid, cause);
                 }
             }
             Some(Event::Slow(secs)) => {
+                let secs = *secs;
                 self.slow.count += 1;
                 self.slow.slowest_s = Some(self.slow.slowest_s.map_or(secs, |s: f64| s.max(secs)));
             }
             Some(Event::WorkerStart) => self.worker_starts += 1,
             Some(Event::SchemaOutdated(tables)) => match tables {
-                Some(t) => self.missing_tables = Some(t),
+                Some(t) => self.missing_tables = Some(truncate(t, 200)),
                 None => self.schema_outdated += 1,
             },
         }
+    }
+
+    fn witness(&mut self, sid: &str, cause: LogCause, line: &Line<'_>) {
+        self.evidence.insert(
+            sid.to_string(),
+            Evidence {
+                cause,
+                at: line.at,
+                line: truncate(line.message, 500),
+            },
+        );
     }
 
     fn fail(&mut self, sid: Option<&str>, cause: LogCause) {
