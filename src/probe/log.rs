@@ -107,10 +107,11 @@ pub struct ReadStats {
     pub error: Option<String>,
 }
 
-const TAGS: [&str; 9] = [
+/// The app's tags, and the other lines worth a look. `RECORDING_SERVICE`
+/// without brackets also finds JSON lines whose message dropped them.
+const TAGS: [&str; 8] = [
     "[RQ_RECORDING]",
     "[DOWNLOAD_ONLY]",
-    "[RECORDING_SERVICE]",
     "[CIRCUIT_BREAKER]",
     "Traceback (most recent call last)",
     "DB schema appears outdated",
@@ -186,7 +187,9 @@ impl Scanner {
     }
 
     fn scan_plain(&mut self, mut input: impl Read, stats: &mut ReadStats, each: &mut Sink) {
-        let mut buf = vec![0u8; CHUNK + LINE_MAX];
+        // Small at first (a short input costs little), doubled while reads
+        // keep filling it, up to a chunk plus the longest line.
+        let mut buf = vec![0u8; LINE_MAX];
         let mut filled = 0usize;
         // Skipping the rest of a line longer than LINE_MAX.
         let mut skipping = false;
@@ -201,6 +204,7 @@ impl Scanner {
                 }
             };
             filled += n;
+            let full = filled == buf.len();
             let mut start = 0usize;
             if skipping {
                 match memchr::memchr(b'\n', &buf[..filled]) {
@@ -231,6 +235,10 @@ impl Scanner {
             } else {
                 buf.copy_within(end..filled, 0);
                 filled = tail;
+            }
+            if full && buf.len() < CHUNK + LINE_MAX {
+                let grown = (buf.len() * 2).min(CHUNK + LINE_MAX);
+                buf.resize(grown, 0);
             }
         }
         if filled > 0 && !skipping {
@@ -776,6 +784,15 @@ mod tests {
             })
             .collect();
         assert_eq!(folded, ["ValueError: x"]);
+    }
+
+    #[test]
+    fn counts_hold_across_buffer_growth() {
+        let line = "[2026-11-25 09:00:00] INFO [x] [DOWNLOAD_ONLY] Starting download for CA00000000000000000000000000000002\n";
+        let n = 50_000;
+        let (items, stats) = scan(line.repeat(n).as_bytes());
+        assert_eq!(stats.lines, n as u64);
+        assert_eq!(lines(&items).len(), n);
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub fn refine(checks: &mut [Check]) {
         true
     });
     if changed {
-        runs.accept(&[]);
+        runs.restate();
     }
 }
 
