@@ -125,7 +125,7 @@ const TAGS: [&str; 8] = [
 pub struct Scanner {
     /// The app's tags; None only if the automaton could not be built,
     /// and then every line is parsed.
-    tags: Option<AhoCorasick>,
+    tags: Option<&'static AhoCorasick>,
     /// Per stream, the SID of the job being processed (for lines that do
     /// not name it: `No slot available …`, `Failed to save …`).
     current: HashMap<String, String>,
@@ -140,6 +140,15 @@ pub struct Scanner {
     last_stamp_at: Option<jiff::Timestamp>,
 }
 
+/// Built once per process: a DFA, the fastest automaton for a handful of
+/// short tags (building it costs more than scanning a short input).
+static TAG_AUTOMATON: std::sync::LazyLock<Option<AhoCorasick>> = std::sync::LazyLock::new(|| {
+    AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(TAGS)
+        .ok()
+});
+
 /// What the scanner hands over.
 pub enum Item<'a> {
     Line(Line<'a>),
@@ -153,11 +162,7 @@ pub type Sink<'s> = dyn for<'a> FnMut(Item<'a>) + 's;
 impl Scanner {
     pub fn new() -> Scanner {
         Scanner {
-            // A DFA: the fastest automaton for a handful of short tags.
-            tags: AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(TAGS)
-                .ok(),
+            tags: TAG_AUTOMATON.as_ref(),
             current: HashMap::new(),
             runs: HashMap::new(),
             run_order: VecDeque::new(),
