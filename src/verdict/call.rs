@@ -16,8 +16,9 @@ use crate::verdict::logs::Evidence;
 use super::Thresholds;
 use super::causes::Cause;
 
-/// A queued run this young with no job may still be on its way into RQ.
-const ENQUEUE_GRACE_S: f64 = 120.0;
+/// A queued run this young with no job may still be on its way into RQ:
+/// the same grace as ORPHANED_RUNS, so `call` and `health` agree.
+use super::consistency::ORPHAN_AFTER_S as ENQUEUE_GRACE_S;
 /// Recordings are kept 7 days: from the 8th whole day the call's endpoints
 /// answer 410 (spec §1 item 9).
 const EXPIRED_AFTER_DAYS: i64 = 8;

@@ -40,10 +40,6 @@ pub struct Thresholds {
     pub max_queued_run_age: Duration,
     /// RUNS_STUCK: a run running longer than this (the app's own rule: 5 min).
     pub max_running_run_age: Duration,
-    /// RUNS_STUCK: a download run running longer than its job timeout.
-    pub download_timeout: Duration,
-    /// RUNS_STUCK: a download+transcribe run running longer than its job timeout.
-    pub full_timeout: Duration,
 }
 
 impl Default for Thresholds {
@@ -65,8 +61,6 @@ impl Default for Thresholds {
             max_avg_download: Duration::from_secs(60),
             max_queued_run_age: Duration::from_secs(300),
             max_running_run_age: Duration::from_secs(300),
-            download_timeout: Duration::from_secs(600),
-            full_timeout: Duration::from_secs(1800),
         }
     }
 }
