@@ -167,18 +167,26 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
         Source::Invalid(e) => return RunsOutcome::Invalid(e.clone()),
         Source::Ready(target) => target,
     };
-    let url = target.url.clone();
     let mut db = match probe::database::connect(target, config.timeout).await {
         Ok(db) => db,
-        Err(failure) => return RunsOutcome::Failed { url, failure },
+        Err(failure) => {
+            return RunsOutcome::Failed {
+                target: target.clone(),
+                failure,
+            };
+        }
     };
+    let target_ = || target.clone();
     let failed = |e: sqlx::Error| probe::database::classify(&e, target, config.timeout);
     let outcome = match probe::runs::schema_problems(&mut db).await {
         Err(e) => RunsOutcome::Failed {
-            url,
+            target: target_(),
             failure: failed(e),
         },
-        Ok(missing) if !missing.is_empty() => RunsOutcome::SchemaMismatch { url, missing },
+        Ok(missing) if !missing.is_empty() => RunsOutcome::SchemaMismatch {
+            target: target_(),
+            missing,
+        },
         Ok(_) => {
             let since = naive_utc(config.now, config.window);
             let active_since = naive_utc(
@@ -203,16 +211,16 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
                         facts.valid_files = valid;
                     }
                     RunsOutcome::Read {
-                        url,
+                        target: target_(),
                         facts: Box::new(facts),
                     }
                 }
                 Err(e) if probe::runs::is_schema_error(&e) => RunsOutcome::SchemaMismatch {
-                    url,
+                    target: target_(),
                     missing: vec![format!("recording_runs as the app writes it ({e})")],
                 },
                 Err(e) => RunsOutcome::Failed {
-                    url,
+                    target: target_(),
                     failure: failed(e),
                 },
             }
@@ -295,7 +303,7 @@ fn timed_out(task: Task, config: &Config) -> Vec<Check> {
         Task::Runs => match &config.database {
             Source::Ready(target) => vec![verdict::runs::judge(
                 RunsOutcome::Failed {
-                    url: target.url.clone(),
+                    target: target.clone(),
                     failure: probe::database::DbFailure::Timeout {
                         after: config.timeout,
                     },

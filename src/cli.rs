@@ -330,8 +330,9 @@ pub struct QueueArg {
 #[command(next_help_heading = "Sources")]
 pub struct DatabaseArg {
     /// Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path
-    /// [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    /// [env, first set: DATABASE_URL_POOLER, DATABASE_URL,
+    /// DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]
+    #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 }
 

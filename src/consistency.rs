@@ -67,7 +67,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 after: config.timeout,
             },
         };
-        Err(verdict::runs::database_unreachable(&target.url, &failure))
+        Err(verdict::runs::database_unreachable(target, &failure))
     };
     let read_rq = async {
         let target = match &config.redis {

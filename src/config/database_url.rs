@@ -1,5 +1,7 @@
-//! The database URL: `DATABASE_URL`, SQLAlchemy forms, or the app's
-//! `DB_POSTGRESDB_*` variables, resolved and validated before any connection.
+//! The database URL: `--database-url`, the app's variables
+//! (`DATABASE_URL_POOLER`, `DATABASE_URL`, `DB_POSTGRESDB_*`) or
+//! `DATABASE_URL_DIRECT`, SQLAlchemy forms normalised, resolved and
+//! validated before any connection.
 
 use url::Url;
 
@@ -18,7 +20,22 @@ pub enum DatabaseKind {
 pub struct DatabaseTarget {
     pub kind: DatabaseKind,
     pub url: SecretUrl,
+    /// Where the URL came from: `--database-url`, `DATABASE_URL_POOLER`,
+    /// `DATABASE_URL`, `DB_POSTGRESDB_*` or `DATABASE_URL_DIRECT`.
+    pub source: &'static str,
 }
+
+/// The variables a database URL is read from, in recdiag's order: the
+/// app's own (`get_database_url(connection_type="pooler")`: the pooler,
+/// then `DATABASE_URL`, then `DB_POSTGRESDB_*`), so that recdiag reads what
+/// the worker reads; `DATABASE_URL_DIRECT`, which only the app's
+/// migrations use, last, for a deployment that sets nothing else.
+pub const URL_SOURCES: [&str; 4] = [
+    "DATABASE_URL_POOLER",
+    "DATABASE_URL",
+    "DB_POSTGRESDB_*",
+    "DATABASE_URL_DIRECT",
+];
 
 const SSL_MODES: [&str; 6] = [
     "disable",
@@ -52,6 +69,7 @@ impl DatabaseTarget {
             return Ok(DatabaseTarget {
                 kind: DatabaseKind::Sqlite,
                 url: SecretUrl::new(&url),
+                source: "--database-url",
             });
         }
         let base = scheme.split('+').next().unwrap_or_default();
@@ -76,12 +94,20 @@ impl DatabaseTarget {
         Ok(DatabaseTarget {
             kind: DatabaseKind::Postgres,
             url: SecretUrl::new(&url),
+            source: "--database-url",
         })
+    }
+
+    /// The same target, read from `source`.
+    pub fn from_source(mut self, source: &'static str) -> Self {
+        self.source = source;
+        self
     }
 
     /// Build the URL from the app's `DB_POSTGRESDB_*` variables, as the app
     /// does: host required; database `postgres` and port 5432 by default;
-    /// `_SSL` true → `sslmode=require`. `None` when no host is set.
+    /// `_SSL` true (its default) → `sslmode=require`. `None` when no host
+    /// is set.
     pub fn from_parts(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Self>, ConfigError> {
@@ -115,7 +141,8 @@ impl DatabaseTarget {
         url.path_segments_mut()
             .map_err(|_| bad("cannot build the URL".to_string()))?
             .push(database.trim());
-        let ssl = lookup("DB_POSTGRESDB_SSL").unwrap_or_default();
+        // The app's default is true.
+        let ssl = lookup("DB_POSTGRESDB_SSL").unwrap_or_else(|| "true".to_string());
         if matches!(
             ssl.trim().to_ascii_lowercase().as_str(),
             "true" | "1" | "yes" | "on"
@@ -125,6 +152,7 @@ impl DatabaseTarget {
         Ok(Some(DatabaseTarget {
             kind: DatabaseKind::Postgres,
             url: SecretUrl::new(&url),
+            source: "DB_POSTGRESDB_*",
         }))
     }
 }
@@ -193,6 +221,11 @@ mod tests {
             "postgresql://app:***@pg.internal:5432/postgres?sslmode=require"
         );
         assert!(t.url.expose().contains("p%40ss%20word"));
+        assert_eq!(t.source, "DB_POSTGRESDB_*");
         assert!(DatabaseTarget::from_parts(|_| None).unwrap().is_none());
+        // As in the app, TLS is required unless _SSL says otherwise.
+        let host_only = |k: &str| (k == "DB_POSTGRESDB_HOST").then(|| "pg".to_string());
+        let t = DatabaseTarget::from_parts(host_only).unwrap().unwrap();
+        assert!(t.url.to_string().ends_with("?sslmode=require"));
     }
 }

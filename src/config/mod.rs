@@ -9,7 +9,7 @@ mod secret;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use database_url::{DatabaseKind, DatabaseTarget};
+pub use database_url::{DatabaseKind, DatabaseTarget, URL_SOURCES};
 pub use dotenv::DotEnv;
 pub use redis_url::RedisTarget;
 pub use secret::{Redactor, SecretUrl, mask_userinfo};
@@ -102,21 +102,7 @@ impl Config {
                 Err(e) => Source::Invalid(e),
             },
         };
-        let database = match args
-            .database_url
-            .clone()
-            .or_else(|| from_file("DATABASE_URL"))
-        {
-            Some(raw) if !raw.trim().is_empty() => match DatabaseTarget::parse(&raw) {
-                Ok(t) => Source::Ready(t),
-                Err(e) => Source::Invalid(e),
-            },
-            _ => match DatabaseTarget::from_parts(lookup) {
-                Ok(Some(t)) => Source::Ready(t),
-                Ok(None) => Source::Missing,
-                Err(e) => Source::Invalid(e),
-            },
-        };
+        let database = resolve_database(args.database_url.as_deref(), &lookup);
 
         let recordings_dir = args
             .recordings_dir
@@ -344,6 +330,35 @@ impl Config {
             accept,
         })
     }
+}
+
+/// The database URL: the flag, else the first of [`URL_SOURCES`] that is
+/// set (each from the real environment, else the dotenv file). A set but
+/// malformed URL is reported, never skipped for the next source.
+fn resolve_database(
+    flag: Option<&str>,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Source<DatabaseTarget> {
+    let parsed = |raw: &str, source: &'static str| match DatabaseTarget::parse(raw) {
+        Ok(t) => Source::Ready(t.from_source(source)),
+        Err(e) => Source::Invalid(e),
+    };
+    if let Some(raw) = flag.filter(|r| !r.trim().is_empty()) {
+        return parsed(raw, "--database-url");
+    }
+    for source in URL_SOURCES {
+        if source == "DB_POSTGRESDB_*" {
+            match DatabaseTarget::from_parts(lookup) {
+                Ok(Some(t)) => return Source::Ready(t),
+                Ok(None) => continue,
+                Err(e) => return Source::Invalid(e),
+            }
+        }
+        if let Some(raw) = lookup(source).filter(|r| !r.trim().is_empty()) {
+            return parsed(&raw, source);
+        }
+    }
+    Source::Missing
 }
 
 fn load_dotenv(args: &Settings) -> Result<DotEnv, ConfigError> {

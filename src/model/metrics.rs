@@ -134,6 +134,9 @@ pub struct WorkerMetrics {
 pub struct RunsMetrics {
     /// The database checked, password replaced by `***`.
     pub database: Option<String>,
+    /// Where its URL came from: `--database-url`, `DATABASE_URL_POOLER`,
+    /// `DATABASE_URL`, `DB_POSTGRESDB_*` or `DATABASE_URL_DIRECT`.
+    pub database_source: Option<String>,
     pub window_s: f64,
     pub total: Option<u64>,
     pub by_status: Option<StatusCounts>,

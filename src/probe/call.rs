@@ -10,7 +10,7 @@ use redis::aio::MultiplexedConnection;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::consistency::SlotMember;
-use super::database::{Db, Dialect};
+use super::database::{Db, Dialect, query};
 use super::rq::job::{FIELDS, Job};
 use super::rq::{job_key, queue_key, results_key, texts};
 use crate::model::{CallLogInfo, FileInfo, RunInfo};
@@ -66,7 +66,7 @@ pub async fn rows(
     );
     macro_rules! fetch {
         ($conn:expr) => {{
-            let log = sqlx::query(AssertSqlSafe(log_sql.as_str()))
+            let log = query(AssertSqlSafe(log_sql.as_str()))
                 .bind(sid.as_str())
                 .fetch_optional(&mut *$conn)
                 .await?
@@ -81,7 +81,7 @@ pub async fn rows(
                 })
                 .transpose()?;
             let mut runs = Vec::new();
-            for r in sqlx::query(AssertSqlSafe(runs_sql.as_str()))
+            for r in query(AssertSqlSafe(runs_sql.as_str()))
                 .bind(sid.as_str())
                 .fetch_all(&mut *$conn)
                 .await?
@@ -137,7 +137,7 @@ pub async fn run_error(
     };
     macro_rules! fetch {
         ($c:expr) => {{
-            let q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            let q = query(AssertSqlSafe(sql.as_str()));
             let q = match &key {
                 Err(id) => q.bind(*id),
                 Ok(sid) => q.bind(sid.as_str()),

@@ -9,7 +9,7 @@ use redis::Value;
 use redis::aio::MultiplexedConnection;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::database::{Db, Dialect};
+use super::database::{Db, Dialect, query};
 use super::rq::{
     deferred_key, failed_key, finished_key, queue_key, scheduled_key, started_key, texts,
 };
@@ -86,10 +86,19 @@ pub async fn db_side(
         "SELECT DISTINCT CAST(business_id AS BIGINT) FROM recording_runs WHERE created_at >= {} LIMIT 1000",
         d.param(1)
     );
+    let completed_sql = if db
+        .missing("call_log", &["call_sid", "parent_call_sid"])
+        .await?
+        .is_empty()
+    {
+        completed_sql
+    } else {
+        completed_plain_sql
+    };
     let mut side = DbSide::default();
     macro_rules! read {
         ($c:expr) => {{
-            for r in sqlx::query(AssertSqlSafe(active_sql.as_str()))
+            for r in query(AssertSqlSafe(active_sql.as_str()))
                 .bind(active_since)
                 .fetch_all(&mut *$c)
                 .await?
@@ -102,7 +111,7 @@ pub async fn db_side(
                     superseded: r.try_get::<i64, _>(4)? == 1,
                 });
             }
-            for r in sqlx::query(AssertSqlSafe(no_slot_sql.as_str()))
+            for r in query(AssertSqlSafe(no_slot_sql.as_str()))
                 .bind(window_since)
                 .fetch_all(&mut *$c)
                 .await?
@@ -112,25 +121,18 @@ pub async fn db_side(
                         .insert(bid, r.try_get::<i64, _>(1)?.max(0) as u64);
                 }
             }
-            // call_log is optional here: without it, parent legs are not followed.
-            let completed = match sqlx::query(AssertSqlSafe(completed_sql.as_str()))
+            // call_log is optional here: without it, parent legs are not
+            // followed. Asked first: a failed statement would end the
+            // read-only transaction every later query runs in.
+            let completed = query(AssertSqlSafe(completed_sql.as_str()))
                 .bind(window_since)
                 .fetch_all(&mut *$c)
-                .await
-            {
-                Ok(rows) => rows,
-                Err(_) => {
-                    sqlx::query(AssertSqlSafe(completed_plain_sql.as_str()))
-                        .bind(window_since)
-                        .fetch_all(&mut *$c)
-                        .await?
-                }
-            };
+                .await?;
             for r in completed {
                 side.completed
                     .push((r.try_get(0)?, r.try_get(1).unwrap_or(None)));
             }
-            for r in sqlx::query(AssertSqlSafe(recent_sql.as_str()))
+            for r in query(AssertSqlSafe(recent_sql.as_str()))
                 .bind(lock_since.as_str())
                 .fetch_all(&mut *$c)
                 .await?
@@ -139,7 +141,7 @@ pub async fn db_side(
                     side.recent.push((r.try_get(0)?, bid, r.try_get(2)?));
                 }
             }
-            for r in sqlx::query(AssertSqlSafe(businesses_sql.as_str()))
+            for r in query(AssertSqlSafe(businesses_sql.as_str()))
                 .bind(active_since)
                 .fetch_all(&mut *$c)
                 .await?
@@ -320,7 +322,7 @@ pub async fn run_statuses(
     let sql = format!("SELECT CAST(id AS BIGINT), status FROM recording_runs WHERE id IN ({list})");
     macro_rules! read {
         ($c:expr) => {{
-            for r in sqlx::query(AssertSqlSafe(sql.as_str()))
+            for r in query(AssertSqlSafe(sql.as_str()))
                 .fetch_all(&mut *$c)
                 .await?
             {

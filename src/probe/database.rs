@@ -5,8 +5,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::query::{Query, QueryScalar};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection, Row};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Database, Row, SqlSafeStr};
 
 use crate::config::{DatabaseKind, DatabaseTarget};
 
@@ -48,8 +49,13 @@ pub const RUNS_COLUMNS: [&str; 8] = [
     "completed_at",
 ];
 
-/// Open a session that can only read: `default_transaction_read_only` and
-/// a `statement_timeout` on PostgreSQL, a read-only open on SQLite.
+/// Open a session that can only read. On PostgreSQL everything recdiag
+/// asks runs in one `READ ONLY`, `REPEATABLE READ` transaction (one
+/// snapshot) with `SET LOCAL` timeouts, and every statement is unnamed:
+/// a transaction-mode pooler (PgBouncer, Supavisor) keeps a client on one
+/// server connection only for a transaction and refuses unknown startup
+/// parameters, so neither session settings nor named prepared statements
+/// would survive it. On SQLite, a read-only open.
 pub async fn connect(target: &DatabaseTarget, timeout: Duration) -> Result<Db, DbFailure> {
     let connecting = async {
         match target.kind {
@@ -57,16 +63,26 @@ pub async fn connect(target: &DatabaseTarget, timeout: Duration) -> Result<Db, D
                 let options = PgConnectOptions::from_str(target.url.expose())
                     .map_err(|e| classify(&e, target, timeout))?
                     .application_name("recdiag")
-                    .options([
-                        ("default_transaction_read_only", "on".to_string()),
-                        ("statement_timeout", timeout.as_millis().to_string()),
-                        ("lock_timeout", timeout.as_millis().to_string()),
-                    ]);
-                options
+                    // PgBouncer refuses it unless told to ignore it; every
+                    // float recdiag reads comes in binary anyway.
+                    .extra_float_digits(None)
+                    .statement_cache_capacity(0);
+                let mut conn = options
                     .connect()
                     .await
-                    .map(Db::Pg)
-                    .map_err(|e| classify(&e, target, timeout))
+                    .map_err(|e| classify(&e, target, timeout))?;
+                let ms = timeout.as_millis().max(1);
+                let begin = format!(
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+                     SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}; \
+                     SET LOCAL idle_in_transaction_session_timeout = {}",
+                    ms.saturating_mul(2)
+                );
+                sqlx::raw_sql(AssertSqlSafe(begin))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| classify(&e, target, timeout))?;
+                Ok(Db::Pg(conn))
             }
             DatabaseKind::Sqlite => {
                 let options = SqliteConnectOptions::from_str(target.url.expose())
@@ -87,12 +103,29 @@ pub async fn connect(target: &DatabaseTarget, timeout: Duration) -> Result<Db, D
         .map_err(|_| DbFailure::Timeout { after: timeout })?
 }
 
+/// A query as every probe sends it: unnamed, so that no prepared
+/// statement outlives the transaction (see [`connect`]).
+pub fn query<'q, DB: Database + sqlx::database::HasStatementCache>(
+    sql: impl SqlSafeStr,
+) -> Query<'q, DB, DB::Arguments> {
+    sqlx::query(sql).persistent(false)
+}
+
+/// [`query`] for one column.
+pub fn query_scalar<'q, DB, O>(sql: impl SqlSafeStr) -> QueryScalar<'q, DB, O, DB::Arguments>
+where
+    DB: Database + sqlx::database::HasStatementCache,
+    (O,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    sqlx::query_scalar(sql).persistent(false)
+}
+
 impl Db {
     /// Columns of `table` that exist; empty when the table does not.
     pub async fn columns(&mut self, table: &str) -> Result<Vec<String>, sqlx::Error> {
         match self {
             Db::Pg(c) => {
-                let rows = sqlx::query(
+                let rows = query(
                     "SELECT column_name::text FROM information_schema.columns \
                      WHERE table_schema = current_schema() AND table_name = $1",
                 )
@@ -102,7 +135,7 @@ impl Db {
                 rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
             }
             Db::Sqlite(c) => {
-                let rows = sqlx::query("SELECT name FROM pragma_table_info(?1)")
+                let rows = query("SELECT name FROM pragma_table_info(?1)")
                     .bind(table)
                     .fetch_all(&mut *c)
                     .await?;
@@ -129,9 +162,14 @@ impl Db {
             .collect())
     }
 
+    /// End the session: the read-only transaction is rolled back first,
+    /// so that a pooler can hand its server connection on at once.
     pub async fn close(self) {
         let _ = match self {
-            Db::Pg(c) => c.close().await,
+            Db::Pg(mut c) => {
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut c).await;
+                c.close().await
+            }
             Db::Sqlite(c) => c.close().await,
         };
     }

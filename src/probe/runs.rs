@@ -6,7 +6,7 @@
 // from input: the window bounds travel as bind parameters.
 use sqlx::{AssertSqlSafe, Row};
 
-use super::database::{Db, Dialect, RUNS_COLUMNS};
+use super::database::{Db, Dialect, RUNS_COLUMNS, query, query_scalar};
 
 /// Active runs older than this are not looked at (a week-old "running"
 /// row is history, and the lookback keeps the query on the index).
@@ -185,7 +185,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
     // What both engines run alike; only the durations differ (below).
     macro_rules! common {
         ($c:expr) => {{
-            for row in sqlx::query(AssertSqlSafe(counts_sql.as_str()))
+            for row in query(AssertSqlSafe(counts_sql.as_str()))
                 .bind(since)
                 .fetch_all(&mut *$c)
                 .await?
@@ -196,13 +196,13 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     row.try_get::<i64, _>(2)?.max(0) as u64,
                 ));
             }
-            let row = sqlx::query(AssertSqlSafe(anomalies_sql.as_str()))
+            let row = query(AssertSqlSafe(anomalies_sql.as_str()))
                 .bind(since)
                 .fetch_one(&mut *$c)
                 .await?;
             facts.missing_timestamps = row.try_get::<i64, _>(0)?.max(0) as u64;
             facts.completed_before_started = row.try_get::<i64, _>(1)?.max(0) as u64;
-            for row in sqlx::query(AssertSqlSafe(active_sql.as_str()))
+            for row in query(AssertSqlSafe(active_sql.as_str()))
                 .bind(active_since)
                 .fetch_all(&mut *$c)
                 .await?
@@ -218,7 +218,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     superseded: row.try_get::<i64, _>(7)? == 1,
                 });
             }
-            for row in sqlx::query(AssertSqlSafe(failures_sql.as_str()))
+            for row in query(AssertSqlSafe(failures_sql.as_str()))
                 .bind(since)
                 .fetch_all(&mut *$c)
                 .await?
@@ -233,7 +233,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     echo: row.try_get::<i64, _>(6)? == 1,
                 });
             }
-            for row in sqlx::query(AssertSqlSafe(groups_sql.as_str()))
+            for row in query(AssertSqlSafe(groups_sql.as_str()))
                 .bind(since)
                 .fetch_all(&mut *$c)
                 .await?
@@ -274,7 +274,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                      percentile_cont(0.95) WITHIN GROUP (ORDER BY d), MAX(d) \
                      FROM (SELECT {expr} AS d FROM recording_runs WHERE {filter}) s"
                 );
-                let row = sqlx::query(AssertSqlSafe(sql.as_str()))
+                let row = query(AssertSqlSafe(sql.as_str()))
                     .bind(since)
                     .fetch_one(&mut *c)
                     .await?;
@@ -295,7 +295,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                 let sql = format!(
                     "SELECT d FROM (SELECT {expr} AS d FROM recording_runs WHERE {filter}) WHERE d IS NOT NULL ORDER BY d"
                 );
-                let values: Vec<f64> = sqlx::query(AssertSqlSafe(sql.as_str()))
+                let values: Vec<f64> = query(AssertSqlSafe(sql.as_str()))
                     .bind(since)
                     .fetch_all(&mut *c)
                     .await?
@@ -308,12 +308,12 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
     }
     macro_rules! catalog {
         ($c:expr) => {{
-            facts.index_leading_columns = sqlx::query_scalar::<_, String>(index_sql)
+            facts.index_leading_columns = query_scalar::<_, String>(index_sql)
                 .fetch_all(&mut *$c)
                 .await
                 .ok();
             if let Some(sql) = rows_sql {
-                facts.rows_estimate = sqlx::query_scalar::<_, f64>(sql)
+                facts.rows_estimate = query_scalar::<_, f64>(sql)
                     .fetch_optional(&mut *$c)
                     .await
                     .ok()

@@ -121,6 +121,7 @@ pub fn report() -> Report {
         "202 runs in 1h 0m: 180 completed, 20 failed (90.0% complete), avg download 41.0 s, 0 stuck".into(),
         Metrics::Runs(Box::new(RunsMetrics {
             database: Some("postgresql://app:***@db:5432/app".into()),
+            database_source: Some("DATABASE_URL".into()),
             window_s: 3600.0,
             total: Some(202),
             by_status: Some(counts.clone()),

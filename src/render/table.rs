@@ -97,9 +97,11 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     for (k, v) in [
         (
             "database",
-            m.database
-                .as_deref()
-                .map_or("—".to_string(), |d| sanitize(d).into_owned()),
+            match (m.database.as_deref(), m.database_source.as_deref()) {
+                (Some(d), Some(from)) => format!("{} (from {from})", sanitize(d)),
+                (Some(d), None) => sanitize(d).into_owned(),
+                (None, _) => "—".to_string(),
+            },
         ),
         ("window", text::seconds(m.window_s)),
         ("completion rate", rate),

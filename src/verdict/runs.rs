@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{ConfigError, SecretUrl};
+use crate::config::{ConfigError, DatabaseTarget, SecretUrl};
 use crate::model::{
     CauseCounts, Check, CheckId, DuplicateCall, DurationMetrics, FailedRunMetrics, Finding,
     FindingCode, JobTypeCounts, Metrics, RunsMetrics, Status, StatusCounts, StuckRun,
@@ -23,26 +23,27 @@ pub enum RunsOutcome {
     Missing,
     Invalid(ConfigError),
     Failed {
-        url: SecretUrl,
+        target: DatabaseTarget,
         failure: DbFailure,
     },
     SchemaMismatch {
-        url: SecretUrl,
+        target: DatabaseTarget,
         missing: Vec<String>,
     },
     Read {
-        url: SecretUrl,
+        target: DatabaseTarget,
         facts: Box<RunsFacts>,
     },
 }
 
 pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thresholds) -> Check {
-    let empty = |url: Option<&SecretUrl>| RunsMetrics {
-        database: url.map(|u| u.to_string()),
+    let empty = |target: Option<&DatabaseTarget>| RunsMetrics {
+        database: target.map(|t| t.url.to_string()),
+        database_source: target.map(|t| t.source.to_string()),
         window_s,
         ..Default::default()
     };
-    let (url, facts) = match outcome {
+    let (target, facts) = match outcome {
         RunsOutcome::Missing => {
             return Check::new(
                 CheckId::Runs,
@@ -59,23 +60,23 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
                 vec![url_invalid(&e)],
             );
         }
-        RunsOutcome::Failed { url, failure } => {
+        RunsOutcome::Failed { target, failure } => {
             return Check::new(
                 CheckId::Runs,
-                format!("database at {url} unusable: {failure}"),
-                Metrics::Runs(Box::new(empty(Some(&url)))),
-                vec![database_unreachable(&url, &failure)],
+                format!("database at {} unusable: {failure}", target.url),
+                Metrics::Runs(Box::new(empty(Some(&target)))),
+                vec![database_unreachable(&target, &failure)],
             );
         }
-        RunsOutcome::SchemaMismatch { url, missing } => {
+        RunsOutcome::SchemaMismatch { target, missing } => {
             return Check::new(
                 CheckId::Runs,
                 format!("schema mismatch: missing {}", missing.join(", ")),
-                Metrics::Runs(Box::new(empty(Some(&url)))),
-                vec![schema_mismatch(&url, &missing)],
+                Metrics::Runs(Box::new(empty(Some(&target)))),
+                vec![schema_mismatch(&target.url, &missing)],
             );
         }
-        RunsOutcome::Read { url, facts } => (url, facts),
+        RunsOutcome::Read { target, facts } => (target, facts),
     };
 
     let mut by_status = StatusCounts::default();
@@ -203,7 +204,8 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
     let indexed = |col: &str| leading.map(|cols| cols.iter().any(|c| c.eq_ignore_ascii_case(col)));
 
     let metrics = RunsMetrics {
-        database: Some(url.to_string()),
+        database: Some(target.url.to_string()),
+        database_source: Some(target.source.to_string()),
         window_s,
         total: Some(total),
         by_status: Some(by_status.clone()),
@@ -326,26 +328,29 @@ pub fn schema_mismatch(url: &SecretUrl, missing: &[String]) -> Finding {
     .subjects(missing.iter().cloned())
 }
 
-/// DATABASE_UNREACHABLE, saying which failure it was.
-pub fn database_unreachable(url: &SecretUrl, failure: &DbFailure) -> Finding {
+/// DATABASE_UNREACHABLE, saying which failure it was and where its URL
+/// came from.
+pub fn database_unreachable(target: &DatabaseTarget, failure: &DbFailure) -> Finding {
+    let from = target.source;
     let hint = match failure {
-        DbFailure::Refused { .. } => "start PostgreSQL or fix the host/port in DATABASE_URL",
+        DbFailure::Refused { .. } => format!("start PostgreSQL or fix the host/port in {from}"),
         DbFailure::Dns { .. } => {
-            "the host name in DATABASE_URL does not resolve: check it and the network"
+            format!("the host name in {from} does not resolve: check it and the network")
         }
-        DbFailure::Auth { .. } => {
-            "use the same user and password as the app (DATABASE_URL / DB_POSTGRESDB_*)"
-        }
+        DbFailure::Auth { .. } => format!("use the same user and password as the app ({from})"),
         DbFailure::Timeout { .. } => {
             "the database did not answer in time: check its load and locks (pg_stat_activity)"
+                .to_string()
         }
-        DbFailure::Tls { .. } => "check sslmode in DATABASE_URL against the server's TLS setup",
-        DbFailure::NotFound { .. } => "point DATABASE_URL at the app's database",
-        DbFailure::Other { .. } => FindingCode::DatabaseUnreachable.default_hint(),
+        DbFailure::Tls { .. } => {
+            format!("check sslmode in {from} against the server's TLS setup")
+        }
+        DbFailure::NotFound { .. } => format!("point {from} at the app's database"),
+        DbFailure::Other { .. } => FindingCode::DatabaseUnreachable.default_hint().to_string(),
     };
     Finding::new(
         FindingCode::DatabaseUnreachable,
-        format!("database at {url}: {failure}"),
+        format!("database at {} ({from}): {failure}", target.url),
     )
     .hint(hint)
 }

@@ -15,6 +15,7 @@ mod health;
 mod json_contract;
 mod logs;
 mod one_fault;
+mod poolers;
 mod read_only;
 mod readme;
 mod redis;

@@ -486,7 +486,15 @@ fn configuration_from_the_apps_variables() {
     r.assert_hides("app-db-secret-3");
     assert_eq!(
         r.check("runs")["metrics"]["database"],
-        format!("postgresql://postgres:***@127.0.0.1:5432/{}", db.name)
+        format!(
+            "postgresql://postgres:***@127.0.0.1:5432/{}?sslmode=require",
+            db.name
+        ),
+        "TLS is required by default, as the app's DB_POSTGRESDB_SSL is"
+    );
+    assert_eq!(
+        r.check("runs")["metrics"]["database_source"],
+        "DB_POSTGRESDB_*"
     );
 }
 

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod fixtures;
+pub mod pgbouncer;
 pub mod pgserver;
 pub mod postgres;
 pub mod python;
