@@ -212,7 +212,8 @@ fn database_url_sources_in_order() {
         ("DB_POSTGRESDB_PASSWORD", "s3cret-parts"),
         ("DB_POSTGRESDB_DATABASE", &db.name),
     ];
-    let cases: Vec<(Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![("DATABASE_URL_POOLER", &direct), ("DATABASE_URL", wrong)],
             vec![],
