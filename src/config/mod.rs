@@ -11,7 +11,7 @@ use std::time::Duration;
 
 pub use database_url::{DatabaseKind, DatabaseTarget, URL_SOURCES};
 pub use dotenv::DotEnv;
-pub use redis_url::RedisTarget;
+pub use redis_url::{RedisTarget, SentinelSpec, address as redis_address};
 pub use secret::{Redactor, SecretUrl, mask_userinfo};
 
 use crate::cli::{ColorArg, FormatArg, Settings};

@@ -8,7 +8,13 @@ use url::Url;
 
 const MASK: &str = "***";
 /// Query parameters that carry a password in some URL dialects.
-const SECRET_PARAMS: [&str; 4] = ["password", "pass", "sslpassword", "passwd"];
+const SECRET_PARAMS: [&str; 5] = [
+    "password",
+    "pass",
+    "sslpassword",
+    "passwd",
+    "sentinel_password",
+];
 
 /// A connection URL. `Display`, `Debug` and `Serialize` show it with the
 /// password replaced by `***`; only [`SecretUrl::expose`] gives the real one.
@@ -55,6 +61,21 @@ impl SecretUrl {
             raw,
             shown,
             secrets,
+        }
+    }
+
+    /// A URL the `url` crate cannot hold (a Sentinel URL names several
+    /// hosts), with the secrets it carries: shown masked by
+    /// [`mask_userinfo`], and every secret scrubbed besides.
+    pub fn opaque(raw: &str, secrets: Vec<String>) -> Self {
+        let mut shown = mask_userinfo(raw);
+        for s in secrets.iter().filter(|s| !s.is_empty()) {
+            shown = shown.replace(s.as_str(), MASK);
+        }
+        SecretUrl {
+            raw: raw.to_string(),
+            shown,
+            secrets: secrets.into_iter().filter(|s| !s.is_empty()).collect(),
         }
     }
 

@@ -17,6 +17,7 @@ pub enum FindingCode {
     RedisUnreachable,
     RedisEvictionPolicy,
     RedisMemoryHigh,
+    SentinelDegraded,
     NoWorkers,
     QueueNotWatched,
     WorkerStale,
@@ -53,7 +54,7 @@ pub enum FindingCode {
 
 impl FindingCode {
     /// Every code, in the order of the spec's table.
-    pub const ALL: [FindingCode; 34] = {
+    pub const ALL: [FindingCode; 35] = {
         use FindingCode::*;
         [
             RedisUrlMissing,
@@ -61,6 +62,7 @@ impl FindingCode {
             RedisUnreachable,
             RedisEvictionPolicy,
             RedisMemoryHigh,
+            SentinelDegraded,
             NoWorkers,
             QueueNotWatched,
             WorkerStale,
@@ -108,6 +110,7 @@ impl FindingCode {
             RedisUrlInvalid => "REDIS_URL_INVALID",
             RedisUnreachable => "REDIS_UNREACHABLE",
             RedisEvictionPolicy => "REDIS_EVICTION_POLICY",
+            SentinelDegraded => "SENTINEL_DEGRADED",
             RedisMemoryHigh => "REDIS_MEMORY_HIGH",
             NoWorkers => "NO_WORKERS",
             QueueNotWatched => "QUEUE_NOT_WATCHED",
@@ -188,6 +191,9 @@ impl FindingCode {
             }
             RedisEvictionPolicy => {
                 "set maxmemory-policy noeviction on this Redis: under any other policy RQ's jobs and registries can vanish"
+            }
+            SentinelDegraded => {
+                "check the sentinels named (redis-cli -p 26379 SENTINEL master <name>): with fewer than a majority up, no failover can happen"
             }
             RedisMemoryHigh => {
                 "Redis is close to maxmemory: clear old finished/failed jobs or raise maxmemory before enqueues start failing"

@@ -35,6 +35,34 @@ pub struct RedisMetrics {
     pub evicted_keys: Option<u64>,
     pub connected_clients: Option<u64>,
     pub uptime_s: Option<u64>,
+    /// Reached through Redis Sentinel: what the sentinels said.
+    pub sentinel: Option<SentinelMetrics>,
+}
+
+/// How the master was found through Redis Sentinel.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SentinelMetrics {
+    /// The master's name in the URL.
+    pub master_name: String,
+    /// `host:port` most sentinels gave.
+    pub master: Option<String>,
+    /// Sentinels in the URL.
+    pub sentinels: u64,
+    /// Sentinels that answered.
+    pub reached: u64,
+    pub nodes: Vec<SentinelNode>,
+}
+
+/// One sentinel's answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SentinelNode {
+    pub address: String,
+    /// `agrees`, `disagrees`, `unknown_master`, `unreachable` or `not_waited`.
+    pub state: String,
+    /// The master address this sentinel gave.
+    pub master: Option<String>,
+    /// Why it could not be used.
+    pub detail: Option<String>,
 }
 
 /// Facts about the recordings directory (spec §5 `recordings_dir`).

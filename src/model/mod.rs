@@ -21,7 +21,8 @@ pub use logs::{
 pub use metrics::{
     CauseCounts, ConsistencyMetrics, DuplicateCall, DurationMetrics, FailedRunMetrics,
     JobTypeCounts, Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics,
-    RunsMetrics, StatusCounts, StuckRun, WorkerMetrics, WorkersMetrics,
+    RunsMetrics, SentinelMetrics, SentinelNode, StatusCounts, StuckRun, WorkerMetrics,
+    WorkersMetrics,
 };
 pub use status::{Status, exit};
 

@@ -9,3 +9,4 @@ pub mod recordings_dir;
 pub mod redis;
 pub mod rq;
 pub mod runs;
+pub mod sentinel;

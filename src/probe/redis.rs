@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, ErrorKind, RedisError, ServerErrorKind};
 
-use crate::config::RedisTarget;
-use crate::model::RedisMetrics;
+use super::sentinel;
+use crate::config::{RedisTarget, SecretUrl, SentinelSpec, redis_address};
+use crate::model::{RedisMetrics, SentinelMetrics, SentinelNode};
 
 /// Why Redis could not be used, classified where the error is born.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,23 +27,70 @@ pub enum RedisFailure {
     Loading,
     #[error("Redis is busy running a script (BUSY)")]
     Busy,
+    /// Through Sentinel: no sentinel answered.
+    #[error("{detail}")]
+    Sentinels { detail: String },
+    /// Through Sentinel: the sentinels that answered know no such master.
+    #[error("{detail}")]
+    NoSuchMaster { detail: String },
     #[error("{detail}")]
     Other { detail: String },
 }
 
 /// Connect within `timeout`. Every later command is bounded by the same
-/// response timeout.
+/// response timeout. Through Sentinel, the master the sentinels name.
 pub async fn connect(
     target: &RedisTarget,
+    timeout: Duration,
+) -> Result<MultiplexedConnection, RedisFailure> {
+    match &target.sentinel {
+        None => connect_to(target, timeout, timeout).await,
+        Some(spec) => {
+            let deadline = Instant::now() + timeout;
+            let found = sentinel::resolve(spec, target.tls, timeout, false).await;
+            let master = master_target(target, spec, &found)?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            connect_to(&master, left, timeout).await
+        }
+    }
+}
+
+/// The master the sentinels agreed on, as a plain target.
+fn master_target(
+    target: &RedisTarget,
+    spec: &SentinelSpec,
+    found: &sentinel::Resolution,
+) -> Result<RedisTarget, RedisFailure> {
+    let Some((host, port)) = &found.master else {
+        return Err(sentinel::no_master(spec, found));
+    };
+    let url = spec
+        .master_url(host, *port, target.tls)
+        .ok_or_else(|| RedisFailure::Other {
+            detail: format!(
+                "the sentinels name a master address that is not usable ({})",
+                redis_address(host, *port)
+            ),
+        })?;
+    Ok(RedisTarget {
+        url: SecretUrl::opaque(&url, target.url.secrets().to_vec()),
+        tls: target.tls,
+        sentinel: None,
+    })
+}
+
+async fn connect_to(
+    target: &RedisTarget,
+    budget: Duration,
     timeout: Duration,
 ) -> Result<MultiplexedConnection, RedisFailure> {
     let client =
         redis::Client::open(target.url.expose()).map_err(|e| classify(&e, target, timeout))?;
     let config = AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(timeout))
+        .set_connection_timeout(Some(budget))
         .set_response_timeout(Some(timeout));
     match tokio::time::timeout(
-        timeout,
+        budget,
         client.get_multiplexed_async_connection_with_config(&config),
     )
     .await
@@ -56,7 +104,17 @@ pub async fn connect(
 /// PING round trip and the server facts from INFO.
 pub async fn probe(target: &RedisTarget, timeout: Duration) -> Result<RedisMetrics, RedisFailure> {
     let deadline = Instant::now() + timeout;
-    let mut conn = connect(target, timeout).await?;
+    // Through Sentinel, every sentinel is heard (within half the time, so
+    // that the master still has the rest) and reported.
+    let (mut conn, found) = match &target.sentinel {
+        None => (connect(target, timeout).await?, None),
+        Some(spec) => {
+            let found = sentinel::resolve(spec, target.tls, timeout / 2, true).await;
+            let master = master_target(target, spec, &found)?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            (connect_to(&master, left, timeout).await?, Some(found))
+        }
+    };
     let left = deadline.saturating_duration_since(Instant::now());
     let bounded = async {
         let started = Instant::now();
@@ -78,7 +136,47 @@ pub async fn probe(target: &RedisTarget, timeout: Duration) -> Result<RedisMetri
     if fields.get("loading").map(String::as_str) == Some("1") {
         return Err(RedisFailure::Loading);
     }
-    Ok(metrics_from_info(target, latency, &fields))
+    let mut metrics = metrics_from_info(target, latency, &fields);
+    if let (Some(spec), Some(found)) = (&target.sentinel, found) {
+        metrics.sentinel = Some(sentinel_metrics(spec, &found));
+    }
+    Ok(metrics)
+}
+
+fn sentinel_metrics(spec: &SentinelSpec, found: &sentinel::Resolution) -> SentinelMetrics {
+    let master = found.master.as_ref().map(|(h, p)| redis_address(h, *p));
+    SentinelMetrics {
+        master_name: spec.master.clone(),
+        master: master.clone(),
+        sentinels: spec.nodes.len() as u64,
+        reached: found.reached() as u64,
+        nodes: found
+            .answers
+            .iter()
+            .map(|(address, answer)| {
+                let (state, names, detail) = match answer {
+                    sentinel::Answer::Master(h, p) => {
+                        let named = redis_address(h, *p);
+                        let state = if Some(&named) == master.as_ref() {
+                            "agrees"
+                        } else {
+                            "disagrees"
+                        };
+                        (state, Some(named), None)
+                    }
+                    sentinel::Answer::UnknownMaster => ("unknown_master", None, None),
+                    sentinel::Answer::Failed(f) => ("unreachable", None, Some(f.to_string())),
+                    sentinel::Answer::NotWaited => ("not_waited", None, None),
+                };
+                SentinelNode {
+                    address: address.clone(),
+                    state: state.to_string(),
+                    master: names,
+                    detail,
+                }
+            })
+            .collect(),
+    }
 }
 
 /// `INFO` text into a map of `field → value` (sections flattened).
@@ -113,6 +211,7 @@ fn metrics_from_info(
         evicted_keys: num("evicted_keys"),
         connected_clients: num("connected_clients"),
         uptime_s: num("uptime_in_seconds"),
+        sentinel: None,
     }
 }
 
@@ -173,6 +272,9 @@ pub fn classify(e: &RedisError, target: &RedisTarget, timeout: Duration) -> Redi
 }
 
 fn host(target: &RedisTarget) -> String {
+    if let Some(spec) = &target.sentinel {
+        return format!("the master '{}'", spec.master);
+    }
     url::Url::parse(target.url.expose())
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
@@ -181,6 +283,9 @@ fn host(target: &RedisTarget) -> String {
 
 /// `host:port`, or the socket path, for messages (never the credentials).
 fn address(target: &RedisTarget) -> String {
+    if let Some(spec) = &target.sentinel {
+        return format!("the master '{}'", spec.master);
+    }
     match url::Url::parse(target.url.expose()) {
         Ok(u) if u.scheme().contains("unix") => u.path().to_string(),
         Ok(u) => format!(

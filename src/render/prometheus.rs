@@ -193,6 +193,20 @@ fn metrics(f: &mut Families, m: &Metrics) {
                 n(r.connected_clients),
             );
             f.opt("redis_uptime_seconds", "Redis uptime.", &[], n(r.uptime_s));
+            if let Some(s) = &r.sentinel {
+                f.add(
+                    "redis_sentinels",
+                    "Sentinels named in the Redis URL.",
+                    &[],
+                    s.sentinels as f64,
+                );
+                f.add(
+                    "redis_sentinels_reached",
+                    "Sentinels that answered for the master.",
+                    &[],
+                    s.reached as f64,
+                );
+            }
             if let (Some(v), Some(role), Some(policy)) = (&r.version, &r.role, &r.maxmemory_policy)
             {
                 f.add(

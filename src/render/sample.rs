@@ -22,6 +22,7 @@ pub fn report() -> Report {
             evicted_keys: Some(0),
             connected_clients: Some(4),
             uptime_s: Some(86_400),
+            sentinel: None,
         }),
         vec![],
     );

@@ -51,10 +51,14 @@ pub fn judge(outcome: RedisOutcome, t: &Thresholds) -> Check {
             )
         }
         RedisOutcome::Up(m) => {
-            let findings: Vec<Finding> = [eviction_policy(&m), memory_high(&m, t)]
-                .into_iter()
-                .flatten()
-                .collect();
+            let findings: Vec<Finding> = [
+                sentinel_degraded(&m),
+                eviction_policy(&m),
+                memory_high(&m, t),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             Check::new(CheckId::Redis, summary(&m), Metrics::Redis(m), findings)
         }
     }
@@ -96,6 +100,12 @@ pub fn redis_unreachable(url: &SecretUrl, failure: &RedisFailure) -> Finding {
         }
         RedisFailure::Loading => "wait for Redis to finish loading, then check again",
         RedisFailure::Busy => "a long Lua script blocks Redis: SCRIPT KILL or wait",
+        RedisFailure::Sentinels { .. } => {
+            "start the sentinels, or fix their addresses in REDIS_URL (redis+sentinel://host:26379[,host:port…]/<master>/<db>)"
+        }
+        RedisFailure::NoSuchMaster { .. } => {
+            "the master name in REDIS_URL must be the one the sentinels monitor (redis-cli -p 26379 SENTINEL masters)"
+        }
         RedisFailure::Other { .. } => FindingCode::RedisUnreachable.default_hint(),
     };
     Finding::new(
@@ -103,6 +113,54 @@ pub fn redis_unreachable(url: &SecretUrl, failure: &RedisFailure) -> Finding {
         format!("Redis at {url}: {failure}"),
     )
     .hint(hint)
+}
+
+/// SENTINEL_DEGRADED: the master was found, but not every sentinel is
+/// well: some did not answer, know no such master, or name another
+/// server; or the server they name says it is a replica.
+pub fn sentinel_degraded(m: &RedisMetrics) -> Option<Finding> {
+    let s = m.sentinel.as_ref()?;
+    let mut parts = Vec::new();
+    let mut subjects = Vec::new();
+    for node in &s.nodes {
+        let said = match node.state.as_str() {
+            "unreachable" => format!(
+                "{}: {}",
+                node.address,
+                node.detail.as_deref().unwrap_or("no answer")
+            ),
+            "unknown_master" => format!("{}: knows no master '{}'", node.address, s.master_name),
+            "disagrees" => format!(
+                "{}: names {} as the master",
+                node.address,
+                node.master.as_deref().unwrap_or("another server")
+            ),
+            _ => continue,
+        };
+        parts.push(said);
+        subjects.push(node.address.clone());
+    }
+    let replica = m.role.as_deref().is_some_and(|r| r != "master");
+    if replica {
+        parts.push(format!(
+            "{} says it is a {}, not the master (a failover in progress?)",
+            s.master.as_deref().unwrap_or("the server named"),
+            m.role.as_deref().unwrap_or("replica")
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let majority = s.sentinels / 2 + 1;
+    let mut message = format!(
+        "{} of {} sentinels answered for '{}'",
+        s.reached, s.sentinels, s.master_name
+    );
+    if s.reached < majority {
+        message.push_str(" — fewer than a majority, so no failover can happen");
+    }
+    message.push_str(&format!(": {}", parts.join("; ")));
+    Some(Finding::new(FindingCode::SentinelDegraded, message).subjects(subjects))
 }
 
 /// REDIS_EVICTION_POLICY: RQ's keys can vanish under any policy but noeviction.
@@ -152,6 +210,15 @@ fn summary(m: &RedisMetrics) -> String {
         m.version.as_deref().unwrap_or("?"),
         m.role.as_deref().unwrap_or("?")
     )];
+    if let Some(s) = &m.sentinel {
+        parts[0].push_str(&format!(
+            " at {} (master '{}' from {}/{} sentinels)",
+            s.master.as_deref().unwrap_or("?"),
+            s.master_name,
+            s.reached,
+            s.sentinels
+        ));
+    }
     if let Some(l) = m.latency_s {
         parts.push(format!("PING {}", text::seconds(l)));
     }

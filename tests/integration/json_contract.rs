@@ -58,6 +58,28 @@ struct RedisMetrics {
     evicted_keys: Option<u64>,
     connected_clients: Option<u64>,
     uptime_s: Option<u64>,
+    sentinel: Option<SentinelMetrics>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SentinelMetrics {
+    master_name: String,
+    master: Option<String>,
+    sentinels: u64,
+    reached: u64,
+    nodes: Vec<SentinelNode>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct SentinelNode {
+    address: String,
+    state: String,
+    master: Option<String>,
+    detail: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -339,6 +361,7 @@ fn assert_strict_runs(m: &Value) {
         keys,
         [
             "database",
+            "database_source",
             "window_s",
             "total",
             "by_status",

@@ -23,4 +23,5 @@ mod rq;
 mod rq_bad_data;
 mod runs;
 mod secrets;
+mod sentinel;
 mod support;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::MetadataExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -41,16 +42,40 @@ const READS: [&str; 23] = [
 
 /// Every command name MONITOR reports while `f` runs.
 fn monitored(server: &RedisServer, f: impl FnOnce()) -> BTreeSet<String> {
+    monitored_as(server, None, f)
+}
+
+/// The same, after `AUTH` when the server wants a password, leaving out
+/// the clients connected before `f` ran (a replica, sentinels).
+pub fn monitored_as(
+    server: &RedisServer,
+    password: Option<&str>,
+    f: impl FnOnce(),
+) -> BTreeSet<String> {
+    let before: BTreeSet<String> = server
+        .raw_as(password.map(|p| ("default", p)), "CLIENT LIST")
+        .lines()
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find_map(|kv| kv.strip_prefix("addr=").map(str::to_string))
+        })
+        .collect();
     let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    if let Some(pw) = password {
+        s.write_all(format!("AUTH {pw}\r\n").as_bytes()).unwrap();
+    }
     s.write_all(b"MONITOR\r\n").unwrap();
     s.set_read_timeout(Some(Duration::from_millis(300)))
         .unwrap();
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = Arc::clone(&seen);
+    // Sentinels and replicas keep talking to a master: stop when told.
+    let done = Arc::new(AtomicBool::new(false));
+    let stop = Arc::clone(&done);
     let reader = thread::spawn(move || {
         let mut lines = BufReader::new(s);
         let mut idle = 0;
-        loop {
+        while !stop.load(Ordering::Relaxed) {
             let mut line = String::new();
             match lines.read_line(&mut line) {
                 Ok(0) => break,
@@ -69,15 +94,37 @@ fn monitored(server: &RedisServer, f: impl FnOnce()) -> BTreeSet<String> {
     });
     thread::sleep(Duration::from_millis(100));
     f();
+    thread::sleep(Duration::from_millis(500));
+    done.store(true, Ordering::Relaxed);
     reader.join().unwrap();
     let lines = seen.lock().unwrap().clone();
     lines
         .iter()
+        // 1700000000.123456 [0 127.0.0.1:54321] "HMGET" …
+        .filter(|l| {
+            l.split_once(" [")
+                .and_then(|(_, rest)| rest.split(']').next())
+                .and_then(|client| client.split_whitespace().nth(1))
+                .is_none_or(|addr| !before.contains(addr))
+        })
         .filter_map(|l| {
             l.split_once("] \"")
                 .map(|(_, rest)| rest.split('"').next().unwrap_or("").to_ascii_uppercase())
         })
         .collect()
+}
+
+/// No command in `seen` writes; nothing walks the keyspace.
+pub fn assert_reads_only(seen: &BTreeSet<String>) {
+    let writes: Vec<&String> = seen
+        .iter()
+        .filter(|c| !READS.contains(&c.as_str()))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "commands that are not reads: {writes:?} (all: {seen:?})"
+    );
+    assert!(!seen.contains("KEYS") && !seen.contains("SCAN"));
 }
 
 #[test]
@@ -146,15 +193,7 @@ fn every_command_only_reads() {
         seen.contains("HMGET") && seen.contains("ZSCAN") && seen.contains("INFO"),
         "MONITOR saw too little: {seen:?}"
     );
-    let writes: Vec<&String> = seen
-        .iter()
-        .filter(|c| !READS.contains(&c.as_str()))
-        .collect();
-    assert!(
-        writes.is_empty(),
-        "commands that are not reads: {writes:?} (all: {seen:?})"
-    );
-    assert!(!seen.contains("KEYS") && !seen.contains("SCAN"));
+    assert_reads_only(&seen);
     assert_eq!(
         snapshot(dir.path()),
         before,

@@ -1,0 +1,222 @@
+//! Redis Sentinel: which server is the master now. Every sentinel of the
+//! URL is asked at once (`SENTINEL get-master-addr-by-name`), as RQ's
+//! deployments with Sentinel ask through redis-py; the address most of
+//! them give is the master.
+
+use std::time::Duration;
+
+use redis::AsyncConnectionConfig;
+use tokio::task::JoinSet;
+
+use super::redis::RedisFailure;
+use crate::config::{RedisTarget, SecretUrl, SentinelSpec, redis_address};
+
+/// What one sentinel said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The master's `host`, `port`.
+    Master(String, u16),
+    /// The sentinel answered but monitors no master of that name.
+    UnknownMaster,
+    /// No usable answer.
+    Failed(RedisFailure),
+    /// Not asked to the end: enough sentinels had agreed.
+    NotWaited,
+}
+
+/// Every sentinel's answer, and the master they point at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// `host:port` of each sentinel, with its answer, in the URL's order.
+    pub answers: Vec<(String, Answer)>,
+    /// The address most sentinels gave (ties: the first given).
+    pub master: Option<(String, u16)>,
+}
+
+impl Resolution {
+    pub fn reached(&self) -> usize {
+        self.answers
+            .iter()
+            .filter(|(_, a)| matches!(a, Answer::Master(..) | Answer::UnknownMaster))
+            .count()
+    }
+
+    /// Sentinels whose answer differs from the chosen master's address.
+    pub fn dissenting(&self) -> Vec<(String, String)> {
+        let Some((host, port)) = &self.master else {
+            return Vec::new();
+        };
+        self.answers
+            .iter()
+            .filter_map(|(node, a)| match a {
+                Answer::Master(h, p) if (h, p) != (host, port) => {
+                    Some((node.clone(), redis_address(h, *p)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Ask the sentinels. With `all`, wait for every one (within `timeout`,
+/// for the `redis` check, which reports each); otherwise stop as soon as
+/// a majority of them name the same master.
+pub async fn resolve(spec: &SentinelSpec, tls: bool, timeout: Duration, all: bool) -> Resolution {
+    let addresses = spec.addresses();
+    let mut answers: Vec<Option<Answer>> = vec![None; addresses.len()];
+    let mut asking = JoinSet::new();
+    for (i, _) in addresses.iter().enumerate() {
+        let url = spec.node_url(i, tls);
+        let master = spec.master.clone();
+        asking.spawn(async move { (i, ask(url, &master, timeout).await) });
+    }
+    let majority = addresses.len() / 2 + 1;
+    let mut order: Vec<(String, u16)> = Vec::new();
+    while let Some(done) = asking.join_next().await {
+        let Ok((i, answer)) = done else { continue };
+        if let Answer::Master(h, p) = &answer
+            && !order.iter().any(|(oh, op)| (oh, op) == (h, p))
+        {
+            order.push((h.clone(), *p));
+        }
+        if let Some(slot) = answers.get_mut(i) {
+            *slot = Some(answer);
+        }
+        let agreed = order
+            .iter()
+            .any(|(h, p)| votes(&answers, h, *p) >= majority);
+        if !all && agreed {
+            asking.abort_all();
+            break;
+        }
+    }
+    let master = order
+        .iter()
+        .max_by_key(|(h, p)| {
+            // Most votes; among equals, the first given.
+            let first = order.iter().position(|(oh, op)| (oh, op) == (h, p));
+            (votes(&answers, h, *p), std::cmp::Reverse(first))
+        })
+        .cloned();
+    Resolution {
+        answers: addresses
+            .into_iter()
+            .zip(answers)
+            .map(|(a, answer)| (a, answer.unwrap_or(Answer::NotWaited)))
+            .collect(),
+        master,
+    }
+}
+
+fn votes(answers: &[Option<Answer>], host: &str, port: u16) -> usize {
+    answers
+        .iter()
+        .filter(|a| matches!(a, Some(Answer::Master(h, p)) if h == host && *p == port))
+        .count()
+}
+
+async fn ask(url: Option<String>, master: &str, timeout: Duration) -> Answer {
+    let Some(url) = url else {
+        return Answer::Failed(RedisFailure::Other {
+            detail: "cannot build this sentinel's address".into(),
+        });
+    };
+    let node = RedisTarget {
+        url: SecretUrl::opaque(&url, Vec::new()),
+        tls: url.starts_with("rediss://"),
+        sentinel: None,
+    };
+    let asking = async {
+        let client = redis::Client::open(url.as_str())
+            .map_err(|e| super::redis::classify(&e, &node, timeout))?;
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout));
+        let mut conn = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| super::redis::classify(&e, &node, timeout))?;
+        let reply: Option<(String, String)> = redis::cmd("SENTINEL")
+            .arg("get-master-addr-by-name")
+            .arg(master)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| super::redis::classify(&e, &node, timeout))?;
+        Ok::<_, RedisFailure>(reply)
+    };
+    match tokio::time::timeout(timeout, asking).await {
+        Err(_) => Answer::Failed(RedisFailure::Timeout { after: timeout }),
+        Ok(Err(e)) => Answer::Failed(e),
+        Ok(Ok(None)) => Answer::UnknownMaster,
+        Ok(Ok(Some((host, port)))) => match port.parse() {
+            Ok(port) => Answer::Master(host, port),
+            Err(_) => Answer::Failed(RedisFailure::Other {
+                detail: format!("the sentinel gave a port that is not a number ({port})"),
+            }),
+        },
+    }
+}
+
+/// Why no master could be found, from every sentinel's answer.
+pub fn no_master(spec: &SentinelSpec, resolution: &Resolution) -> RedisFailure {
+    let reached = resolution.reached();
+    if reached == 0 {
+        let each: Vec<String> = resolution
+            .answers
+            .iter()
+            .map(|(node, a)| match a {
+                Answer::Failed(f) => format!("{node}: {f}"),
+                _ => format!("{node}: no answer"),
+            })
+            .collect();
+        return RedisFailure::Sentinels {
+            detail: format!(
+                "no sentinel answered for master '{}' ({})",
+                spec.master,
+                each.join("; ")
+            ),
+        };
+    }
+    RedisFailure::NoSuchMaster {
+        detail: format!(
+            "{} reached, and none monitors a master named '{}'",
+            crate::text::plural(reached as u64, "sentinel", "sentinels"),
+            spec.master
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(answers: Vec<Answer>, master: Option<(&str, u16)>) -> Resolution {
+        Resolution {
+            answers: answers
+                .into_iter()
+                .enumerate()
+                .map(|(i, a)| (format!("s{i}:26379"), a))
+                .collect(),
+            master: master.map(|(h, p)| (h.to_string(), p)),
+        }
+    }
+
+    #[test]
+    fn dissent_and_reach_are_counted() {
+        let r = res(
+            vec![
+                Answer::Master("a".into(), 6379),
+                Answer::Master("b".into(), 6379),
+                Answer::Failed(RedisFailure::Refused {
+                    addr: "s2:26379".into(),
+                }),
+            ],
+            Some(("a", 6379)),
+        );
+        assert_eq!(r.reached(), 2);
+        assert_eq!(
+            r.dissenting(),
+            [("s1:26379".to_string(), "b:6379".to_string())]
+        );
+    }
+}
