@@ -129,6 +129,8 @@ def rq_python():
         print(f"creating {VENV} with rq {RQ_VERSION}…", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", f"rq=={RQ_VERSION}"], check=True)
+    if subprocess.run([str(py), "-c", "import psycopg"], capture_output=True).returncode != 0:
+        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "psycopg[binary]>=3.1,<4"], check=True)
     return py
 
 
@@ -386,6 +388,62 @@ def bench_health(repeat):
         big.close()
 
 
+SMALL_DB = "recdiag_bench_small"
+
+
+def build_small_world():
+    """1,000 queued jobs (real rq), 200 runs, 200 files: the world an
+    operator's cron sees every minute."""
+    rq = RqWorld(0, 1000)
+    if psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{SMALL_DB}'").strip() != "1":
+        psql("postgres", f"CREATE DATABASE {SMALL_DB}")
+        out = subprocess.run(["psql", f"{PG_ADMIN}/{SMALL_DB}", "-v", "ON_ERROR_STOP=1", "-q", "-f",
+                              str(ROOT / "tests" / "fixtures" / "schema.sql")], capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"schema: {out.stderr}")
+    psql(SMALL_DB, "DELETE FROM recording_runs")
+    psql(SMALL_DB, "INSERT INTO recording_runs (business_id, call_sid, status, job_type, created_at, started_at, completed_at) "
+                   "SELECT 1, 'CA' || lpad(to_hex(i), 32, '0'), 'completed', 'download', "
+                   "(now() at time zone 'utc') - i * interval '15 seconds', "
+                   "(now() at time zone 'utc') - i * interval '15 seconds' + interval '1 second', "
+                   "(now() at time zone 'utc') - i * interval '15 seconds' + interval '5 seconds' "
+                   "FROM generate_series(1, 200) i")
+    files = WORK / "small-dir"
+    if not files.is_dir():
+        files.mkdir(parents=True)
+        for i in range(1, 201):
+            (files / f"CA{i:032x}.mp3").write_bytes(b"\xff" * 4096)
+    return rq, files
+
+
+def bench_tls(repeat):
+    """`recdiag health` on the small world, the database over TLS (the
+    server offers it and the URL leaves sslmode at its default, prefer),
+    beside the same with sslmode=disable and the old script's Python logic."""
+    rq, files = build_small_world()
+    url = f"{PG_ADMIN}/{SMALL_DB}"
+    sep = "&" if "?" in url else "?"
+    env = dict(os.environ, NO_COLOR="1", REDIS_URL=rq.url, RECORDINGS_DIR=str(files))
+    try:
+        ssl = psql("postgres", "SHOW ssl").strip()
+        print(f"\nsmall world, database TLS {ssl}: 1,000 queued jobs, 200 runs, 200 files")
+        print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs old logic")
+        tls = measure([str(BIN), "health", "--no-env-file", "--json", "--database-url", url], repeat, env)
+        plain = measure([str(BIN), "health", "--no-env-file", "--json", "--database-url",
+                         f"{url}{sep}sslmode=disable"], repeat, env)
+        old = measure([str(rq_python()), str(ROOT / "bench" / "old_logic.py"), rq.url, url, str(files)], repeat, env)
+        psql_tls = measure(["psql", f"{url}{sep}sslmode=require", "-qAtc", "SELECT 1"], repeat, env)
+        row("recdiag health (sslmode default: TLS)", *tls, old[0])
+        row("recdiag health (sslmode=disable)", *plain, old[0])
+        row("old script's logic (Python, rq, psycopg; TLS)", *old, old[0])
+        row("psql SELECT 1 over TLS (libpq, TCP_NODELAY)", *psql_tls, old[0])
+        print(f"  → with TLS: 1/{old[0] / tls[0]:.1f} of the old logic; without: 1/{old[0] / plain[0]:.1f} "
+              f"(target ≤ 1/20 with TLS). The gap is sqlx 0.9.0's missing TCP_NODELAY (sqlx#4335): "
+              f"it closes on the day a release carries the fix.")
+    finally:
+        rq.close()
+
+
 LOG_BLOCK_CALLS = 1000
 
 
@@ -458,7 +516,8 @@ def summary():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "logs", "all"], default="all")
+    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "tls", "logs", "all"],
+                    default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
@@ -477,6 +536,8 @@ def main():
         bench_call(args.repeat)
     if args.world in ("health", "all"):
         bench_health(args.repeat)
+    if args.world in ("tls", "all"):
+        bench_tls(args.repeat)
     if args.world in ("logs", "all"):
         bench_logs(args.repeat)
     summary()

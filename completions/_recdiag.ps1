@@ -44,7 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal; Ctrl-C exits with the last status''s code')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
-            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]')
             [CompletionResult]::new('--recordings-dir', '--recordings-dir', [CompletionResultType]::ParameterName, 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
@@ -132,7 +132,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many of the newest failed jobs to read (across the queues of interest)')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
-            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
@@ -153,7 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'The worker''s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
-            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]')
             [CompletionResult]::new('--recordings-dir', '--recordings-dir', [CompletionResultType]::ParameterName, 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
@@ -175,7 +175,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             break
         }
         'recdiag;runs' {
-            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]')
             [CompletionResult]::new('--recordings-dir', '--recordings-dir', [CompletionResultType]::ParameterName, 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')

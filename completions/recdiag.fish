@@ -52,7 +52,7 @@ consistency\t''"
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l watch -d 'Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal; Ctrl-C exits with the last status\'s code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
@@ -144,7 +144,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -s h -l help -d
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l limit -d 'How many of the newest failed jobs to read (across the queues of interest)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
@@ -165,7 +165,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s h -l help -d 
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l log -d 'The worker\'s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
@@ -188,7 +188,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-running-run
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [else built from DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F

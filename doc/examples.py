@@ -84,6 +84,7 @@ class World:
             DATABASE_URL=self.db_url,
             RECORDINGS_DIR=str(self.dir),
             RECDIAG_FIXTURE_LOG=str(self.tmp / "worker.log"),
+            PYTHONDONTWRITEBYTECODE="1",
         )
 
     @staticmethod
@@ -221,6 +222,109 @@ def failed():
         w.close()
 
 
+def sentinel():
+    """The same Redis behind Sentinel: a replica, three sentinels; then one
+    sentinel down."""
+    w = World("sentinel")
+    extra = []
+    try:
+        w.steps(*[x for n in (0xF1, 0xF2) for x in (f"call:{sid(n)}:1", f"open:{sid(n)}")])
+        replica = free_port()
+        extra.append(subprocess.Popen(
+            ["redis-server", "--port", str(replica), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(w.tmp), "--replicaof", "127.0.0.1", str(w.port)], stdout=subprocess.DEVNULL))
+        ports = []
+        for i in range(3):
+            port = free_port()
+            conf = w.tmp / f"sentinel-{i}.conf"
+            conf.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {w.tmp}\n"
+                f"sentinel monitor mymaster 127.0.0.1 {w.port} 2\n"
+                "sentinel down-after-milliseconds mymaster 1000\n")
+            extra.append(subprocess.Popen(["redis-server", str(conf), "--sentinel"], stdout=subprocess.DEVNULL))
+            ports.append(port)
+        url = "redis+sentinel://" + ",".join(f"127.0.0.1:{p}" for p in ports) + "/mymaster/0"
+        for _ in range(200):
+            out = subprocess.run(["redis-cli", "-p", str(ports[-1]), "sentinel", "replicas", "mymaster"],
+                                 capture_output=True, text=True).stdout
+            if str(replica) in out:
+                break
+            time.sleep(0.1)
+        blocks = {"redis-sentinel": w.run("redis", env={"REDIS_URL": url})}
+        extra[2].terminate()
+        extra[2].wait()
+        blocks["redis-sentinel-down"] = w.run("redis", env={"REDIS_URL": url})
+        return blocks
+    finally:
+        for p in extra:
+            p.terminate()
+            p.wait()
+        w.close()
+
+
+def pgbouncer_binary(into):
+    """Debian's pgbouncer: installed, or fetched with apt-get download
+    (nothing is installed on the machine)."""
+    for installed in ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"):
+        if os.path.isfile(installed):
+            return Path(installed), None
+    debs = into / "debs"
+    debs.mkdir()
+    subprocess.run(["apt-get", "download", "pgbouncer", "libc-ares2"], cwd=debs, check=True,
+                   capture_output=True)
+    root = into / "root"
+    for deb in debs.glob("*.deb"):
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
+    return root / "usr/sbin/pgbouncer", root / "usr/lib/x86_64-linux-gnu"
+
+
+def pooler():
+    """A database behind PgBouncer in transaction mode, named by
+    DATABASE_URL_POOLER as the app's is."""
+    w = World("pooler")
+    home = Path(tempfile.mkdtemp(prefix="recdiag-pgbouncer-"))
+    bouncer = None
+    try:
+        w.start_worker()
+        s = sid(0xF5)
+        w.steps(f"call:{s}:1", f"open:{s}", "tick")
+        w.wait_files(s)
+        binary, libs = pgbouncer_binary(home)
+        shutil.copy(binary, home / "pgbouncer")
+        (home / "lib").mkdir()
+        if libs:
+            for lib in libs.iterdir():
+                shutil.copy(lib, home / "lib" / lib.name)
+        port = free_port()
+        (home / "users.txt").write_text('"postgres" ""\n')
+        (home / "pgbouncer.ini").write_text(
+            f"[databases]\n* = host=127.0.0.1 port=5432\n[pgbouncer]\nlisten_addr = 127.0.0.1\n"
+            f"listen_port = {port}\nunix_socket_dir =\nauth_type = trust\nauth_file = {home}/users.txt\n"
+            f"pool_mode = transaction\ndefault_pool_size = 2\nlogfile = {home}/pgbouncer.log\n")
+        cmd = [str(home / "pgbouncer"), str(home / "pgbouncer.ini")]
+        if os.geteuid() == 0:
+            os.chmod(home, 0o755)
+            subprocess.run(["chown", "-R", "postgres:postgres", str(home)], check=True)
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        bouncer = subprocess.Popen(cmd, env=dict(os.environ, LD_LIBRARY_PATH=str(home / "lib")),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port)).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        url = f"postgresql://postgres@127.0.0.1:{port}/{w.db}?sslmode=disable"
+        head = w.run("runs", env={"DATABASE_URL_POOLER": url}).splitlines()
+        return {"runs-pooler": "\n".join(head[:4])}
+    finally:
+        if bouncer:
+            subprocess.run(["kill", "-TERM", str(bouncer.pid)])
+            bouncer.wait()
+        shutil.rmtree(home, ignore_errors=True)
+        w.close()
+
+
 # What differs from run to run, masked before comparing.
 VOLATILE = [
     (re.compile(r"\d+(\.\d+)? ?(µs|ms|s)\b"), "<t>"),
@@ -252,7 +356,7 @@ def main():
     if not RECDIAG.is_file():
         raise SystemExit("build first: cargo build")
     blocks = {}
-    for make in (healthy, jammed, verdicts, failed):
+    for make in (healthy, jammed, verdicts, failed, sentinel, pooler):
         blocks.update(make())
     text = README.read_text()
     drift = []

@@ -69,7 +69,9 @@ pub fn seconds(s: f64) -> String {
     }
     let sign = if s < 0.0 { "-" } else { "" };
     let s = s.abs();
-    let body = if s < 0.001 {
+    let body = if s == 0.0 {
+        "0 s".to_string()
+    } else if s < 0.001 {
         format!("{:.0} µs", s * 1e6)
     } else if s < 0.01 {
         format!("{:.1} ms", s * 1000.0)

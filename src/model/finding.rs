@@ -184,7 +184,7 @@ impl FindingCode {
                 "set REDIS_URL (or pass --redis-url), e.g. redis://redis:6379/0 as the workers use"
             }
             RedisUrlInvalid => {
-                "fix REDIS_URL: redis://[user:PASSWORD@]host:port/db, rediss:// for TLS, unix:///path"
+                "fix REDIS_URL: redis://[user:PASSWORD@]host:port/db, rediss:// for TLS, unix:///path, redis+sentinel://host:26379[,host:port…]/<master>/<db>"
             }
             RedisUnreachable => {
                 "check that Redis runs (docker-compose ps redis) and that REDIS_URL matches the workers' setting"

@@ -165,7 +165,14 @@ pub fn no_master(spec: &SentinelSpec, resolution: &Resolution) -> RedisFailure {
             .answers
             .iter()
             .map(|(node, a)| match a {
-                Answer::Failed(f) => format!("{node}: {f}"),
+                Answer::Failed(f) => {
+                    let f = f.to_string();
+                    if f.contains(node.as_str()) {
+                        f
+                    } else {
+                        format!("{node}: {f}")
+                    }
+                }
                 _ => format!("{node}: no answer"),
             })
             .collect();

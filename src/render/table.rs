@@ -72,8 +72,27 @@ fn detail(check: &Check, style: Style, out: &mut impl Write) -> io::Result<()> {
     };
     let mut table = new_table();
     for (key, value) in &fields {
+        // Shown below, a row per sentinel.
+        if key == "sentinel" {
+            continue;
+        }
         if let Some(shown) = scalar(key, value) {
             table.add_row(vec![Cell::new(style.dim(key)), Cell::new(shown)]);
+        }
+    }
+    if let Metrics::Redis(m) = &check.metrics
+        && let Some(s) = &m.sentinel
+    {
+        for node in &s.nodes {
+            let said = match (node.state.as_str(), &node.master, &node.detail) {
+                (_, Some(master), _) => format!("{} (names {master})", node.state),
+                (_, None, Some(detail)) => format!("{}: {}", node.state, sanitize(detail)),
+                (state, None, None) => state.to_string(),
+            };
+            table.add_row(vec![
+                Cell::new(style.dim(&format!("sentinel {}", node.address))),
+                Cell::new(said.replace('_', " ")),
+            ]);
         }
     }
     if table.row_count() > 0 {

@@ -124,11 +124,11 @@ pub fn sentinel_degraded(m: &RedisMetrics) -> Option<Finding> {
     let mut subjects = Vec::new();
     for node in &s.nodes {
         let said = match node.state.as_str() {
-            "unreachable" => format!(
-                "{}: {}",
-                node.address,
-                node.detail.as_deref().unwrap_or("no answer")
-            ),
+            "unreachable" => match node.detail.as_deref() {
+                Some(d) if d.contains(&node.address) => d.to_string(),
+                Some(d) => format!("{}: {d}", node.address),
+                None => format!("{}: no answer", node.address),
+            },
             "unknown_master" => format!("{}: knows no master '{}'", node.address, s.master_name),
             "disagrees" => format!(
                 "{}: names {} as the master",
