@@ -228,8 +228,8 @@ fn snapshot(dir: &std::path::Path) -> Vec<(String, u64, i64, i64, i64, i64)> {
     all
 }
 
-/// PostgreSQL's own log of every statement: recdiag only SELECTs, and its
-/// session is read-only (a write attempted in it would fail).
+/// PostgreSQL's own log of every statement: recdiag only SELECTs, inside a
+/// read-only transaction (a write attempted in it would fail).
 #[test]
 fn the_database_sees_only_selects_in_a_read_only_session() {
     use crate::support::pgserver::PgServer;
@@ -270,19 +270,31 @@ fn the_database_sees_only_selects_in_a_read_only_session() {
         })
         .collect();
     assert!(statements.len() >= 5, "too few statements logged:\n{log}");
+    // Each session opens its read-only transaction first, then only reads,
+    // then rolls back.
+    const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+        SET LOCAL statement_timeout = 5000; SET LOCAL lock_timeout = 5000; \
+        SET LOCAL idle_in_transaction_session_timeout = 10000";
+    let begins = statements.iter().filter(|s| **s == BEGIN).count();
+    assert!(
+        begins >= 3,
+        "sessions without the read-only transaction:\n{log}"
+    );
     for s in &statements {
         assert!(
-            s.trim_start().to_ascii_uppercase().starts_with("SELECT"),
+            *s == BEGIN
+                || *s == "ROLLBACK"
+                || s.trim_start().to_ascii_uppercase().starts_with("SELECT"),
             "not a read: {s}\n{log}"
         );
     }
-    // The session refuses writes by itself: recdiag's connection options.
+    // A write inside such a transaction fails.
     let probe = std::process::Command::new("psql")
-        .arg(format!(
-            "{}?options=-c%20default_transaction_read_only%3Don",
-            pg.url("postgres")
-        ))
-        .args(["-qc", "CREATE TABLE should_fail (x int)"])
+        .arg(pg.url("postgres"))
+        .args([
+            "-qc",
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; CREATE TABLE should_fail (x int)",
+        ])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&probe.stderr).contains("read-only transaction"));

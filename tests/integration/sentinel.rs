@@ -173,7 +173,7 @@ fn no_sentinel_answering_is_critical_within_the_timeout() {
         let message = f["message"].as_str().unwrap();
         assert!(message.contains("no sentinel answered"), "{message}");
         assert!(
-            message.contains(&format!("127.0.0.1:{refused}: connection refused")),
+            message.contains(&format!("connection refused by 127.0.0.1:{refused}")),
             "{message}"
         );
         assert!(
