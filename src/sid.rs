@@ -14,6 +14,11 @@ impl CallSid {
         is_sid(s.as_bytes()).then(|| CallSid(s.to_string()))
     }
 
+    /// `s` is a call SID (checked without building one).
+    pub fn is_valid(s: &str) -> bool {
+        is_sid(s.as_bytes())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

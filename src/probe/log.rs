@@ -6,7 +6,7 @@
 //! fixed buffer, a line longer than [`LINE_MAX`] is cut, and every table
 //! kept across lines is bounded.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::{self, Read};
 
 use aho_corasick::AhoCorasick;
@@ -120,17 +120,31 @@ const TAGS: [&str; 8] = [
     "RECORDING_SERVICE",
 ];
 
+/// Indices into [`TAGS`].
+const RQ_RECORDING: usize = 0;
+const DOWNLOAD_ONLY: usize = 1;
+const TRACEBACK: usize = 3;
+const RECORDING_SERVICE: usize = 7;
+
+/// The tag the automaton found in a line: which, and where it ends.
+#[derive(Debug, Clone, Copy)]
+struct Tag {
+    index: usize,
+    /// Byte offset just past the tag, from the line's start.
+    end: usize,
+}
+
 /// Reads a log and hands each recognised line, and each folded traceback,
 /// to the caller.
 pub struct Scanner {
     /// The app's tags; None only if the automaton could not be built,
     /// and then every line is parsed.
-    tags: Option<&'static AhoCorasick>,
+    tags: Option<&'static TagSearch>,
     /// Per stream, the SID of the job being processed (for lines that do
     /// not name it: `No slot available …`, `Failed to save …`).
-    current: HashMap<String, String>,
+    current: foldhash::HashMap<String, String>,
     /// run id → SID, from `Created RecordingRun` and `Job picked`.
-    runs: HashMap<String, String>,
+    runs: foldhash::HashMap<String, String>,
     run_order: VecDeque<String>,
     /// Inside a traceback: the stream it belongs to.
     traceback: Option<Option<String>>,
@@ -140,14 +154,48 @@ pub struct Scanner {
     last_stamp_at: Option<jiff::Timestamp>,
 }
 
-/// Built once per process: a DFA, the fastest automaton for a handful of
-/// short tags (building it costs more than scanning a short input).
-static TAG_AUTOMATON: std::sync::LazyLock<Option<AhoCorasick>> = std::sync::LazyLock::new(|| {
-    AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(TAGS)
-        .ok()
-});
+/// The tag searcher: SIMD (Teddy) where the CPU has it — it skips whole
+/// vectors of bytes that cannot start a tag — else a DFA. Built once per
+/// process (building costs more than scanning a short input).
+pub struct TagSearch {
+    packed: Option<aho_corasick::packed::Searcher>,
+    dfa: AhoCorasick,
+}
+
+impl TagSearch {
+    fn build() -> Option<TagSearch> {
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(TAGS)
+            .build();
+        let dfa = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(TAGS)
+            .ok()?;
+        Some(TagSearch { packed, dfa })
+    }
+
+    /// The leftmost tag in `hay`: (start, which, length).
+    fn find(&self, hay: &[u8]) -> Option<(usize, usize, usize)> {
+        match &self.packed {
+            Some(p) => p
+                .find(hay)
+                .map(|m| (m.start(), m.pattern().as_usize(), m.len())),
+            None => self
+                .dfa
+                .find(hay)
+                .map(|m| (m.start(), m.pattern().as_usize(), m.len())),
+        }
+    }
+
+    fn is_match(&self, hay: &[u8]) -> bool {
+        self.find(hay).is_some()
+    }
+}
+
+static TAG_AUTOMATON: std::sync::LazyLock<Option<TagSearch>> =
+    std::sync::LazyLock::new(TagSearch::build);
 
 /// What the scanner hands over.
 pub enum Item<'a> {
@@ -163,8 +211,8 @@ impl Scanner {
     pub fn new() -> Scanner {
         Scanner {
             tags: TAG_AUTOMATON.as_ref(),
-            current: HashMap::new(),
-            runs: HashMap::new(),
+            current: foldhash::HashMap::default(),
+            runs: foldhash::HashMap::default(),
             run_order: VecDeque::new(),
             traceback: None,
             last_at: None,
@@ -265,16 +313,20 @@ impl Scanner {
                 pos = end + 1;
                 continue;
             }
-            let hit = match &self.tags {
+            let (hit, tag) = match &self.tags {
                 Some(tags) => match tags.find(&chunk[pos..]) {
-                    Some(m) => pos + m.start(),
+                    Some((start, index, len)) => (pos + start, Some((index, len))),
                     None => break,
                 },
-                None => pos,
+                None => (pos, None),
             };
             let line_start = memchr::memrchr(b'\n', &chunk[pos..hit]).map_or(pos, |n| pos + n + 1);
             let line_end = memchr::memchr(b'\n', &chunk[hit..]).map_or(chunk.len(), |n| hit + n);
-            self.line(&chunk[line_start..line_end], stats, each);
+            let tag = tag.map(|(index, len)| Tag {
+                index,
+                end: hit - line_start + len,
+            });
+            self.line(&chunk[line_start..line_end], tag, stats, each);
             pos = line_end + 1;
         }
     }
@@ -288,7 +340,7 @@ impl Scanner {
             // Another worker's line, interleaved: not part of this traceback,
             // but a line in its own right.
             if self.tags.as_ref().is_none_or(|t| t.is_match(raw)) {
-                self.line(raw, stats, each);
+                self.line(raw, None, stats, each);
             }
             return;
         }
@@ -304,11 +356,15 @@ impl Scanner {
         each(Item::Traceback(rest.trim()));
     }
 
-    fn line(&mut self, raw: &[u8], stats: &mut ReadStats, each: &mut Sink) {
+    fn line(&mut self, raw: &[u8], tag: Option<Tag>, stats: &mut ReadStats, each: &mut Sink) {
         let text = text_of(raw, stats);
         let (stream, rest) = strip_prefix(&text);
         let (docker_at, rest) = strip_docker_time(rest);
-        if has!(rest, "Traceback (most recent call last)") {
+        let traceback = match tag {
+            Some(t) => t.index == TRACEBACK,
+            None => has!(rest, "Traceback (most recent call last)"),
+        };
+        if traceback {
             self.traceback = Some(stream.map(str::to_string));
             return;
         }
@@ -333,7 +389,19 @@ impl Scanner {
             self.last_at = at;
         }
         let key = stream.unwrap_or("");
-        let (sid, event) = self.event(key, message);
+        // The text after the tag the automaton found, when it lies in
+        // the message (so each branch reads only what follows its tag).
+        // Offsets into a lossily repaired line no longer match: not then.
+        let borrowed = matches!(text, std::borrow::Cow::Borrowed(_));
+        let after = tag.filter(|_| borrowed).and_then(|t| {
+            let offset = (message.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+            let within = t.end.checked_sub(offset)?;
+            Some((t.index, message.get(within..)?))
+        });
+        let (sid, event) = match after.and_then(|(index, after)| self.tagged(key, index, after)) {
+            Some(found) => found,
+            None => self.event(key, message),
+        };
         let call_sid = match sid {
             SidRef::In(s) => Some(s),
             SidRef::Current => self.current.get(key).map(String::as_str),
@@ -353,6 +421,83 @@ impl Scanner {
             event,
             message,
         }));
+    }
+
+    /// The call and event of a message whose tag the automaton found,
+    /// from the words that follow the tag (the app's formats, spec §1);
+    /// None for anything else, which [`Scanner::event`] then reads whole.
+    fn tagged<'a>(
+        &mut self,
+        stream: &str,
+        tag: usize,
+        after: &'a str,
+    ) -> Option<(SidRef<'a>, Option<Event<'a>>)> {
+        let or_current = |sid: Option<&'a str>| sid.map_or(SidRef::Current, SidRef::In);
+        let call_sid = |r: &'a str| split!(r, "call_sid=").and_then(|(_, r)| sid_at(r));
+        let a = after.trim_start_matches([']', ' ']);
+        match tag {
+            RQ_RECORDING => {
+                if let Some(rest) = a.strip_prefix("Created RecordingRun ") {
+                    let run = first_word(rest).unwrap_or("");
+                    let sid = call_sid(rest);
+                    if let Some(sid) = sid {
+                        self.remember(run, sid);
+                        self.set_current(stream, sid);
+                    }
+                    return Some((or_current(sid), None));
+                }
+                if let Some(rest) = a.strip_prefix("Job picked:") {
+                    let sid = call_sid(rest);
+                    if let (Some(sid), Some(run)) = (
+                        sid,
+                        split!(rest, "run_id=").and_then(|(_, r)| first_word(r)),
+                    ) {
+                        self.remember(run, sid);
+                        self.set_current(stream, sid);
+                    }
+                    return Some((or_current(sid), None));
+                }
+                if a.starts_with("Slot acquired") || a.starts_with("Slot released") {
+                    return Some((or_current(call_sid(a)), None));
+                }
+                if let Some(rest) = a.strip_prefix("Complete:") {
+                    return Some((or_current(call_sid(rest)), Some(Event::Saved)));
+                }
+                None
+            }
+            DOWNLOAD_ONLY => {
+                if let Some(rest) = a.strip_prefix("Starting download for ") {
+                    let sid = sid_at(rest);
+                    if let Some(sid) = sid {
+                        self.set_current(stream, sid);
+                    }
+                    return Some((or_current(sid), Some(Event::Started)));
+                }
+                if let Some(rest) = a.strip_prefix("Downloaded ") {
+                    let sid = split!(rest, " for ").and_then(|(_, r)| sid_at(r));
+                    return Some((or_current(sid), Some(Event::Saved)));
+                }
+                None
+            }
+            RECORDING_SERVICE => {
+                if let Some(rest) = a.strip_prefix("Recording saved: ") {
+                    let sid = sid_at(rest);
+                    return Some((or_current(sid), Some(Event::Saved)));
+                }
+                let cause = if a.starts_with("Authentication failed (401)") {
+                    LogCause::Unauthorized401
+                } else if a.starts_with("Access forbidden (403)") {
+                    LogCause::Forbidden403
+                } else if a.starts_with("Twilio server error") {
+                    LogCause::ServerError5xx
+                } else {
+                    return None;
+                };
+                let sid = split!(a, " for ").and_then(|(_, r)| sid_at(r));
+                Some((or_current(sid), Some(Event::Cause(cause))))
+            }
+            _ => None,
+        }
     }
 
     /// The call and event a message names.
@@ -532,6 +677,14 @@ impl Scanner {
     }
 
     fn remember(&mut self, run: &str, sid: &str) {
+        // `Job picked` repeats what `Created RecordingRun` said: no copy then.
+        if let Some(known) = self.runs.get_mut(run) {
+            if known != sid {
+                known.clear();
+                known.push_str(sid);
+            }
+            return;
+        }
         if self.runs.insert(run.to_string(), sid.to_string()).is_none() {
             self.run_order.push_back(run.to_string());
             if self.run_order.len() > TRACKED
@@ -670,7 +823,7 @@ fn parse_json(line: &str) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str
 fn sid_at(s: &str) -> Option<&str> {
     let at = finder!("CA").find(s.as_bytes())?;
     let cand = s.get(at..at + 34)?;
-    crate::sid::CallSid::parse(cand).map(|_| cand)
+    crate::sid::CallSid::is_valid(cand).then_some(cand)
 }
 
 /// The first word of `r`, if any.

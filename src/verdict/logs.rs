@@ -125,13 +125,20 @@ struct Attempt {
     saved: bool,
 }
 
+/// A call SID as a table key: its 34 bytes, kept without an allocation.
+type SidKey = [u8; 34];
+
+fn key(sid: &str) -> Option<SidKey> {
+    sid.as_bytes().try_into().ok()
+}
+
 /// Gathers items as the scanner reads them.
 pub struct Summary {
     since: Option<jiff::Timestamp>,
     until: Option<jiff::Timestamp>,
     sids: Vec<String>,
-    attempts: HashMap<String, Attempt>,
-    order: VecDeque<String>,
+    attempts: foldhash::HashMap<SidKey, Attempt>,
+    order: VecDeque<SidKey>,
     downloads: DownloadCounts,
     causes: BTreeMap<LogCause, (u64, VecDeque<String>)>,
     slow: SlowDownloads,
@@ -166,7 +173,7 @@ impl Summary {
             since,
             until,
             sids,
-            attempts: HashMap::new(),
+            attempts: foldhash::HashMap::default(),
             order: VecDeque::new(),
             downloads: DownloadCounts::default(),
             causes: BTreeMap::new(),
@@ -234,16 +241,16 @@ impl Summary {
             None => {}
             Some(Event::Started) => {
                 self.downloads.started += 1;
-                if let Some(sid) = sid {
-                    self.track(sid.to_string(), Attempt::default());
+                if let Some(k) = sid.and_then(key) {
+                    self.track(k, Attempt::default());
                 }
             }
             Some(Event::Saved) => {
                 let attempt = sid.map(|s| self.attempt(s));
                 if attempt.is_none_or(|a| !a.saved) {
                     self.downloads.saved += 1;
-                    if let Some(sid) = sid {
-                        self.attempt_mut(sid).saved = true;
+                    if let Some(a) = sid.and_then(|s| self.attempt_mut(s)) {
+                        a.saved = true;
                     }
                 }
             }
@@ -253,8 +260,9 @@ impl Summary {
                     if asked {
                         self.witness(sid, cause, &line);
                     }
-                    let a = self.attempt_mut(sid);
-                    if a.cause.is_none() {
+                    if let Some(a) = self.attempt_mut(sid)
+                        && a.cause.is_none()
+                    {
                         a.cause = Some(cause);
                     }
                 }
@@ -304,8 +312,7 @@ impl Summary {
     }
 
     fn fail(&mut self, sid: Option<&str>, cause: LogCause) {
-        if let Some(sid) = sid {
-            let a = self.attempt_mut(sid);
+        if let Some(a) = sid.and_then(|s| self.attempt_mut(s)) {
             if a.failed {
                 return;
             }
@@ -322,18 +329,23 @@ impl Summary {
     }
 
     fn attempt(&self, sid: &str) -> Attempt {
-        self.attempts.get(sid).copied().unwrap_or_default()
+        key(sid)
+            .and_then(|k| self.attempts.get(&k).copied())
+            .unwrap_or_default()
     }
 
-    fn attempt_mut(&mut self, sid: &str) -> &mut Attempt {
-        if !self.attempts.contains_key(sid) {
-            self.track(sid.to_string(), Attempt::default());
+    /// The call's attempt, tracked from now on if it was not (a lookup,
+    /// not an allocation, for a call already tracked).
+    fn attempt_mut(&mut self, sid: &str) -> Option<&mut Attempt> {
+        let k = key(sid)?;
+        if !self.attempts.contains_key(&k) {
+            self.track(k, Attempt::default());
         }
-        self.attempts.entry(sid.to_string()).or_default()
+        self.attempts.get_mut(&k)
     }
 
-    fn track(&mut self, sid: String, a: Attempt) {
-        if self.attempts.insert(sid.clone(), a).is_none() {
+    fn track(&mut self, sid: SidKey, a: Attempt) {
+        if self.attempts.insert(sid, a).is_none() {
             self.order.push_back(sid);
             if self.order.len() > TRACKED
                 && let Some(old) = self.order.pop_front()
