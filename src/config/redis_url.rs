@@ -31,6 +31,8 @@ pub struct SentinelSpec {
     /// Credentials for the sentinels themselves (redis-py's `sentinel_kwargs`).
     pub sentinel_username: Option<String>,
     pub sentinel_password: Option<String>,
+    /// `#insecure`: TLS without checking certificates (self-signed).
+    pub insecure: bool,
 }
 
 impl std::fmt::Debug for SentinelSpec {
@@ -63,6 +65,7 @@ impl SentinelSpec {
             self.sentinel_password.as_deref(),
             None,
         )
+        .map(|u| self.with_fragment(u))
     }
 
     /// The URL of the master at `host:port` (the URL's credentials and db).
@@ -75,6 +78,15 @@ impl SentinelSpec {
             self.password.as_deref(),
             Some(self.db),
         )
+        .map(|u| self.with_fragment(u))
+    }
+
+    fn with_fragment(&self, url: String) -> String {
+        if self.insecure {
+            url + "#insecure"
+        } else {
+            url
+        }
     }
 }
 
@@ -179,6 +191,11 @@ fn parse_sentinel(raw: &str) -> Result<RedisTarget, String> {
             ));
         }
     };
+    let (rest, insecure) = match rest.split_once('#') {
+        Some((r, "insecure")) => (r, true),
+        Some(_) => return Err("the only fragment recdiag knows is #insecure".into()),
+        None => (rest, false),
+    };
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let (userinfo, hosts) = match authority.rsplit_once('@') {
@@ -256,6 +273,7 @@ fn parse_sentinel(raw: &str) -> Result<RedisTarget, String> {
             password,
             sentinel_username: sentinel_username.filter(|u| !u.is_empty()),
             sentinel_password: sentinel_password.filter(|p| !p.is_empty()),
+            insecure,
         }),
     })
 }
@@ -313,6 +331,14 @@ mod tests {
         let t = RedisTarget::parse("rediss+sentinel://s1/m").unwrap();
         assert!(t.tls);
         assert_eq!(t.sentinel.unwrap().db, 0);
+        let t = RedisTarget::parse("rediss+sentinel://s1/m/3#insecure").unwrap();
+        let s = t.sentinel.unwrap();
+        assert_eq!(s.db, 3);
+        assert_eq!(s.node_url(0, true).unwrap(), "rediss://s1:26379#insecure");
+        assert_eq!(
+            s.master_url("m1", 6380, true).unwrap(),
+            "rediss://m1:6380/3#insecure"
+        );
         for bad in [
             "redis+sentinel://:hunter2@s1",
             "redis+sentinel://:hunter2@s1/",

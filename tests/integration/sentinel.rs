@@ -249,3 +249,50 @@ fn sentinel_passwords_and_read_only() {
     assert!(message.contains("no sentinel answered"), "{message}");
     assert!(message.contains("Redis requires a password"), "{message}");
 }
+
+/// `rediss+sentinel://`: TLS to the sentinels and to the master; a
+/// self-signed certificate needs `#insecure`, and without it each
+/// sentinel's refusal says TLS.
+#[test]
+fn sentinel_over_tls() {
+    let master = crate::support::RedisServer::with_tls();
+    let tls_port = master.tls_port.unwrap();
+    let (cert, key) = master.tls_files();
+    let nodes: Vec<sentinel::Sentinel> = (0..3)
+        .map(|_| sentinel::Sentinel::start_tls(tls_port, &cert, &key))
+        .collect();
+    let hosts: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.port))
+        .collect();
+    let url = format!("rediss+sentinel://{}/{MASTER}/0", hosts.join(","));
+    let insecure = format!("{url}#insecure");
+    let mut last = None;
+    let up = wait_until(Duration::from_secs(20), || {
+        let r = Recdiag::new()
+            .env("REDIS_URL", &insecure)
+            .args(["redis", "--json"])
+            .run();
+        let ok = r.code == 0;
+        last = Some(r);
+        ok
+    });
+    let r = last.unwrap();
+    assert!(up, "{}\n{}", r.stdout, r.stderr);
+    let s = &r.check("redis")["metrics"]["sentinel"];
+    assert_eq!(s["master"], format!("127.0.0.1:{tls_port}"));
+    assert_eq!(s["reached"], 3);
+    let r = Recdiag::new()
+        .env("REDIS_URL", &url)
+        .args(["redis", "--json"])
+        .run();
+    r.assert_code(2);
+    let message = r.check("redis")["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("no sentinel answered") && message.contains("TLS"),
+        "{message}"
+    );
+}

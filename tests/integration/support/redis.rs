@@ -96,6 +96,14 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/0", self.port)
     }
 
+    /// The TLS certificate and key of a server made by [`Self::with_tls`].
+    pub fn tls_files(&self) -> (String, String) {
+        (
+            self._dir.path().join("cert.pem").display().to_string(),
+            self._dir.path().join("key.pem").display().to_string(),
+        )
+    }
+
     /// Send one command in the inline protocol and return the raw reply.
     pub fn raw(&self, command: &str) -> String {
         self.raw_as(None, command)

@@ -22,11 +22,33 @@ impl Sentinel {
     /// A sentinel watching the master on `master_port`. `auth`: the
     /// master's password; `own`: this sentinel's own password.
     pub fn start(master_port: u16, auth: Option<&str>, own: Option<&str>) -> Sentinel {
+        Self::launch(master_port, auth, own, None)
+    }
+
+    /// A sentinel that speaks only TLS, to its clients and to the master
+    /// (whose TLS port is `master_port`), with this certificate and key.
+    pub fn start_tls(master_port: u16, cert: &str, key: &str) -> Sentinel {
+        Self::launch(master_port, None, None, Some((cert, key)))
+    }
+
+    fn launch(
+        master_port: u16,
+        auth: Option<&str>,
+        own: Option<&str>,
+        tls: Option<(&str, &str)>,
+    ) -> Sentinel {
         let bin = require_program("redis-server", "apt-get install redis-server");
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
+        let listen = match tls {
+            None => format!("port {port}\n"),
+            Some((cert, key)) => format!(
+                "port 0\ntls-port {port}\ntls-cert-file {cert}\ntls-key-file {key}\n\
+                 tls-ca-cert-file {cert}\ntls-auth-clients no\ntls-replication yes\n"
+            ),
+        };
         let mut conf = format!(
-            "port {port}\nbind 127.0.0.1\ndir {}\n\
+            "{listen}bind 127.0.0.1\ndir {}\n\
              sentinel monitor {MASTER} 127.0.0.1 {master_port} 2\n\
              sentinel down-after-milliseconds {MASTER} 1000\n\
              sentinel failover-timeout {MASTER} 5000\n\
