@@ -140,28 +140,12 @@ fn every_command_works_through_a_transaction_pooler() {
 #[test]
 fn read_only_settings_hold_through_the_pooler() {
     let pg = PgServer::start_with("-c log_statement=all -c log_min_duration_statement=0");
-    let out = std::process::Command::new("psql")
-        .arg(pg.url("postgres"))
-        .args(["-qc", "CREATE DATABASE app"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let schema =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema.sql");
-    let out = std::process::Command::new("psql")
-        .arg(pg.url("app"))
-        .args(["-v", "ON_ERROR_STOP=1", "-qf"])
-        .arg(schema)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    psql(&pg.url("postgres"), &["-qc", "CREATE DATABASE app"]);
+    psql(
+        &pg.url("app"),
+        &["-v", "ON_ERROR_STOP=1", "-qf", schema.to_str().unwrap()],
     );
     let bouncer = PgBouncer::start(pg.port);
     let dir = tempfile::tempdir().unwrap();
@@ -181,6 +165,19 @@ fn read_only_settings_hold_through_the_pooler() {
     assert!(
         !log.contains("sqlx_s_"),
         "named statements were prepared:\n{log}"
+    );
+}
+
+fn psql(url: &str, args: &[&str]) {
+    let out = std::process::Command::new("psql")
+        .arg(url)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -10,6 +10,19 @@ use crate::support::python::RQ_APP;
 use crate::support::sentinel::{self, MASTER};
 use crate::support::{Recdiag, Run, SilentListener, wait_until};
 
+/// `recdiag redis` with this URL: critical, and its finding's message.
+fn unreachable(url: &str) -> String {
+    let r = Recdiag::new()
+        .env("REDIS_URL", url)
+        .args(["redis", "--json"])
+        .run();
+    r.assert_code(2);
+    r.check("redis")["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn queued(r: &Run, queue: &str) -> Value {
     r.check("queues")["metrics"]["queues"]
         .as_array()
@@ -187,15 +200,7 @@ fn no_sentinel_answering_is_critical_within_the_timeout() {
     let w = AppWorld::new(RQ_APP);
     let nodes = sentinel::sentinels(w.redis.port, None, None);
     let wrong = sentinel::url(&nodes, "", "").replace(MASTER, "othermaster");
-    let r = Recdiag::new()
-        .env("REDIS_URL", &wrong)
-        .args(["redis", "--json"])
-        .run();
-    r.assert_code(2);
-    let message = r.check("redis")["findings"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let message = unreachable(&wrong);
     assert!(
         message.contains("3 sentinels reached, and none monitors a master named 'othermaster'"),
         "{message}"
@@ -282,15 +287,7 @@ fn sentinel_over_tls() {
     let s = &r.check("redis")["metrics"]["sentinel"];
     assert_eq!(s["master"], format!("127.0.0.1:{tls_port}"));
     assert_eq!(s["reached"], 3);
-    let r = Recdiag::new()
-        .env("REDIS_URL", &url)
-        .args(["redis", "--json"])
-        .run();
-    r.assert_code(2);
-    let message = r.check("redis")["findings"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let message = unreachable(&url);
     assert!(
         message.contains("no sentinel answered") && message.contains("TLS"),
         "{message}"

@@ -179,6 +179,16 @@ pub fn require_program(name: &str, how: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not installed: {how} (.ci/run installs it)"))
 }
 
+/// This process runs as root (PostgreSQL and PgBouncer refuse to: they
+/// are run as the `postgres` user then).
+pub fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
 /// Poll `ready` until it holds or `limit` passes.
 pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     let step = Duration::from_millis(20);

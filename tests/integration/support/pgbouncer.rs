@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{free_port, require_program, wait_until};
+use super::{free_port, is_root, require_program, wait_until};
 
 static FETCHING: Mutex<()> = Mutex::new(());
 
@@ -73,14 +73,6 @@ fn binary() -> (PathBuf, Option<PathBuf>) {
     );
     std::fs::write(dir.join(".ready"), "").expect("mark the download done");
     (bin, Some(libs))
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
 }
 
 /// PgBouncer, `pool_mode = transaction`, `default_pool_size = 2` (so that

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use super::{free_port, require_program};
+use super::{free_port, is_root, require_program};
 
 pub struct PgServer {
     pub port: u16,
@@ -30,14 +30,6 @@ fn bin_dir() -> PathBuf {
     versions
         .pop()
         .expect("no initdb under /usr/lib/postgresql/*/bin (apt-get install postgresql)")
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
 }
 
 /// Run a PostgreSQL tool; as root, as the postgres user (the server refuses root).
