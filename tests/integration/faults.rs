@@ -188,16 +188,7 @@ fn postgres_stopped() {
         .url("postgres")
         .replace("postgres@", &format!("postgres:{PASS}@"));
     let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema.sql");
-    let out = Command::new("psql")
-        .arg(pg.url("postgres"))
-        .args(["-q", "-f", schema])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    pg.psql("postgres", &["-q", "-f", schema]);
     Recdiag::new()
         .args(["runs", "--json"])
         .env("DATABASE_URL", &url)

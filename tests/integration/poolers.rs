@@ -142,9 +142,9 @@ fn read_only_settings_hold_through_the_pooler() {
     let pg = PgServer::start_with("-c log_statement=all -c log_min_duration_statement=0");
     let schema =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema.sql");
-    psql(&pg.url("postgres"), &["-qc", "CREATE DATABASE app"]);
-    psql(
-        &pg.url("app"),
+    pg.psql("postgres", &["-qc", "CREATE DATABASE app"]);
+    pg.psql(
+        "app",
         &["-v", "ON_ERROR_STOP=1", "-qf", schema.to_str().unwrap()],
     );
     let bouncer = PgBouncer::start(pg.port);
@@ -165,19 +165,6 @@ fn read_only_settings_hold_through_the_pooler() {
     assert!(
         !log.contains("sqlx_s_"),
         "named statements were prepared:\n{log}"
-    );
-}
-
-fn psql(url: &str, args: &[&str]) {
-    let out = std::process::Command::new("psql")
-        .arg(url)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -189,6 +189,18 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// As root, hand `dir` to the `postgres` user, who runs the servers.
+pub fn give_to_postgres(dir: &Path) {
+    if is_root() {
+        let status = std::process::Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir)
+            .status()
+            .expect("chown");
+        assert!(status.success(), "chown -R postgres {}", dir.display());
+    }
+}
+
 /// Poll `ready` until it holds or `limit` passes.
 pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     let step = Duration::from_millis(20);

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{free_port, is_root, require_program, wait_until};
+use super::{free_port, give_to_postgres, is_root, require_program, wait_until};
 
 static FETCHING: Mutex<()> = Mutex::new(());
 
@@ -120,12 +120,7 @@ impl PgBouncer {
         )
         .expect("pgbouncer.ini");
         let mut cmd = if is_root() {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .expect("chown");
-            assert!(status.success());
+            give_to_postgres(dir.path());
             let mut c = Command::new(require_program("runuser", "apt-get install util-linux"));
             c.args(["-u", "postgres", "--"]).arg(&local_bin);
             c

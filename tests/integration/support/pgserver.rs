@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use super::{free_port, is_root, require_program};
+use super::{free_port, give_to_postgres, is_root, require_program};
 
 pub struct PgServer {
     pub port: u16,
@@ -67,14 +67,7 @@ impl PgServer {
             .prefix("recdiag-pg")
             .tempdir_in("/tmp")
             .expect("temp dir");
-        if is_root() {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .expect("chown");
-            assert!(status.success());
-        }
+        give_to_postgres(dir.path());
         let data = dir.path().join("data");
         let data_s = data.display().to_string();
         let pwfile = dir.path().join("pw");
@@ -140,6 +133,20 @@ impl PgServer {
             );
             self.running = false;
         }
+    }
+
+    /// Run psql on database `db` as the admin (test set-up), asserting it worked.
+    pub fn psql(&self, db: &str, args: &[&str]) {
+        let out = Command::new("psql")
+            .arg(self.url(db))
+            .args(args)
+            .output()
+            .expect("run psql");
+        assert!(
+            out.status.success(),
+            "psql {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn url(&self, db: &str) -> String {
