@@ -60,7 +60,8 @@ impl Resolution {
 
 /// Ask the sentinels. With `all`, wait for every one (within `timeout`,
 /// for the `redis` check, which reports each); otherwise stop as soon as
-/// a majority of them name the same master.
+/// a majority of them name the same master, or, once one has named a
+/// master, at half of `timeout`.
 pub async fn resolve(spec: &SentinelSpec, tls: bool, timeout: Duration, all: bool) -> Resolution {
     let addresses = spec.addresses();
     let mut answers: Vec<Option<Answer>> = vec![None; addresses.len()];
@@ -72,7 +73,19 @@ pub async fn resolve(spec: &SentinelSpec, tls: bool, timeout: Duration, all: boo
     }
     let majority = addresses.len() / 2 + 1;
     let mut order: Vec<(String, u16)> = Vec::new();
-    while let Some(done) = asking.join_next().await {
+    let started = tokio::time::Instant::now();
+    loop {
+        // Once some sentinel has named a master, the silent ones get half
+        // the time, not all of it: the master must still be read.
+        let budget = if order.is_empty() || all {
+            timeout
+        } else {
+            timeout / 2
+        };
+        let done = match tokio::time::timeout_at(started + budget, asking.join_next()).await {
+            Ok(Some(done)) => done,
+            Ok(None) | Err(_) => break,
+        };
         let Ok((i, answer)) = done else { continue };
         if let Answer::Master(h, p) = &answer
             && !order.iter().any(|(oh, op)| (oh, op) == (h, p))

@@ -131,6 +131,43 @@ fn a_sentinel_down_or_dissenting_is_a_warning() {
             .starts_with("2 of 3 sentinels answered"),
         "{f}"
     );
+    // Two of three silent: the one that answers is enough to read the
+    // master, within --timeout, and the silent ones are named.
+    let silent = [SilentListener::start(), SilentListener::start()];
+    let mostly_silent = format!(
+        "redis+sentinel://127.0.0.1:{},127.0.0.1:{},127.0.0.1:{}/{MASTER}/0",
+        silent[0].port, nodes[0].port, silent[1].port
+    );
+    let started = Instant::now();
+    let r = w
+        .recdiag()
+        .env("REDIS_URL", &mostly_silent)
+        .args([
+            "health",
+            "--json",
+            "--only",
+            "redis,queues",
+            "--timeout",
+            "2s",
+        ])
+        .run();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.codes("redis"), ["SENTINEL_DEGRADED"], "{}", r.stdout);
+    assert_eq!(r.check("queues")["status"], "ok", "{}", r.stdout);
+    let s = &r.check("redis")["metrics"]["sentinel"];
+    assert_eq!(s["reached"], 1);
+    assert!(
+        r.check("redis")["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fewer than a majority"),
+        "{}",
+        r.stdout
+    );
     // A sentinel that monitors another server under the name dissents.
     let other = crate::support::RedisServer::start();
     let stray = sentinel::Sentinel::start(other.port, None, None);
