@@ -9,7 +9,7 @@ use redis::AsyncConnectionConfig;
 use tokio::task::JoinSet;
 
 use super::redis::RedisFailure;
-use crate::config::{RedisTarget, SecretUrl, SentinelSpec, redis_address};
+use crate::config::{RedisTarget, SecretUrl, SentinelSpec};
 
 /// What one sentinel said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,22 +39,6 @@ impl Resolution {
             .iter()
             .filter(|(_, a)| matches!(a, Answer::Master(..) | Answer::UnknownMaster))
             .count()
-    }
-
-    /// Sentinels whose answer differs from the chosen master's address.
-    pub fn dissenting(&self) -> Vec<(String, String)> {
-        let Some((host, port)) = &self.master else {
-            return Vec::new();
-        };
-        self.answers
-            .iter()
-            .filter_map(|(node, a)| match a {
-                Answer::Master(h, p) if (h, p) != (host, port) => {
-                    Some((node.clone(), redis_address(h, *p)))
-                }
-                _ => None,
-            })
-            .collect()
     }
 }
 
@@ -222,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn dissent_and_reach_are_counted() {
+    fn reach_counts_answers_not_failures() {
         let r = res(
             vec![
                 Answer::Master("a".into(), 6379),
@@ -234,9 +218,7 @@ mod tests {
             Some(("a", 6379)),
         );
         assert_eq!(r.reached(), 2);
-        assert_eq!(
-            r.dissenting(),
-            [("s1:26379".to_string(), "b:6379".to_string())]
-        );
+        let unknown = res(vec![Answer::UnknownMaster, Answer::NotWaited], None);
+        assert_eq!(unknown.reached(), 1);
     }
 }
