@@ -246,12 +246,9 @@ impl LogsArgs {
         Settings {
             // The log is the only source: no dotenv file to trip on.
             no_env_file: true,
-            format: self.out.format,
-            json: self.out.json,
-            output: self.out.output.clone(),
-            color: self.out.color,
             ..Settings::default()
         }
+        .output(&self.out)
     }
 }
 
@@ -384,28 +381,8 @@ pub struct RunArgs {
     )]
     pub timeout: Option<String>,
 
-    /// Output format [default: table]
-    #[arg(
-        long,
-        value_enum,
-        env = "RECDIAG_FORMAT",
-        hide_env_values = true,
-        value_name = "FORMAT"
-    )]
-    pub format: Option<FormatArg>,
-
-    /// Same as --format json
-    #[arg(long, conflicts_with = "format")]
-    pub json: bool,
-
-    /// Write the output to FILE atomically (temporary file in the same directory, then rename),
-    /// as a Prometheus textfile collector needs
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// When to use colour in tables (NO_COLOR is honoured under auto)
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
-    pub color: ColorArg,
+    #[command(flatten)]
+    pub out: OutputArgs,
 
     /// Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked
     /// accepted, but no longer raises the status or the exit code
@@ -630,11 +607,14 @@ impl Settings {
         self.env_file = a.env_file.clone();
         self.no_env_file = a.no_env_file;
         self.timeout = a.timeout.clone();
+        self.accept = a.accept.clone();
+        self.output(&a.out)
+    }
+    fn output(mut self, a: &OutputArgs) -> Self {
         self.format = a.format;
         self.json = a.json;
         self.output = a.output.clone();
         self.color = a.color;
-        self.accept = a.accept.clone();
         self
     }
     fn redis(mut self, a: &RedisArg) -> Self {
