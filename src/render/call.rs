@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use super::Style;
-use super::table::{line, new_table, shorten, trim_lines};
+use super::table::{exit_line, line, new_table, shorten, trim_lines};
 use crate::model::{CallReport, FileInfo};
 use crate::text::{self, sanitize};
 
@@ -207,10 +207,5 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
             )
         )?;
     }
-    writeln!(
-        out,
-        "\n{} (exit {})",
-        style.status(r.status, r.status.label()),
-        r.exit_code
-    )
+    exit_line(r.status, r.exit_code, style, out)
 }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment};
 
 use super::Style;
-use super::table::{new_table, shorten, trim_lines, write_findings};
+use super::table::{exit_line, new_table, shorten, trim_lines, write_findings};
 use crate::model::FailedReport;
 use crate::text::{self, sanitize};
 
@@ -107,12 +107,7 @@ pub fn render(
     for note in &report.notes {
         writeln!(out, "\n{} {}", style.dim("note:"), sanitize(note))?;
     }
-    writeln!(
-        out,
-        "\n{} (exit {})",
-        style.status(report.status, report.status.label()),
-        report.exit_code
-    )
+    exit_line(report.status, report.exit_code, style, out)
 }
 
 /// RQ's last line, and beside a killed work-horse the run's own error.

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment};
 
 use super::Style;
-use super::table::{line, new_table, shorten, trim_lines};
+use super::table::{exit_line, line, new_table, shorten, trim_lines};
 use crate::model::{LogsReport, Status};
 use crate::text::{self, sanitize};
 
@@ -110,10 +110,5 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
     for n in &r.notes {
         writeln!(out, "\n{} {}", style.dim("note:"), line(n))?;
     }
-    writeln!(
-        out,
-        "\n{} (exit {})",
-        style.status(r.status, r.status.label()),
-        r.exit_code
-    )
+    exit_line(r.status, r.exit_code, style, out)
 }

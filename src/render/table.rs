@@ -274,6 +274,20 @@ pub(super) fn line(s: &str) -> String {
     shorten(&sanitize(s), LINE_CHARS)
 }
 
+/// The closing line of a report: its status and the process's exit code.
+pub(super) fn exit_line(
+    status: crate::model::Status,
+    exit_code: u8,
+    style: Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n{} (exit {exit_code})",
+        style.status(status, status.label())
+    )
+}
+
 pub(super) fn shorten(s: &str, max: usize) -> String {
     text::truncate(s, max)
 }
