@@ -4,6 +4,7 @@
 //! renderers → exit code. `run` hands each subcommand to its function in
 //! `commands`, which wires the layers together.
 
+mod bounded;
 pub mod call;
 pub mod checks;
 pub mod cli;

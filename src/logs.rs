@@ -26,7 +26,7 @@ pub fn read(
     if sources.is_empty() {
         sources.push(PathBuf::from("-"));
     }
-    let mut inputs: Vec<(String, Box<dyn Read>)> = Vec::new();
+    let mut inputs: Vec<(String, Box<dyn Read + Send>)> = Vec::new();
     for path in &sources {
         let name = path.display().to_string();
         if name == "-" {

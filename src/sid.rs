@@ -19,6 +19,21 @@ impl CallSid {
         is_sid(s.as_bytes())
     }
 
+    /// A valid SID's 32 hex digits as one number (a table key that
+    /// hashes and compares in one step).
+    pub fn number(s: &str) -> Option<u128> {
+        if !is_sid(s.as_bytes()) {
+            return None;
+        }
+        Some(s.as_bytes()[2..].iter().fold(0u128, |n, &c| {
+            let digit = match c {
+                b'0'..=b'9' => c - b'0',
+                _ => c - b'a' + 10,
+            };
+            n << 4 | u128::from(digit)
+        }))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -51,6 +66,20 @@ impl fmt::Display for CallSid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sid_as_a_number() {
+        assert_eq!(
+            CallSid::number("CA000000000000000000000000000000ff"),
+            Some(255)
+        );
+        assert_eq!(
+            CallSid::number("CAffffffffffffffffffffffffffffffff"),
+            Some(u128::MAX)
+        );
+        assert_eq!(CallSid::number("CA000000000000000000000000000000fF"), None);
+        assert_eq!(CallSid::number("CA00"), None);
+    }
 
     #[test]
     fn parse_accepts_only_the_exact_form() {

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
+use crate::bounded::Bounded;
 use crate::model::{
     DownloadCounts, LineCounts, LogCauseGroup, LogEvent, LogsReport, SlowDownloads, Status,
     TracebackGroup,
@@ -125,11 +126,11 @@ struct Attempt {
     saved: bool,
 }
 
-/// A call SID as a table key: its 34 bytes, kept without an allocation.
-type SidKey = [u8; 34];
+/// A call SID as a table key: its 32 hex digits as one number.
+type SidKey = u128;
 
 fn key(sid: &str) -> Option<SidKey> {
-    sid.as_bytes().try_into().ok()
+    crate::sid::CallSid::number(sid)
 }
 
 /// Gathers items as the scanner reads them.
@@ -137,8 +138,7 @@ pub struct Summary {
     since: Option<jiff::Timestamp>,
     until: Option<jiff::Timestamp>,
     sids: Vec<String>,
-    attempts: foldhash::HashMap<SidKey, Attempt>,
-    order: VecDeque<SidKey>,
+    attempts: Bounded<SidKey, Attempt>,
     downloads: DownloadCounts,
     causes: BTreeMap<LogCause, (u64, VecDeque<String>)>,
     slow: SlowDownloads,
@@ -173,8 +173,7 @@ impl Summary {
             since,
             until,
             sids,
-            attempts: foldhash::HashMap::default(),
-            order: VecDeque::new(),
+            attempts: Bounded::new(TRACKED),
             downloads: DownloadCounts::default(),
             causes: BTreeMap::new(),
             slow: SlowDownloads::default(),
@@ -242,25 +241,24 @@ impl Summary {
             Some(Event::Started) => {
                 self.downloads.started += 1;
                 if let Some(k) = sid.and_then(key) {
-                    self.track(k, Attempt::default());
+                    self.attempts.insert(k, Attempt::default());
                 }
             }
-            Some(Event::Saved) => {
-                let attempt = sid.map(|s| self.attempt(s));
-                if attempt.is_none_or(|a| !a.saved) {
+            Some(Event::Saved) => match self.attempt_mut(sid) {
+                Some(a) if a.saved => {}
+                Some(a) => {
+                    a.saved = true;
                     self.downloads.saved += 1;
-                    if let Some(a) = sid.and_then(|s| self.attempt_mut(s)) {
-                        a.saved = true;
-                    }
                 }
-            }
+                None => self.downloads.saved += 1,
+            },
             Some(Event::Cause(cause)) => {
                 let cause = *cause;
                 if let Some(sid) = sid {
                     if asked {
                         self.witness(sid, cause, &line);
                     }
-                    if let Some(a) = self.attempt_mut(sid)
+                    if let Some(a) = self.attempt_mut(Some(sid))
                         && a.cause.is_none()
                     {
                         a.cause = Some(cause);
@@ -312,7 +310,7 @@ impl Summary {
     }
 
     fn fail(&mut self, sid: Option<&str>, cause: LogCause) {
-        if let Some(a) = sid.and_then(|s| self.attempt_mut(s)) {
+        if let Some(a) = self.attempt_mut(sid) {
             if a.failed {
                 return;
             }
@@ -334,25 +332,10 @@ impl Summary {
             .unwrap_or_default()
     }
 
-    /// The call's attempt, tracked from now on if it was not (a lookup,
-    /// not an allocation, for a call already tracked).
-    fn attempt_mut(&mut self, sid: &str) -> Option<&mut Attempt> {
-        let k = key(sid)?;
-        if !self.attempts.contains_key(&k) {
-            self.track(k, Attempt::default());
-        }
-        self.attempts.get_mut(&k)
-    }
-
-    fn track(&mut self, sid: SidKey, a: Attempt) {
-        if self.attempts.insert(sid, a).is_none() {
-            self.order.push_back(sid);
-            if self.order.len() > TRACKED
-                && let Some(old) = self.order.pop_front()
-            {
-                self.attempts.remove(&old);
-            }
-        }
+    /// The call's attempt, tracked from now on if it was not.
+    fn attempt_mut(&mut self, sid: Option<&str>) -> Option<&mut Attempt> {
+        let k = key(sid?)?;
+        Some(self.attempts.get_or_insert_with(k, Attempt::default))
     }
 
     /// The report: status from the worst cause seen.

@@ -1,0 +1,540 @@
+//! The worker's log, read as a stream: files (plain or gzip) or standard
+//! input, with or without the `docker compose logs` prefix and `-t`
+//! timestamps, in the app's line format or as JSON lines (spec §1, "The
+//! worker's log"). Only lines that carry one of the app's tags are parsed;
+//! the rest are counted. Memory stays flat: lines are read in place from a
+//! fixed buffer, a line longer than [`LINE_MAX`] is cut, and every table
+//! kept across lines is bounded.
+//!
+//! Each block of whole lines is parsed in two parts at once ([`parse`],
+//! which keeps no state), then handed over in order by the [`Scanner`],
+//! which follows each stream's job, each run's call and each traceback
+//! across lines and blocks.
+
+mod parse;
+mod read;
+
+use std::io::{self, Read};
+use std::sync::mpsc;
+
+use parse::{Fields, Kind, Parsed, SidRef};
+
+use crate::bounded::Bounded;
+
+/// Longest line kept; the rest of a longer line is skipped.
+pub const LINE_MAX: usize = 64 * 1024;
+/// Read size.
+const CHUNK: usize = 1 << 20;
+/// Entries kept in each table that follows downloads across lines.
+const TRACKED: usize = 10_000;
+/// Streams followed (the compose services: a few; a line's own call is
+/// never lost beyond them, only the stream's current job).
+const STREAMS: usize = 256;
+/// A block at least this long is parsed in two parts at once.
+const PARALLEL_MIN: usize = 256 * 1024;
+
+/// What one line of the log says, when it says something about downloads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    /// `[DOWNLOAD_ONLY] Starting download for <SID>`.
+    Started,
+    /// The file was written (`Downloaded …`, `Recording saved: …`, `Complete: …`).
+    Saved,
+    /// The download failed (`Failed to download for`, `All download attempts failed`,
+    /// `Job error`, `Failed to create RecordingRun …`, `Skipping download …`).
+    Failed { detail: &'a str },
+    /// A line that says why (401, 403, 5xx, timeout, missing credentials,
+    /// circuit breaker, disk, no slot).
+    Cause(LogCause),
+    /// `Slow download detected (<s>s)`.
+    Slow(f64),
+    /// The worker started (RQ's `Worker … started with PID …`).
+    WorkerStart,
+    /// `DB schema appears outdated` / `Missing tables: …` at worker start.
+    SchemaOutdated(Option<&'a str>),
+}
+
+/// Why a download failed, as the worker's log says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogCause {
+    Unauthorized401,
+    Forbidden403,
+    ServerError5xx,
+    Timeout,
+    MissingCredentials,
+    NoSlot,
+    CircuitBreaker,
+    DiskSaveFailed,
+    Other,
+}
+
+/// One recognised line, borrowed from the read buffer: whoever keeps a
+/// part of it copies that part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line<'a> {
+    /// When it was written: the docker `-t` stamp, else the app's own
+    /// (`[YYYY-MM-DD HH:MM:SS]`, the container's clock, taken as UTC).
+    pub at: Option<jiff::Timestamp>,
+    /// The compose service (`worker-1`), when the prefix is there.
+    pub stream: Option<&'a str>,
+    pub level: Option<&'a str>,
+    pub call_sid: Option<&'a str>,
+    pub event: Option<Event<'a>>,
+    pub message: &'a str,
+}
+
+/// Counts of what was read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadStats {
+    pub lines: u64,
+    pub recognised: u64,
+    pub long_lines: u64,
+    pub invalid_utf8: u64,
+    /// The input ended in an error (a truncated gzip, an I/O error).
+    pub error: Option<String>,
+}
+
+/// What the scanner hands over.
+pub enum Item<'a> {
+    Line(Line<'a>),
+    /// The last line of a traceback (its exception).
+    Traceback(&'a str),
+}
+
+/// The callback items go to.
+pub type Sink<'s> = dyn for<'a> FnMut(Item<'a>) + 's;
+
+/// A call SID kept across lines: its 34 ASCII bytes.
+type SidBuf = [u8; 34];
+
+/// Reads a log and hands each recognised line, and each folded traceback,
+/// to the caller.
+pub struct Scanner {
+    /// Per stream (the compose services: a few), the SID of the job being
+    /// processed, for lines that do not name it (`No slot available …`,
+    /// `Failed to save …`).
+    current: Vec<(String, SidBuf)>,
+    /// run id → SID, from `Created RecordingRun` and `Job picked`.
+    runs: Bounded<u64, SidBuf>,
+    /// Inside a traceback: the stream it belongs to.
+    traceback: Option<Option<String>>,
+    last_at: Option<jiff::Timestamp>,
+    /// For lines repaired from invalid UTF-8, parsed here.
+    memo: parse::StampMemo,
+    /// The share of a block the calling thread parses itself, in 1/64ths:
+    /// it also hands the lines over, so it takes less than half, and the
+    /// share follows whichever part finished last.
+    share: usize,
+}
+
+impl Scanner {
+    pub fn new() -> Scanner {
+        Scanner {
+            current: Vec::new(),
+            runs: Bounded::new(TRACKED),
+            traceback: None,
+            last_at: None,
+            memo: parse::StampMemo::default(),
+            share: 24,
+        }
+    }
+
+    /// Read `input` to its end (or its first error), calling `each` for
+    /// every item. Plain text or gzip, by the first two bytes.
+    pub fn scan(&mut self, input: impl Read + Send, stats: &mut ReadStats, each: &mut Sink) {
+        let mut input = io::BufReader::with_capacity(LINE_MAX, input);
+        let gz = match io::BufRead::fill_buf(&mut input) {
+            Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+            Err(e) => {
+                stats.error = Some(e.to_string());
+                return;
+            }
+        };
+        if gz {
+            self.scan_plain(flate2::read::MultiGzDecoder::new(input), stats, each);
+        } else {
+            self.scan_plain(input, stats, each);
+        }
+    }
+
+    /// Read on a thread of its own, parse and hand over here.
+    fn scan_plain(&mut self, input: impl Read + Send, stats: &mut ReadStats, each: &mut Sink) {
+        let (full, blocks) = mpsc::sync_channel::<read::Piece>(1);
+        let (free, spare) = mpsc::channel::<Vec<u8>>();
+        std::thread::scope(|s| {
+            s.spawn(move || read::blocks(input, full, spare));
+            for piece in blocks {
+                self.lines(&piece.buf[piece.lines.clone()], stats, each);
+                if let Some((extra, long)) = piece.extra.clone() {
+                    self.lines(&piece.buf[extra], stats, each);
+                    stats.lines += 1;
+                    stats.long_lines += u64::from(long);
+                }
+                if piece.error.is_some() {
+                    stats.error = piece.error;
+                }
+                // The reader stops by itself once this loop is gone.
+                let _ = free.send(piece.buf);
+            }
+        });
+    }
+
+    /// Whole lines (each ending in `\n`, or the last one without): a long
+    /// block parsed in two parts at once, the calling thread handing over
+    /// its first part's lines while the second part is parsed.
+    fn lines(&mut self, chunk: &[u8], stats: &mut ReadStats, each: &mut Sink) {
+        let mut pos = 0usize;
+        let cut = (chunk.len() >= PARALLEL_MIN)
+            .then(|| {
+                let from = chunk.len() / 64 * self.share;
+                memchr::memchr(b'\n', &chunk[from..]).map(|n| from + n + 1)
+            })
+            .flatten()
+            .filter(|&cut| cut < chunk.len());
+        let Some(cut) = cut else {
+            let recs = parse::block(chunk, 0, stats);
+            self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
+            return;
+        };
+        std::thread::scope(|s| {
+            let second = s.spawn(|| {
+                let mut part = ReadStats::default();
+                let recs = parse::block(&chunk[cut..], cut, &mut part);
+                (recs, part)
+            });
+            let recs = parse::block(&chunk[..cut], 0, stats);
+            self.hand_over(chunk, &recs, &mut 0, &mut pos, cut, stats, each);
+            // Finished first: next time this thread takes a larger share.
+            let waited = !second.is_finished();
+            let (recs, part) = match second.join() {
+                Ok(done) => done,
+                // Parsing does not panic; if it ever did, parse again here.
+                Err(_) => {
+                    let mut part = ReadStats::default();
+                    (parse::block(&chunk[cut..], cut, &mut part), part)
+                }
+            };
+            self.share = if waited {
+                (self.share + 1).min(40)
+            } else {
+                self.share.saturating_sub(1).max(8)
+            };
+            stats.lines += part.lines;
+            stats.invalid_utf8 += part.invalid_utf8;
+            self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
+        });
+    }
+
+    /// Hand over the lines of `chunk` from `pos` up to `until`: each parsed
+    /// line in `recs` from `next` on, and inside a traceback every line,
+    /// parsed or not.
+    #[allow(clippy::too_many_arguments)]
+    fn hand_over(
+        &mut self,
+        chunk: &[u8],
+        recs: &[Parsed<'_>],
+        next: &mut usize,
+        pos: &mut usize,
+        until: usize,
+        stats: &mut ReadStats,
+        each: &mut Sink,
+    ) {
+        loop {
+            let rec = recs.get(*next);
+            if self.traceback.is_some() {
+                if *pos >= until {
+                    return;
+                }
+                let end = memchr::memchr(b'\n', &chunk[*pos..until]).map_or(until, |n| *pos + n);
+                let rec = rec.filter(|r| r.start == *pos);
+                if rec.is_some() {
+                    *next += 1;
+                }
+                self.traceback_line(&chunk[*pos..end], rec.map(|r| &r.kind), stats, each);
+                *pos = end + 1;
+                continue;
+            }
+            let Some(rec) = rec.filter(|r| r.start < until) else {
+                return;
+            };
+            *next += 1;
+            *pos = rec.end + 1;
+            self.record(&chunk[rec.start..rec.end], &rec.kind, stats, each);
+        }
+    }
+
+    /// One parsed line.
+    fn record(&mut self, raw: &[u8], kind: &Kind<'_>, stats: &mut ReadStats, each: &mut Sink) {
+        match kind {
+            Kind::TracebackStart(stream) => self.traceback = Some(stream.map(str::to_string)),
+            Kind::Line(fields) => self.line(fields, stats, each),
+            Kind::Invalid => {
+                let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                let text = String::from_utf8_lossy(raw);
+                match parse::line(&text, None, &mut self.memo) {
+                    Kind::TracebackStart(stream) => {
+                        self.traceback = Some(stream.map(str::to_string));
+                    }
+                    Kind::Line(fields) => self.line(&fields, stats, each),
+                    Kind::Invalid => {}
+                }
+            }
+        }
+    }
+
+    /// A line inside a traceback (`parsed` if it carries a tag).
+    fn traceback_line(
+        &mut self,
+        raw: &[u8],
+        parsed: Option<&Kind<'_>>,
+        stats: &mut ReadStats,
+        each: &mut Sink,
+    ) {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => {
+                // A parsed line was counted when it was parsed.
+                if parsed.is_none() {
+                    stats.invalid_utf8 += 1;
+                }
+                String::from_utf8_lossy(raw)
+            }
+        };
+        let (stream, rest) = parse::strip_prefix(&text);
+        let (_, rest) = parse::strip_docker_time(rest);
+        let ours = self.traceback.as_ref().and_then(|s| s.as_deref());
+        if stream.is_some() && stream != ours {
+            // Another worker's line, interleaved: not part of this
+            // traceback, but a line in its own right.
+            if let Some(kind) = parsed {
+                self.record(raw, kind, stats, each);
+            }
+            return;
+        }
+        if rest.starts_with(' ')
+            || rest.starts_with('\t')
+            || rest.is_empty()
+            || rest.starts_with("Traceback")
+        {
+            return;
+        }
+        self.traceback = None;
+        stats.recognised += 1;
+        each(Item::Traceback(rest.trim()));
+    }
+
+    /// A recognised line, its call resolved from what the scanner keeps.
+    fn line(&mut self, f: &Fields<'_>, stats: &mut ReadStats, each: &mut Sink) {
+        let key = f.stream.unwrap_or("");
+        let said = &f.said;
+        if let SidRef::In(sid) = said.sid
+            && let Ok(buf) = SidBuf::try_from(sid.as_bytes())
+        {
+            if let Some(run) = said.run {
+                self.runs.insert(run_key(run), buf);
+            }
+            if said.current {
+                self.set_current(key, buf);
+            }
+        }
+        let at = f.at.or(self.last_at);
+        if at.is_some() {
+            self.last_at = at;
+        }
+        let call_sid = match said.sid {
+            SidRef::In(s) => Some(s),
+            SidRef::Current => self.current_of(key),
+            SidRef::Run(run) => self
+                .runs
+                .get(&run_key(run))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .or_else(|| self.current_of(key)),
+            SidRef::None => None,
+        };
+        stats.recognised += 1;
+        each(Item::Line(Line {
+            at,
+            stream: f.stream,
+            level: f.level,
+            call_sid,
+            event: said.event.clone(),
+            message: f.message,
+        }));
+    }
+
+    fn current_of(&self, stream: &str) -> Option<&str> {
+        self.current
+            .iter()
+            .find(|(s, _)| s == stream)
+            .and_then(|(_, sid)| std::str::from_utf8(sid).ok())
+    }
+
+    fn set_current(&mut self, stream: &str, sid: SidBuf) {
+        if let Some((_, v)) = self.current.iter_mut().find(|(s, _)| s == stream) {
+            *v = sid;
+        } else if self.current.len() < STREAMS {
+            self.current.push((stream.to_string(), sid));
+        }
+    }
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+/// A run id as a table key: the app's ids are integers; anything else is
+/// hashed (and kept apart from the integers by the top bit).
+fn run_key(run: &str) -> u64 {
+    match run.parse::<u64>() {
+        Ok(n) if n >> 63 == 0 => n,
+        _ => {
+            use std::hash::BuildHasher;
+            foldhash::fast::FixedState::with_seed(0).hash_one(run) | 1 << 63
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the tests look at, owned.
+    #[derive(Debug)]
+    struct Seen {
+        at: Option<jiff::Timestamp>,
+        stream: Option<String>,
+        level: Option<String>,
+        call_sid: Option<String>,
+        event: Option<String>,
+    }
+
+    enum Got {
+        Line(Seen),
+        Traceback(String),
+    }
+
+    fn scan(text: &[u8]) -> (Vec<Got>, ReadStats) {
+        let mut items = Vec::new();
+        let mut stats = ReadStats::default();
+        Scanner::new().scan(text, &mut stats, &mut |i| {
+            items.push(match i {
+                Item::Line(l) => Got::Line(Seen {
+                    at: l.at,
+                    stream: l.stream.map(str::to_string),
+                    level: l.level.map(str::to_string),
+                    call_sid: l.call_sid.map(str::to_string),
+                    event: l.event.map(|e| format!("{e:?}")),
+                }),
+                Item::Traceback(t) => Got::Traceback(t.to_string()),
+            })
+        });
+        (items, stats)
+    }
+
+    fn lines(items: &[Got]) -> Vec<&Seen> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Got::Line(l) => Some(l),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const SID: &str = "CA00000000000000000000000000000002";
+
+    #[test]
+    fn the_apps_format_with_and_without_the_compose_prefix_and_stamps() {
+        let log = format!(
+            "[2026-11-25 09:08:48] ERROR [server.services.recording_service] [RECORDING_SERVICE] Authentication failed (401) for {SID}\n\
+             worker-1  | [2026-11-25 09:08:49] ERROR [x] [DOWNLOAD_ONLY] Failed to download for {SID}\n\
+             worker-2  | 2026-11-25T09:08:50.123456789Z [2026-11-25 09:08:50] INFO [x] [DOWNLOAD_ONLY] Starting download for {SID}\n\
+             {{\"timestamp\": \"2026-11-25T09:08:51\", \"level\": \"ERROR\", \"module\": \"m\", \"message\": \"[RECORDING_SERVICE] Access forbidden (403) for {SID}\"}}\n\
+             unrelated line\n"
+        );
+        let (items, stats) = scan(log.as_bytes());
+        let l = lines(&items);
+        assert_eq!(stats.lines, 5);
+        assert_eq!(l.len(), 4);
+        assert_eq!(l[0].event.as_deref(), Some("Cause(Unauthorized401)"));
+        assert_eq!(l[0].call_sid.as_deref(), Some(SID));
+        assert_eq!(l[0].level.as_deref(), Some("ERROR"));
+        assert_eq!(l[1].stream.as_deref(), Some("worker-1"));
+        assert!(
+            l[1].event
+                .as_deref()
+                .is_some_and(|e| e.starts_with("Failed"))
+        );
+        assert_eq!(l[2].event.as_deref(), Some("Started"));
+        assert_eq!(
+            l[2].at.map(|t| t.to_string()),
+            Some("2026-11-25T09:08:50.123456789Z".to_string())
+        );
+        assert_eq!(l[3].event.as_deref(), Some("Cause(Forbidden403)"));
+    }
+
+    #[test]
+    fn no_slot_names_the_call_of_its_stream() {
+        let log = format!(
+            "worker-1 | [2026-11-25 09:00:00] INFO [j] [RQ_RECORDING] Job picked: run_id=14 call_sid={SID} business_id=7 job_type=download\n\
+             worker-2 | [2026-11-25 09:00:00] INFO [j] [RQ_RECORDING] Job picked: run_id=15 call_sid=CA00000000000000000000000000000003 business_id=7 job_type=download\n\
+             worker-1 | [2026-11-25 09:00:01] WARNING [j] ⚠️ [RQ_RECORDING] No slot available for business 7, status=queued\n\
+             worker-1 | [2026-11-25 09:00:01] ERROR [j] ❌ [RQ_RECORDING] Job error: run_id=14 error=No slot available: queued\n"
+        );
+        let (items, _) = scan(log.as_bytes());
+        let l = lines(&items);
+        assert_eq!(l[2].call_sid.as_deref(), Some(SID));
+        assert_eq!(l[2].event.as_deref(), Some("Cause(NoSlot)"));
+        assert_eq!(l[3].call_sid.as_deref(), Some(SID));
+    }
+
+    #[test]
+    fn tracebacks_fold_to_their_last_line_even_interleaved() {
+        let log = b"worker-1 | [2026-11-25 09:00:00] ERROR [j] [RQ_RECORDING] Job error: run_id=1 error=boom\n\
+            worker-1 | Traceback (most recent call last):\n\
+            worker-1 |   File \"x.py\", line 1, in f\n\
+            worker-2 | [2026-11-25 09:00:00] INFO [j] [DOWNLOAD_ONLY] Starting download for CA00000000000000000000000000000009\n\
+            worker-1 |     raise ValueError('x')\n\
+            worker-1 | ValueError: x\n";
+        let (items, _) = scan(log);
+        let folded: Vec<&String> = items
+            .iter()
+            .filter_map(|i| match i {
+                Got::Traceback(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(folded, ["ValueError: x"]);
+    }
+
+    #[test]
+    fn counts_hold_across_buffer_growth() {
+        let line = "[2026-11-25 09:00:00] INFO [x] [DOWNLOAD_ONLY] Starting download for CA00000000000000000000000000000002\n";
+        let n = 50_000;
+        let (items, stats) = scan(line.repeat(n).as_bytes());
+        assert_eq!(stats.lines, n as u64);
+        assert_eq!(lines(&items).len(), n);
+    }
+
+    #[test]
+    fn bad_input_is_counted_never_fatal() {
+        // Invalid UTF-8, a line of 10 MB, no final newline.
+        let mut log = b"[2026-11-25 09:00:00] ERROR [x] [RECORDING_SERVICE] Authentication failed (401) for CA00000000000000000000000000000002 \xff\xfe\n".to_vec();
+        log.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
+        log.extend(b"\n[2026-11-25 09:00:01] INFO [x] [DOWNLOAD_ONLY] Starting download for CA00000000000000000000000000000002");
+        let (items, stats) = scan(&log);
+        assert_eq!(stats.invalid_utf8, 1);
+        assert_eq!(stats.long_lines, 1);
+        assert_eq!(stats.lines, 3);
+        assert_eq!(lines(&items).len(), 2);
+        // A truncated gzip: what was read counts, the error is said.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &log[..200]).unwrap();
+        let whole = gz.finish().unwrap();
+        let (_, stats) = scan(&whole[..whole.len() - 10]);
+        assert!(stats.error.is_some());
+    }
+}

@@ -1,0 +1,592 @@
+//! One block of whole lines, parsed without the scanner's state: which
+//! lines carry one of the app's tags, and what each says (its time,
+//! stream, level, message, call and event, and the state it asks the
+//! scanner to keep). Pure, so two parts of a block parse at once.
+
+use aho_corasick::AhoCorasick;
+
+use super::{Event, LogCause, ReadStats};
+
+/// A searcher for a literal, built once per call site: `str::find` and
+/// `memmem::find` both set one up on every call, which dominated the
+/// profile of a 1 GiB log.
+macro_rules! finder {
+    ($needle:literal) => {{
+        static F: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        &*F
+    }};
+}
+
+/// `$hay` contains the literal.
+macro_rules! has {
+    ($hay:expr, $needle:literal) => {
+        finder!($needle).find($hay.as_bytes()).is_some()
+    };
+}
+
+/// `$hay` split around the first occurrence of the literal.
+macro_rules! split {
+    ($hay:expr, $needle:literal) => {{
+        let hay: &str = $hay;
+        finder!($needle)
+            .find(hay.as_bytes())
+            .and_then(|at| Some((hay.get(..at)?, hay.get(at + $needle.len()..)?)))
+    }};
+}
+
+/// The app's tags, and the other lines worth a look. `RECORDING_SERVICE`
+/// without brackets also finds JSON lines whose message dropped them.
+const TAGS: [&str; 8] = [
+    "[RQ_RECORDING]",
+    "[DOWNLOAD_ONLY]",
+    "[CIRCUIT_BREAKER]",
+    "Traceback (most recent call last)",
+    "DB schema appears outdated",
+    "Missing tables:",
+    "started with PID",
+    "RECORDING_SERVICE",
+];
+
+/// Indices into [`TAGS`].
+const RQ_RECORDING: usize = 0;
+const DOWNLOAD_ONLY: usize = 1;
+const TRACEBACK: usize = 3;
+const RECORDING_SERVICE: usize = 7;
+
+/// The tag searcher: SIMD (Teddy) where the CPU has it — it skips whole
+/// vectors of bytes that cannot start a tag — else a DFA. Built once per
+/// process (building costs more than scanning a short input).
+pub struct TagSearch {
+    packed: Option<aho_corasick::packed::Searcher>,
+    dfa: AhoCorasick,
+}
+
+impl TagSearch {
+    fn build() -> Option<TagSearch> {
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(TAGS)
+            .build();
+        let dfa = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(TAGS)
+            .ok()?;
+        Some(TagSearch { packed, dfa })
+    }
+
+    /// The process's searcher; None only if it could not be built, and
+    /// then every line is parsed.
+    pub fn get() -> Option<&'static TagSearch> {
+        static TAG_AUTOMATON: std::sync::LazyLock<Option<TagSearch>> =
+            std::sync::LazyLock::new(TagSearch::build);
+        TAG_AUTOMATON.as_ref()
+    }
+
+    /// The leftmost tag in `hay`: (start, which, length).
+    fn find(&self, hay: &[u8]) -> Option<(usize, usize, usize)> {
+        match &self.packed {
+            Some(p) => p
+                .find(hay)
+                .map(|m| (m.start(), m.pattern().as_usize(), m.len())),
+            None => self
+                .dfa
+                .find(hay)
+                .map(|m| (m.start(), m.pattern().as_usize(), m.len())),
+        }
+    }
+}
+
+/// The tag the searcher found in a line: which, and where it ends.
+#[derive(Debug, Clone, Copy)]
+pub struct Tag {
+    index: usize,
+    /// Byte offset just past the tag, from the line's start.
+    end: usize,
+}
+
+/// One line that carries a tag (or, without a searcher, any line).
+pub struct Parsed<'a> {
+    /// Where the line starts and ends (before its `\n`) in the block.
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind<'a>,
+}
+
+pub enum Kind<'a> {
+    /// `Traceback (most recent call last)`, in this stream.
+    TracebackStart(Option<&'a str>),
+    Line(Fields<'a>),
+    /// Not UTF-8: the scanner repairs it and parses it then (rare).
+    Invalid,
+}
+
+/// What a line says, before the scanner resolves its call.
+pub struct Fields<'a> {
+    /// The docker `-t` stamp, else the app's own (None: the last time seen).
+    pub at: Option<jiff::Timestamp>,
+    pub stream: Option<&'a str>,
+    pub level: Option<&'a str>,
+    pub message: &'a str,
+    pub said: Said<'a>,
+}
+
+/// The call and event of a message, and what the scanner keeps from it.
+pub struct Said<'a> {
+    pub sid: SidRef<'a>,
+    pub event: Option<Event<'a>>,
+    /// The run this line ties to its call (`SidRef::In`).
+    pub run: Option<&'a str>,
+    /// The line's stream now processes its call (`SidRef::In`).
+    pub current: bool,
+}
+
+impl<'a> Said<'a> {
+    fn of(sid: SidRef<'a>, event: Option<Event<'a>>) -> Said<'a> {
+        Said {
+            sid,
+            event,
+            run: None,
+            current: false,
+        }
+    }
+
+    /// A call named on the line (or, if none is, the stream's job).
+    fn named(sid: Option<&'a str>, event: Option<Event<'a>>) -> Said<'a> {
+        Said::of(sid.map_or(SidRef::Current, SidRef::In), event)
+    }
+}
+
+/// Where a line's call comes from.
+pub enum SidRef<'a> {
+    In(&'a str),
+    /// The job its stream is processing.
+    Current,
+    /// The run id's call.
+    Run(&'a str),
+    None,
+}
+
+/// The app's stamps have a second's resolution: the last one parsed.
+#[derive(Default)]
+pub struct StampMemo {
+    raw: String,
+    at: Option<jiff::Timestamp>,
+}
+
+/// The tagged lines of `block` (whole lines), their offsets shifted by
+/// `base`; counts its lines and its invalid ones into `stats`.
+pub fn block<'a>(block: &'a [u8], base: usize, stats: &mut ReadStats) -> Vec<Parsed<'a>> {
+    stats.lines += memchr::memchr_iter(b'\n', block).count() as u64;
+    let tags = TagSearch::get();
+    let mut memo = StampMemo::default();
+    // Checked whole at once (SIMD, fast on a long input); line by line
+    // only when some line is not UTF-8.
+    let text = simdutf8::basic::from_utf8(block).ok();
+    // About one line in two carries a tag; lines run to about a hundred bytes.
+    let mut out = Vec::with_capacity(block.len() / 200);
+    let mut pos = 0usize;
+    while pos < block.len() {
+        let (hit, tag) = match tags {
+            Some(tags) => match tags.find(&block[pos..]) {
+                Some((start, index, len)) => (pos + start, Some((index, len))),
+                None => break,
+            },
+            None => (pos, None),
+        };
+        let start = memchr::memrchr(b'\n', &block[pos..hit]).map_or(pos, |n| pos + n + 1);
+        let end = memchr::memchr(b'\n', &block[hit..]).map_or(block.len(), |n| hit + n);
+        let tag = tag.map(|(index, len)| Tag {
+            index,
+            end: hit - start + len,
+        });
+        let cr = usize::from(end > start && block[end - 1] == b'\r');
+        let line_text = match text {
+            Some(text) => text.get(start..end - cr),
+            None => std::str::from_utf8(&block[start..end - cr]).ok(),
+        };
+        let kind = match line_text {
+            Some(t) => line(t, tag, &mut memo),
+            None => {
+                stats.invalid_utf8 += 1;
+                Kind::Invalid
+            }
+        };
+        out.push(Parsed {
+            start: base + start,
+            end: base + end,
+            kind,
+        });
+        pos = end + 1;
+    }
+    out
+}
+
+/// One line's text. `tag` is where the searcher found its tag, when the
+/// text is the line as read (not a repaired copy).
+pub fn line<'a>(text: &'a str, tag: Option<Tag>, memo: &mut StampMemo) -> Kind<'a> {
+    let (stream, rest) = strip_prefix(text);
+    let (docker_at, rest) = strip_docker_time(rest);
+    let traceback = match tag {
+        Some(t) => t.index == TRACEBACK,
+        None => has!(rest, "Traceback (most recent call last)"),
+    };
+    if traceback {
+        return Kind::TracebackStart(stream);
+    }
+    let (stamp, level, message) = match parse_json(rest) {
+        Some((at, level, message)) => (Stamp::Parsed(at), level, message),
+        None => parse_app(rest),
+    };
+    let app_at = match stamp {
+        Stamp::Parsed(at) => at,
+        Stamp::Raw(raw) if raw == memo.raw => memo.at,
+        Stamp::Raw(raw) => {
+            let at = civil_utc(raw);
+            memo.raw.clear();
+            memo.raw.push_str(raw);
+            memo.at = at;
+            at
+        }
+        Stamp::None => None,
+    };
+    // The text after the tag the searcher found, when it lies in the
+    // message (so each branch reads only what follows its tag).
+    let after = tag.and_then(|t| {
+        let offset = (message.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        let within = t.end.checked_sub(offset)?;
+        Some((t.index, message.get(within..)?))
+    });
+    let said = match after.and_then(|(index, after)| tagged(index, after)) {
+        Some(said) => said,
+        None => event(stream.is_some(), message),
+    };
+    Kind::Line(Fields {
+        at: docker_at.or(app_at),
+        stream,
+        level,
+        message,
+        said,
+    })
+}
+
+/// What a message whose tag the searcher found says, from the words that
+/// follow the tag (the app's formats, spec §1); None for anything else,
+/// which [`event`] then reads whole.
+fn tagged(tag: usize, after: &str) -> Option<Said<'_>> {
+    let call_sid = |r| split!(r, "call_sid=").and_then(|(_, r)| sid_at(r));
+    let a = after.trim_start_matches([']', ' ']);
+    match tag {
+        RQ_RECORDING => {
+            if let Some(rest) = a.strip_prefix("Created RecordingRun ") {
+                let sid = call_sid(rest);
+                let mut said = Said::named(sid, None);
+                if sid.is_some() {
+                    said.run = Some(first_word(rest).unwrap_or(""));
+                    said.current = true;
+                }
+                return Some(said);
+            }
+            if let Some(rest) = a.strip_prefix("Job picked:") {
+                let sid = call_sid(rest);
+                let mut said = Said::named(sid, None);
+                if sid.is_some() {
+                    said.run = split!(rest, "run_id=").and_then(|(_, r)| first_word(r));
+                    said.current = said.run.is_some();
+                }
+                return Some(said);
+            }
+            if a.starts_with("Slot acquired") || a.starts_with("Slot released") {
+                return Some(Said::named(call_sid(a), None));
+            }
+            if let Some(rest) = a.strip_prefix("Complete:") {
+                return Some(Said::named(call_sid(rest), Some(Event::Saved)));
+            }
+            None
+        }
+        DOWNLOAD_ONLY => {
+            if let Some(rest) = a.strip_prefix("Starting download for ") {
+                let sid = sid_at(rest);
+                let mut said = Said::named(sid, Some(Event::Started));
+                said.current = sid.is_some();
+                return Some(said);
+            }
+            if let Some(rest) = a.strip_prefix("Downloaded ") {
+                let sid = split!(rest, " for ").and_then(|(_, r)| sid_at(r));
+                return Some(Said::named(sid, Some(Event::Saved)));
+            }
+            None
+        }
+        RECORDING_SERVICE => {
+            if let Some(rest) = a.strip_prefix("Recording saved: ") {
+                return Some(Said::named(sid_at(rest), Some(Event::Saved)));
+            }
+            let cause = if a.starts_with("Authentication failed (401)") {
+                LogCause::Unauthorized401
+            } else if a.starts_with("Access forbidden (403)") {
+                LogCause::Forbidden403
+            } else if a.starts_with("Twilio server error") {
+                LogCause::ServerError5xx
+            } else {
+                return None;
+            };
+            let sid = split!(a, " for ").and_then(|(_, r)| sid_at(r));
+            Some(Said::named(sid, Some(Event::Cause(cause))))
+        }
+        _ => None,
+    }
+}
+
+/// What a message says, read whole. `streamed`: the line names its
+/// compose stream (without it, workers interleave).
+fn event(streamed: bool, m: &str) -> Said<'_> {
+    let named = Said::named;
+    if has!(m, "[RQ_RECORDING]") {
+        if let Some(rest) = split!(m, "Created RecordingRun ").map(|(_, r)| r) {
+            let sid = split!(m, "call_sid=").and_then(|(_, r)| sid_at(r));
+            let mut said = named(sid, None);
+            if sid.is_some() {
+                said.run = Some(rest.split_whitespace().next().unwrap_or(""));
+                said.current = true;
+            }
+            return said;
+        }
+        if has!(m, "Job picked:") {
+            let sid = split!(m, "call_sid=").and_then(|(_, r)| sid_at(r));
+            let mut said = named(sid, None);
+            if sid.is_some() {
+                said.run = split!(m, "run_id=").and_then(|(_, r)| first_word(r));
+                said.current = said.run.is_some();
+            }
+            return said;
+        }
+        if has!(m, "No slot available for business") {
+            // The line names no call: its stream's job, when the stream
+            // is known. The `Job error: run_id=…` line that follows names
+            // it exactly.
+            let sid = if streamed {
+                SidRef::Current
+            } else {
+                SidRef::None
+            };
+            return Said::of(sid, Some(Event::Cause(LogCause::NoSlot)));
+        }
+        if has!(m, "Job error:") {
+            let sid = split!(m, "run_id=")
+                .and_then(|(_, r)| first_word(r))
+                .map_or(SidRef::Current, SidRef::Run);
+            let detail = split!(m, "error=").map_or("", |(_, e)| e);
+            return Said::of(sid, Some(Event::Failed { detail }));
+        }
+        if has!(m, "Failed to create RecordingRun for ") {
+            let sid = split!(m, "Failed to create RecordingRun for ").and_then(|(_, r)| sid_at(r));
+            let detail = split!(m, ": ").map_or("", |(_, e)| e);
+            return named(sid, Some(Event::Failed { detail }));
+        }
+        let sid = split!(m, "call_sid=").and_then(|(_, r)| sid_at(r));
+        if has!(m, "Complete:") {
+            return named(sid, Some(Event::Saved));
+        }
+        return named(sid, None);
+    }
+    if has!(m, "[DOWNLOAD_ONLY]") {
+        if has!(m, "Starting download for ") {
+            let sid = split!(m, "Starting download for ").and_then(|(_, r)| sid_at(r));
+            let mut said = named(sid, Some(Event::Started));
+            said.current = sid.is_some();
+            return said;
+        }
+        if has!(m, "Downloaded ") {
+            let sid = split!(m, " for ").and_then(|(_, r)| sid_at(r));
+            return named(sid, Some(Event::Saved));
+        }
+        if has!(m, "Failed to download for ") {
+            let sid = split!(m, "Failed to download for ").and_then(|(_, r)| sid_at(r));
+            return named(sid, Some(Event::Failed { detail: "" }));
+        }
+        return named(split!(m, " for ").and_then(|(_, r)| sid_at(r)), None);
+    }
+    if has!(m, "RECORDING_SERVICE") {
+        return recording_service(m);
+    }
+    if has!(m, "[CIRCUIT_BREAKER]") {
+        let sid = split!(m, " for ").and_then(|(_, r)| sid_at(r));
+        if has!(m, "Skipping download") {
+            let detail = "circuit breaker open";
+            return named(sid, Some(Event::Failed { detail }));
+        }
+        return named(sid, Some(Event::Cause(LogCause::CircuitBreaker)));
+    }
+    if has!(m, "DB schema appears outdated") {
+        return Said::of(SidRef::None, Some(Event::SchemaOutdated(None)));
+    }
+    if let Some((_, tables)) = split!(m, "Missing tables:") {
+        let tables = Some(tables.trim());
+        return Said::of(SidRef::None, Some(Event::SchemaOutdated(tables)));
+    }
+    if has!(m, "started with PID") {
+        return Said::of(SidRef::None, Some(Event::WorkerStart));
+    }
+    Said::of(SidRef::None, None)
+}
+
+/// A `[RECORDING_SERVICE]` message, read whole.
+fn recording_service(m: &str) -> Said<'_> {
+    let named = Said::named;
+    let for_sid = || {
+        split!(m, " for ")
+            .and_then(|(_, r)| sid_at(r))
+            .or_else(|| split!(m, "call_sid=").and_then(|(_, r)| sid_at(r)))
+    };
+    let cause = if has!(m, "(401)") {
+        Some(LogCause::Unauthorized401)
+    } else if has!(m, "(403)") {
+        Some(LogCause::Forbidden403)
+    } else if has!(m, "Twilio server error") {
+        Some(LogCause::ServerError5xx)
+    } else if has!(m, "Timeout downloading") {
+        Some(LogCause::Timeout)
+    } else if has!(m, "Missing TWILIO_") {
+        Some(LogCause::MissingCredentials)
+    } else if has!(m, "Failed to save recording to disk") {
+        Some(LogCause::DiskSaveFailed)
+    } else {
+        None
+    };
+    if let Some(cause) = cause {
+        return named(for_sid(), Some(Event::Cause(cause)));
+    }
+    if let Some((_, rest)) = split!(m, "All download attempts failed for ") {
+        let detail = split!(m, "Last error: ").map_or("", |(_, e)| e);
+        return named(sid_at(rest), Some(Event::Failed { detail }));
+    }
+    if let Some(rest) = split!(m, "Slow download detected (").map(|(_, r)| r) {
+        let secs = rest
+            .split('s')
+            .next()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0.0);
+        return named(for_sid(), Some(Event::Slow(secs)));
+    }
+    if let Some((_, rest)) = split!(m, "Recording saved: ") {
+        let sid = sid_at(rest).or_else(|| split!(m, "/").and_then(|(_, r)| sid_at(r)));
+        return named(sid, Some(Event::Saved));
+    }
+    named(for_sid(), None)
+}
+
+/// `worker-1  | rest` → (Some("worker-1"), "rest").
+pub fn strip_prefix(line: &str) -> (Option<&str>, &str) {
+    let head = &line.as_bytes()[..line.len().min(80)];
+    if let Some(bar) = memchr::memchr(b'|', head) {
+        let name = line.get(..bar).unwrap_or("").trim_end_matches([' ', '\t']);
+        if !name.is_empty()
+            && bar > name.len()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        {
+            let rest = line.get(bar + 1..).unwrap_or("");
+            return (Some(name), rest.strip_prefix(' ').unwrap_or(rest));
+        }
+    }
+    (None, line)
+}
+
+/// `2026-11-25T09:08:48.123456789Z rest` → (the time, "rest").
+pub fn strip_docker_time(line: &str) -> (Option<jiff::Timestamp>, &str) {
+    let b = line.as_bytes();
+    if b.len() > 20
+        && b[4] == b'-'
+        && b[10] == b'T'
+        && let Some(space) = memchr::memchr(b' ', b)
+        && let Ok(at) = line[..space].parse::<jiff::Timestamp>()
+    {
+        return (Some(at), &line[space + 1..]);
+    }
+    (None, line)
+}
+
+/// A line's own time, parsed or not yet.
+enum Stamp<'a> {
+    Parsed(Option<jiff::Timestamp>),
+    Raw(&'a str),
+    None,
+}
+
+/// `YYYY-MM-DD HH:MM:SS` as UTC.
+fn civil_utc(raw: &str) -> Option<jiff::Timestamp> {
+    raw.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
+}
+
+/// `[YYYY-MM-DD HH:MM:SS] LEVEL [logger] message` (the level padded or not).
+fn parse_app(line: &str) -> (Stamp<'_>, Option<&str>, &str) {
+    let Some(rest) = line.strip_prefix('[') else {
+        return (Stamp::None, None, line);
+    };
+    let Some((stamp, rest)) = split!(rest, "] ") else {
+        return (Stamp::None, None, line);
+    };
+    let rest = rest.trim_start_matches(' ');
+    let (level, rest) = match memchr::memchr(b' ', rest.as_bytes()) {
+        Some(space) => (&rest[..space], &rest[space + 1..]),
+        None => (rest, ""),
+    };
+    let message = rest.trim_start_matches(' ');
+    let message = match message.strip_prefix('[').and_then(|m| split!(m, "] ")) {
+        Some((_logger, m)) => m,
+        None => message,
+    };
+    (Stamp::Raw(stamp), Some(level), message)
+}
+
+/// `{"timestamp": …, "level": …, "module": …, "message": …}` (LOG_JSON=1).
+fn parse_json(line: &str) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str)> {
+    if !line.starts_with('{') {
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    struct Json<'a> {
+        timestamp: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow)]
+        level: Option<&'a str>,
+        #[serde(borrow)]
+        message: Option<std::borrow::Cow<'a, str>>,
+    }
+    let j: Json = serde_json::from_str(line).ok()?;
+    let at = j.timestamp.as_deref().and_then(|t| {
+        t.parse::<jiff::Timestamp>().ok().or_else(|| {
+            t.replace('T', " ")
+                .split('.')
+                .next()
+                .and_then(|s| s.parse::<jiff::civil::DateTime>().ok())
+                .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
+        })
+    });
+    // An escaped message cannot be borrowed: its raw JSON line stands in.
+    let message = match j.message {
+        Some(std::borrow::Cow::Borrowed(m)) => m,
+        Some(std::borrow::Cow::Owned(_)) => line,
+        None => "",
+    };
+    Some((at, j.level, message))
+}
+
+/// The call SID at or after the start of `s` (`CA` and 32 lowercase hex digits).
+fn sid_at(s: &str) -> Option<&str> {
+    let at = if s.starts_with("CA") {
+        0
+    } else {
+        finder!("CA").find(s.as_bytes())?
+    };
+    let cand = s.get(at..at + 34)?;
+    crate::sid::CallSid::is_valid(cand).then_some(cand)
+}
+
+/// The first word of `r`, if any.
+fn first_word(r: &str) -> Option<&str> {
+    r.split_whitespace().next().filter(|v| !v.is_empty())
+}
