@@ -19,19 +19,22 @@ impl CallSid {
         is_sid(s.as_bytes())
     }
 
-    /// A valid SID's 32 hex digits as one number (a table key that
-    /// hashes and compares in one step).
-    pub fn number(s: &str) -> Option<u128> {
-        if !is_sid(s.as_bytes()) {
+    /// A table key for a valid SID, None for anything else: its 32 hex
+    /// digits packed into 128 bits (one distinct key per SID, though not
+    /// the hex number itself), eight digits at a time.
+    pub fn key(s: &str) -> Option<u128> {
+        let digits = s.as_bytes().strip_prefix(b"CA")?;
+        let words: [u64; 4] = [
+            word(digits.get(0..8)?)?,
+            word(digits.get(8..16)?)?,
+            word(digits.get(16..24)?)?,
+            word(digits.get(24..32)?)?,
+        ];
+        if digits.len() != LEN - 2 {
             return None;
         }
-        Some(s.as_bytes()[2..].iter().fold(0u128, |n, &c| {
-            let digit = match c {
-                b'0'..=b'9' => c - b'0',
-                _ => c - b'a' + 10,
-            };
-            n << 4 | u128::from(digit)
-        }))
+        let [a, b, c, d] = words;
+        Some(u128::from(a | b << 4) << 64 | u128::from(c | d << 4))
     }
 
     pub fn as_str(&self) -> &str {
@@ -47,6 +50,28 @@ impl CallSid {
             })
             .map(|i| CallSid(text[i..i + LEN].to_string()))
     }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight lowercase hex digits, each byte's value (0..=15) in its byte;
+/// None if any byte is not one. All eight at once, without a branch per
+/// byte (Bit Twiddling Hacks' "between" test: exact for ASCII bytes).
+fn word(bytes: &[u8]) -> Option<u64> {
+    let x = u64::from_le_bytes(bytes.try_into().ok()?);
+    if x & HIGH != 0 {
+        return None;
+    }
+    // Each byte's high bit set when m < byte < n.
+    let between = |m: u64, n: u64| ((ONES * (127 + n) - x) & !x & (x + ONES * (127 - m))) & HIGH;
+    let digit = between(b'0' as u64 - 1, b'9' as u64 + 1);
+    let letter = between(b'a' as u64 - 1, b'f' as u64 + 1);
+    if digit | letter != HIGH {
+        return None;
+    }
+    // '0'..'9' → 0..9; 'a'..'f' (bit 6 set) → 1..6 + 9.
+    Some((x & (ONES * 0x0f)) + ((x >> 6) & ONES) * 9)
 }
 
 fn is_sid(b: &[u8]) -> bool {
@@ -68,17 +93,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sid_as_a_number() {
-        assert_eq!(
-            CallSid::number("CA000000000000000000000000000000ff"),
-            Some(255)
-        );
-        assert_eq!(
-            CallSid::number("CAffffffffffffffffffffffffffffffff"),
-            Some(u128::MAX)
-        );
-        assert_eq!(CallSid::number("CA000000000000000000000000000000fF"), None);
-        assert_eq!(CallSid::number("CA00"), None);
+    fn a_key_per_sid_and_none_for_anything_else() {
+        let mut seen = std::collections::HashSet::new();
+        let digits = "0123456789abcdef";
+        for (i, d) in digits.chars().enumerate() {
+            for at in 0..32 {
+                let mut sid: Vec<char> = "CA00000000000000000000000000000000".chars().collect();
+                sid[2 + at] = d;
+                let sid: String = sid.into_iter().collect();
+                let key = CallSid::key(&sid);
+                assert_eq!(key.is_some(), is_sid(sid.as_bytes()), "{sid}");
+                // One key per SID: the all-zero SID comes once per position.
+                if i > 0 || at == 0 {
+                    assert!(seen.insert(key), "{sid}");
+                }
+            }
+        }
+        for bad in 0u8..=255 {
+            if bad.is_ascii_digit() || (b'a'..=b'f').contains(&bad) {
+                continue;
+            }
+            let sid = b"CA00000000000000000000000000000000";
+            for at in [2, 9, 17, 33] {
+                let mut s = sid.to_vec();
+                s[at] = bad;
+                if let Ok(s) = std::str::from_utf8(&s) {
+                    assert_eq!(CallSid::key(s), None, "{s:?}");
+                }
+            }
+        }
+        assert_eq!(CallSid::key("CA00"), None);
+        assert_eq!(CallSid::key("CA000000000000000000000000000000000"), None);
     }
 
     #[test]

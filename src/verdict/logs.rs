@@ -126,12 +126,9 @@ struct Attempt {
     saved: bool,
 }
 
-/// A call SID as a table key: its 32 hex digits as one number.
+/// A call SID as a table key: its 32 hex digits as one number
+/// ([`Line::call_key`]).
 type SidKey = u128;
-
-fn key(sid: &str) -> Option<SidKey> {
-    crate::sid::CallSid::number(sid)
-}
 
 /// Gathers items as the scanner reads them.
 pub struct Summary {
@@ -226,6 +223,7 @@ impl Summary {
             self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
         }
         let sid = line.call_sid;
+        let k = line.call_key;
         let asked = sid.is_some_and(|s| self.sids.iter().any(|w| w == s));
         if asked && self.events.len() < EVENTS * self.sids.len() {
             self.events.push(LogEvent {
@@ -240,11 +238,11 @@ impl Summary {
             None => {}
             Some(Event::Started) => {
                 self.downloads.started += 1;
-                if let Some(k) = sid.and_then(key) {
+                if let Some(k) = k {
                     self.attempts.insert(k, Attempt::default());
                 }
             }
-            Some(Event::Saved) => match self.attempt_mut(sid) {
+            Some(Event::Saved) => match self.attempt_mut(k) {
                 Some(a) if a.saved => {}
                 Some(a) => {
                     a.saved = true;
@@ -258,7 +256,7 @@ impl Summary {
                     if asked {
                         self.witness(sid, cause, &line);
                     }
-                    if let Some(a) = self.attempt_mut(Some(sid))
+                    if let Some(a) = self.attempt_mut(k)
                         && a.cause.is_none()
                     {
                         a.cause = Some(cause);
@@ -267,11 +265,11 @@ impl Summary {
                 // A failed save ends the attempt by itself (no slot is
                 // counted from the `Job error` line that names the run).
                 if cause == LogCause::DiskSaveFailed {
-                    self.fail(sid, cause);
+                    self.fail(sid, k, cause);
                 }
             }
             Some(Event::Failed { detail }) => {
-                let attempt = sid.map(|s| self.attempt(s));
+                let attempt = sid.map(|_| self.attempt(k));
                 if attempt.is_none_or(|a| !a.failed) {
                     let cause = attempt
                         .and_then(|a| a.cause)
@@ -282,7 +280,7 @@ impl Summary {
                     {
                         self.witness(sid, cause, &line);
                     }
-                    self.fail(sid, cause);
+                    self.fail(sid, k, cause);
                 }
             }
             Some(Event::Slow(secs)) => {
@@ -309,8 +307,8 @@ impl Summary {
         );
     }
 
-    fn fail(&mut self, sid: Option<&str>, cause: LogCause) {
-        if let Some(a) = self.attempt_mut(sid) {
+    fn fail(&mut self, sid: Option<&str>, k: Option<SidKey>, cause: LogCause) {
+        if let Some(a) = self.attempt_mut(k) {
             if a.failed {
                 return;
             }
@@ -326,16 +324,14 @@ impl Summary {
         }
     }
 
-    fn attempt(&self, sid: &str) -> Attempt {
-        key(sid)
-            .and_then(|k| self.attempts.get(&k).copied())
+    fn attempt(&self, k: Option<SidKey>) -> Attempt {
+        k.and_then(|k| self.attempts.get(&k).copied())
             .unwrap_or_default()
     }
 
     /// The call's attempt, tracked from now on if it was not.
-    fn attempt_mut(&mut self, sid: Option<&str>) -> Option<&mut Attempt> {
-        let k = key(sid?)?;
-        Some(self.attempts.get_or_insert_with(k, Attempt::default))
+    fn attempt_mut(&mut self, k: Option<SidKey>) -> Option<&mut Attempt> {
+        Some(self.attempts.get_or_insert_with(k?, Attempt::default))
     }
 
     /// The report: status from the worst cause seen.

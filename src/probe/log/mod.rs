@@ -79,6 +79,8 @@ pub struct Line<'a> {
     pub stream: Option<&'a str>,
     pub level: Option<&'a str>,
     pub call_sid: Option<&'a str>,
+    /// The call's SID as a number (a table key), with `call_sid`.
+    pub call_key: Option<u128>,
     pub event: Option<Event<'a>>,
     pub message: &'a str,
 }
@@ -104,8 +106,8 @@ pub enum Item<'a> {
 /// The callback items go to.
 pub type Sink<'s> = dyn for<'a> FnMut(Item<'a>) + 's;
 
-/// A call SID kept across lines: its 34 ASCII bytes.
-type SidBuf = [u8; 34];
+/// A call SID kept across lines: its 34 ASCII bytes and its key.
+type SidBuf = ([u8; 34], u128);
 
 /// Reads a log and hands each recognised line, and each folded traceback,
 /// to the caller.
@@ -329,8 +331,9 @@ impl Scanner {
         let key = f.stream.unwrap_or("");
         let said = &f.said;
         if let SidRef::In(sid) = said.sid
-            && let Ok(buf) = SidBuf::try_from(sid.as_bytes())
+            && let Ok(text) = <[u8; 34]>::try_from(sid.text.as_bytes())
         {
+            let buf = (text, sid.key);
             if let Some(run) = said.run {
                 self.runs.insert(run_key(run), buf);
             }
@@ -342,15 +345,14 @@ impl Scanner {
         if at.is_some() {
             self.last_at = at;
         }
-        let call_sid = match said.sid {
-            SidRef::In(s) => Some(s),
+        let (call_sid, call_key) = match said.sid {
+            SidRef::In(s) => (Some(s.text), Some(s.key)),
             SidRef::Current => self.current_of(key),
-            SidRef::Run(run) => self
-                .runs
-                .get(&run_key(run))
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .or_else(|| self.current_of(key)),
-            SidRef::None => None,
+            SidRef::Run(run) => match self.runs.get(&run_key(run)) {
+                Some((text, key)) => (std::str::from_utf8(text).ok(), Some(*key)),
+                None => self.current_of(key),
+            },
+            SidRef::None => (None, None),
         };
         stats.recognised += 1;
         each(Item::Line(Line {
@@ -358,16 +360,17 @@ impl Scanner {
             stream: f.stream,
             level: f.level,
             call_sid,
+            call_key,
             event: said.event.clone(),
             message: f.message,
         }));
     }
 
-    fn current_of(&self, stream: &str) -> Option<&str> {
-        self.current
-            .iter()
-            .find(|(s, _)| s == stream)
-            .and_then(|(_, sid)| std::str::from_utf8(sid).ok())
+    fn current_of(&self, stream: &str) -> (Option<&str>, Option<u128>) {
+        match self.current.iter().find(|(s, _)| s == stream) {
+            Some((_, (text, key))) => (std::str::from_utf8(text).ok(), Some(*key)),
+            None => (None, None),
+        }
     }
 
     fn set_current(&mut self, stream: &str, sid: SidBuf) {

@@ -153,14 +153,21 @@ impl<'a> Said<'a> {
     }
 
     /// A call named on the line (or, if none is, the stream's job).
-    fn named(sid: Option<&'a str>, event: Option<Event<'a>>) -> Said<'a> {
+    fn named(sid: Option<SidAt<'a>>, event: Option<Event<'a>>) -> Said<'a> {
         Said::of(sid.map_or(SidRef::Current, SidRef::In), event)
     }
 }
 
+/// A call SID found on a line, with its table key.
+#[derive(Debug, Clone, Copy)]
+pub struct SidAt<'a> {
+    pub text: &'a str,
+    pub key: u128,
+}
+
 /// Where a line's call comes from.
 pub enum SidRef<'a> {
-    In(&'a str),
+    In(SidAt<'a>),
     /// The job its stream is processing.
     Current,
     /// The run id's call.
@@ -184,8 +191,8 @@ pub fn block<'a>(block: &'a [u8], base: usize, stats: &mut ReadStats) -> Vec<Par
     // Checked whole at once (SIMD, fast on a long input); line by line
     // only when some line is not UTF-8.
     let text = simdutf8::basic::from_utf8(block).ok();
-    // About one line in two carries a tag; lines run to about a hundred bytes.
-    let mut out = Vec::with_capacity(block.len() / 200);
+    // Most lines carry a tag; lines run to about a hundred bytes.
+    let mut out = Vec::with_capacity(block.len() / 128);
     let mut pos = 0usize;
     while pos < block.len() {
         let (hit, tag) = match tags {
@@ -275,7 +282,7 @@ pub fn line<'a>(text: &'a str, tag: Option<Tag>, memo: &mut StampMemo) -> Kind<'
 /// follow the tag (the app's formats, spec §1); None for anything else,
 /// which [`event`] then reads whole.
 fn tagged(tag: usize, after: &str) -> Option<Said<'_>> {
-    let call_sid = |r| split!(r, "call_sid=").and_then(|(_, r)| sid_at(r));
+    let call_sid = |r| value_of(r, "call_sid").and_then(sid_at);
     let a = after.trim_start_matches([']', ' ']);
     match tag {
         RQ_RECORDING => {
@@ -292,7 +299,7 @@ fn tagged(tag: usize, after: &str) -> Option<Said<'_>> {
                 let sid = call_sid(rest);
                 let mut said = Said::named(sid, None);
                 if sid.is_some() {
-                    said.run = split!(rest, "run_id=").and_then(|(_, r)| first_word(r));
+                    said.run = value_of(rest, "run_id").and_then(first_word);
                     said.current = said.run.is_some();
                 }
                 return Some(said);
@@ -476,23 +483,37 @@ fn recording_service(m: &str) -> Said<'_> {
     named(for_sid(), None)
 }
 
-/// `worker-1  | rest` → (Some("worker-1"), "rest").
+/// `worker-1  | rest` → (Some("worker-1"), "rest"): a service name
+/// (letters, digits, `-_.`), spaces, a bar, within the first 80 bytes.
 pub fn strip_prefix(line: &str) -> (Option<&str>, &str) {
-    let head = &line.as_bytes()[..line.len().min(80)];
-    if let Some(bar) = memchr::memchr(b'|', head) {
-        let name = line.get(..bar).unwrap_or("").trim_end_matches([' ', '\t']);
-        if !name.is_empty()
-            && bar > name.len()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        {
-            let rest = line.get(bar + 1..).unwrap_or("");
-            return (Some(name), rest.strip_prefix(' ').unwrap_or(rest));
-        }
+    let b = line.as_bytes();
+    let head = &b[..b.len().min(80)];
+    let mut name = 0;
+    while name < head.len() && NAME[usize::from(head[name])] {
+        name += 1;
+    }
+    let mut bar = name;
+    while bar < head.len() && matches!(head[bar], b' ' | b'\t') {
+        bar += 1;
+    }
+    if name > 0 && bar > name && head.get(bar) == Some(&b'|') {
+        let rest = line.get(bar + 1..).unwrap_or("");
+        return (line.get(..name), rest.strip_prefix(' ').unwrap_or(rest));
     }
     (None, line)
 }
+
+/// The bytes of a compose service's name.
+static NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
+        c += 1;
+    }
+    t
+};
 
 /// `2026-11-25T09:08:48.123456789Z rest` → (the time, "rest").
 pub fn strip_docker_time(line: &str) -> (Option<jiff::Timestamp>, &str) {
@@ -515,11 +536,50 @@ enum Stamp<'a> {
     None,
 }
 
-/// `YYYY-MM-DD HH:MM:SS` as UTC.
+/// `YYYY-MM-DD HH:MM:SS` as UTC: read field by field (a new stamp comes
+/// every second), through the parser for any other shape.
 fn civil_utc(raw: &str) -> Option<jiff::Timestamp> {
-    raw.parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
+    let b = raw.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i16> {
+        b.get(r)?.iter().try_fold(0i16, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + i16::from(c - b'0'))
+        })
+    };
+    let fields = (b.len() == 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':')
+        .then(|| {
+            Some((
+                num(0..4)?,
+                num(5..7)?,
+                num(8..10)?,
+                num(11..13)?,
+                num(14..16)?,
+                num(17..19)?,
+            ))
+        })
+        .flatten();
+    let dt = match fields {
+        // A leap second (60) goes to the parser, which knows what to do.
+        Some((y, mo, d, h, mi, sec)) if sec < 60 => {
+            let small = |v: i16| i8::try_from(v).ok();
+            jiff::civil::DateTime::new(
+                y,
+                small(mo)?,
+                small(d)?,
+                small(h)?,
+                small(mi)?,
+                small(sec)?,
+                0,
+            )
+            .ok()?
+        }
+        _ => raw.parse::<jiff::civil::DateTime>().ok()?,
+    };
+    jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()
 }
 
 /// `[YYYY-MM-DD HH:MM:SS] LEVEL [logger] message` (the level padded or not).
@@ -527,7 +587,14 @@ fn parse_app(line: &str) -> (Stamp<'_>, Option<&str>, &str) {
     let Some(rest) = line.strip_prefix('[') else {
         return (Stamp::None, None, line);
     };
-    let Some((stamp, rest)) = split!(rest, "] ") else {
+    // The stamp is 19 characters: read there first.
+    let b = rest.as_bytes();
+    let split = if b.get(19) == Some(&b']') && b.get(20) == Some(&b' ') {
+        rest.get(..19).zip(rest.get(21..))
+    } else {
+        split!(rest, "] ")
+    };
+    let Some((stamp, rest)) = split else {
         return (Stamp::None, None, line);
     };
     let rest = rest.trim_start_matches(' ');
@@ -536,11 +603,29 @@ fn parse_app(line: &str) -> (Stamp<'_>, Option<&str>, &str) {
         None => (rest, ""),
     };
     let message = rest.trim_start_matches(' ');
-    let message = match message.strip_prefix('[').and_then(|m| split!(m, "] ")) {
-        Some((_logger, m)) => m,
+    let message = match message.strip_prefix('[').and_then(logger_end) {
+        Some(m) => m,
         None => message,
     };
     (Stamp::Raw(stamp), Some(level), message)
+}
+
+/// What follows a logger's name (`name] message`): the first `]` is the
+/// one, unless a name has one inside.
+fn logger_end(m: &str) -> Option<&str> {
+    let close = memchr::memchr(b']', m.as_bytes())?;
+    match m.get(close + 1..)?.strip_prefix(' ') {
+        Some(rest) => Some(rest),
+        None => split!(m, "] ").map(|(_, rest)| rest),
+    }
+}
+
+/// The value after `key=` (`call_sid=`, `run_id=`), the key found by its
+/// `=` (a line has a few): cheaper on a short text than a substring search.
+fn value_of<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    memchr::memchr_iter(b'=', s.as_bytes())
+        .find(|&eq| s.as_bytes()[..eq].ends_with(key.as_bytes()))
+        .and_then(|eq| s.get(eq + 1..))
 }
 
 /// `{"timestamp": …, "level": …, "module": …, "message": …}` (LOG_JSON=1).
@@ -576,17 +661,55 @@ fn parse_json(line: &str) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str
 }
 
 /// The call SID at or after the start of `s` (`CA` and 32 lowercase hex digits).
-fn sid_at(s: &str) -> Option<&str> {
+fn sid_at(s: &str) -> Option<SidAt<'_>> {
     let at = if s.starts_with("CA") {
         0
     } else {
         finder!("CA").find(s.as_bytes())?
     };
-    let cand = s.get(at..at + 34)?;
-    crate::sid::CallSid::is_valid(cand).then_some(cand)
+    let text = s.get(at..at + 34)?;
+    let key = crate::sid::CallSid::key(text)?;
+    Some(SidAt { text, key })
 }
 
 /// The first word of `r`, if any.
 fn first_word(r: &str) -> Option<&str> {
     r.split_whitespace().next().filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_read_field_by_field_agree_with_the_parser() {
+        for raw in [
+            "2026-11-25 09:08:48",
+            "2024-02-29 23:59:59",
+            "1999-12-31 00:00:00",
+            "2026-11-25 09:08:60",
+            "2026-02-30 09:08:48",
+            "2026-13-01 00:00:00",
+            "2026-11-25T09:08:48",
+            "2026-11-25 9:08:48",
+            "not a stamp at all!",
+        ] {
+            let parsed = raw
+                .parse::<jiff::civil::DateTime>()
+                .ok()
+                .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok());
+            assert_eq!(civil_utc(raw), parsed, "{raw}");
+        }
+    }
+
+    #[test]
+    fn compose_prefixes() {
+        assert_eq!(strip_prefix("worker-1  | x"), (Some("worker-1"), "x"));
+        assert_eq!(strip_prefix("w.1_a\t|x"), (Some("w.1_a"), "x"));
+        assert_eq!(strip_prefix("worker-1| x"), (None, "worker-1| x"));
+        assert_eq!(strip_prefix(" | x"), (None, " | x"));
+        assert_eq!(strip_prefix("a b | x"), (None, "a b | x"));
+        let far = format!("{} | x", "w".repeat(80));
+        assert_eq!(strip_prefix(&far).0, None);
+    }
 }
