@@ -21,20 +21,13 @@ impl CallSid {
 
     /// A table key for a valid SID, None for anything else: its 32 hex
     /// digits packed into 128 bits (one distinct key per SID, though not
-    /// the hex number itself), eight digits at a time.
+    /// the hex number itself), sixteen digits at a time.
     pub fn key(s: &str) -> Option<u128> {
-        let digits = s.as_bytes().strip_prefix(b"CA")?;
-        let words: [u64; 4] = [
-            word(digits.get(0..8)?)?,
-            word(digits.get(8..16)?)?,
-            word(digits.get(16..24)?)?,
-            word(digits.get(24..32)?)?,
-        ];
-        if digits.len() != LEN - 2 {
-            return None;
-        }
-        let [a, b, c, d] = words;
-        Some(u128::from(a | b << 4) << 64 | u128::from(c | d << 4))
+        let digits: &[u8; 32] = s.as_bytes().strip_prefix(b"CA")?.try_into().ok()?;
+        let (first, second) = digits.split_at(16);
+        let a = digits16(first.try_into().ok()?)?;
+        let b = digits16(second.try_into().ok()?)?;
+        Some(a | b << 4)
     }
 
     pub fn as_str(&self) -> &str {
@@ -52,21 +45,22 @@ impl CallSid {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+const ONES: u128 = u128::MAX / 255;
+const HIGH: u128 = ONES * 0x80;
 
-/// Eight lowercase hex digits, each byte's value (0..=15) in its byte;
-/// None if any byte is not one. All eight at once, without a branch per
+/// Sixteen lowercase hex digits, each byte's value (0..=15) in its byte;
+/// None if any byte is not one. All sixteen at once, without a branch per
 /// byte (Bit Twiddling Hacks' "between" test: exact for ASCII bytes).
-fn word(bytes: &[u8]) -> Option<u64> {
-    let x = u64::from_le_bytes(bytes.try_into().ok()?);
+#[inline]
+fn digits16(bytes: &[u8; 16]) -> Option<u128> {
+    let x = u128::from_le_bytes(*bytes);
     if x & HIGH != 0 {
         return None;
     }
     // Each byte's high bit set when m < byte < n.
-    let between = |m: u64, n: u64| ((ONES * (127 + n) - x) & !x & (x + ONES * (127 - m))) & HIGH;
-    let digit = between(b'0' as u64 - 1, b'9' as u64 + 1);
-    let letter = between(b'a' as u64 - 1, b'f' as u64 + 1);
+    let between = |m: u128, n: u128| ((ONES * (127 + n) - x) & !x & (x + ONES * (127 - m))) & HIGH;
+    let digit = between(u128::from(b'0') - 1, u128::from(b'9') + 1);
+    let letter = between(u128::from(b'a') - 1, u128::from(b'f') + 1);
     if digit | letter != HIGH {
         return None;
     }
