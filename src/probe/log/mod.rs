@@ -128,6 +128,8 @@ pub struct Scanner {
     /// it also hands the lines over, so it takes less than half, and the
     /// share follows whichever part finished last.
     share: usize,
+    /// Blocks shorter than this are parsed on the calling thread alone.
+    parallel_min: usize,
 }
 
 impl Scanner {
@@ -139,6 +141,7 @@ impl Scanner {
             last_at: None,
             memo: parse::StampMemo::default(),
             share: 24,
+            parallel_min: PARALLEL_MIN,
         }
     }
 
@@ -187,7 +190,7 @@ impl Scanner {
     /// its first part's lines while the second part is parsed.
     fn lines(&mut self, chunk: &[u8], stats: &mut ReadStats, each: &mut Sink) {
         let mut pos = 0usize;
-        let cut = (chunk.len() >= PARALLEL_MIN)
+        let cut = (chunk.len() >= self.parallel_min)
             .then(|| {
                 let from = chunk.len() / 64 * self.share;
                 memchr::memchr(b'\n', &chunk[from..]).map(|n| from + n + 1)
@@ -334,7 +337,7 @@ impl Scanner {
         if let SidRef::In(sid) = said.sid
             && let Ok(text) = <[u8; 34]>::try_from(sid.text.as_bytes())
         {
-            let buf = (text, sid.key);
+            let buf = (text, sid.key());
             if let Some(run) = said.run {
                 self.runs.insert(run_key(run), buf);
             }
@@ -347,7 +350,7 @@ impl Scanner {
             self.last_at = at;
         }
         let (call_sid, call_key) = match said.sid {
-            SidRef::In(s) => (Some(s.text), Some(s.key)),
+            SidRef::In(s) => (Some(s.text), Some(s.key())),
             SidRef::Current => self.current_of(key),
             SidRef::Run(run) => match self.runs.get(&run_key(run)) {
                 Some((text, key)) => (std::str::from_utf8(text).ok(), Some(*key)),
@@ -406,7 +409,7 @@ mod tests {
     use super::*;
 
     /// What the tests look at, owned.
-    #[derive(Debug)]
+    #[derive(Debug, PartialEq)]
     struct Seen {
         at: Option<jiff::Timestamp>,
         stream: Option<String>,
@@ -415,15 +418,20 @@ mod tests {
         event: Option<String>,
     }
 
+    #[derive(Debug, PartialEq)]
     enum Got {
         Line(Seen),
         Traceback(String),
     }
 
     fn scan(text: &[u8]) -> (Vec<Got>, ReadStats) {
+        scan_with(Scanner::new(), text)
+    }
+
+    fn scan_with(mut scanner: Scanner, input: impl Read + Send) -> (Vec<Got>, ReadStats) {
         let mut items = Vec::new();
         let mut stats = ReadStats::default();
-        Scanner::new().scan(text, &mut stats, &mut |i| {
+        scanner.scan(input, &mut stats, &mut |i| {
             items.push(match i {
                 Item::Line(l) => Got::Line(Seen {
                     at: l.at,
@@ -540,5 +548,157 @@ mod tests {
         let whole = gz.finish().unwrap();
         let (_, stats) = scan(&whole[..whole.len() - 10]);
         assert!(stats.error.is_some());
+    }
+
+    /// A log that crosses every seam: three interleaved streams, tracebacks
+    /// (some interrupted by another stream's tagged lines, some without the
+    /// compose prefix), invalid UTF-8, CRLF, lines without a tag, runs named
+    /// only by their id, and a line longer than the read buffer.
+    fn seams_log(calls: usize) -> Vec<u8> {
+        let mut log = Vec::new();
+        for n in 0..calls {
+            let sid = format!("CA{n:032x}");
+            let w = format!("worker-{}  | ", n % 3);
+            let o = format!("worker-{}  | ", (n + 1) % 3);
+            let t = format!("[2026-11-25 09:{:02}:{:02}]", n / 60 % 60, n % 60);
+            let mut add = |s: String| log.extend_from_slice(s.as_bytes());
+            add(format!(
+                "{w}{t} INFO [j] [RQ_RECORDING] Created RecordingRun {n} for call_sid={sid}\n"
+            ));
+            add(format!(
+                "{w}{t} INFO [j] [RQ_RECORDING] Job picked: run_id={n} call_sid={sid} business_id=1\n"
+            ));
+            add(format!("{o}{t} INFO [werkzeug] GET /health 200 שלום 📞\n"));
+            add(format!(
+                "{w}{t} INFO [s] [DOWNLOAD_ONLY] Starting download for {sid}\r\n"
+            ));
+            match n % 7 {
+                0 => {
+                    add(format!(
+                        "{w}{t} ERROR [s] [RECORDING_SERVICE] Authentication failed (401) for {sid}\n"
+                    ));
+                    add(format!(
+                        "{w}Traceback (most recent call last):\n{w}  File \"x.py\", line {n}, in f\n"
+                    ));
+                    add(format!(
+                        "{o}{t} INFO [s] [DOWNLOAD_ONLY] Starting download for CA{:032x}\n",
+                        n + 1_000_000
+                    ));
+                    add(format!(
+                        "{w}    raise HTTPError({n})\n{w}requests.exceptions.HTTPError: 401 #{}\n",
+                        n % 5
+                    ));
+                    add(format!(
+                        "{w}{t} ERROR [j] [RQ_RECORDING] Job error: run_id={n} error=HTTP 401\n"
+                    ));
+                }
+                1 => {
+                    add(format!(
+                        "{w}{t} WARNING [j] [RQ_RECORDING] No slot available for business 1, status=queued\n"
+                    ));
+                    add(format!(
+                        "Traceback (most recent call last):\n  File \"y.py\", line 2, in g\nValueError: {}\n",
+                        n % 3
+                    ));
+                }
+                2 => {
+                    log.extend_from_slice(w.as_bytes());
+                    log.extend_from_slice(b"[2026-11-25 09:00:00] ERROR [s] [RECORDING_SERVICE] Failed to save recording to disk \xff\xfe for ");
+                    log.extend_from_slice(sid.as_bytes());
+                    log.push(b'\n');
+                }
+                3 if n == 3 => {
+                    // Longer than a read buffer holds: cut.
+                    log.extend(std::iter::repeat_n(b'x', CHUNK + 2 * LINE_MAX));
+                    log.extend_from_slice(b" [RQ_RECORDING] hidden\n");
+                }
+                _ => {
+                    add(format!(
+                        "{w}{t} INFO [s] [RECORDING_SERVICE] Recording saved: /r/{sid}.mp3 (10 bytes) - took 1.2s\n"
+                    ));
+                    add(format!(
+                        "{w}{t} INFO [j] [RQ_RECORDING] Complete: run_id={n} call_sid={sid} duration_ms=1\n"
+                    ));
+                }
+            }
+        }
+        log
+    }
+
+    /// Hands out a few bytes at a time, like a pipe.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.step = self.step % 9973 + 7919;
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn two_threads_and_any_read_size_see_what_one_thread_sees() {
+        let log = seams_log(40_000);
+        assert!(log.len() > 4 * CHUNK, "the log spans several blocks");
+        let mut alone = Scanner::new();
+        alone.parallel_min = usize::MAX;
+        let (expected, expected_stats) = scan_with(alone, log.as_slice());
+        assert!(expected.iter().any(|g| matches!(g, Got::Traceback(_))));
+        assert!(
+            expected_stats.invalid_utf8 > 0 && expected_stats.long_lines > 0,
+            "{expected_stats:?}"
+        );
+        // Blocks split in two wherever the share puts the cut.
+        let mut split = Scanner::new();
+        split.parallel_min = 1;
+        let (items, stats) = scan_with(split, log.as_slice());
+        assert_eq!(stats, expected_stats);
+        assert!(items == expected, "the split read differs");
+        // Reads of a few kilobytes, as from a pipe.
+        let (items, stats) = scan_with(
+            Scanner::new(),
+            Trickle {
+                data: &log,
+                step: 0,
+            },
+        );
+        assert_eq!(stats, expected_stats);
+        assert!(items == expected, "the trickled read differs");
+        // Gzip, through the same reader thread.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &log).unwrap();
+        let (items, stats) = scan_with(Scanner::new(), gz.finish().unwrap().as_slice());
+        assert_eq!(stats, expected_stats);
+        assert!(items == expected, "the gzip read differs");
+    }
+
+    #[test]
+    fn a_block_cut_anywhere_reads_the_same() {
+        // One block of a few hundred lines, cut at every 64th of it: the
+        // cut falls inside tracebacks, between a traceback and the other
+        // stream's lines within it, and next to invalid lines.
+        let log: Vec<u8> = seams_log(60)
+            .split_inclusive(|&b| b == b'\n')
+            .filter(|l| l.len() < LINE_MAX)
+            .flatten()
+            .copied()
+            .collect();
+        let mut alone = Scanner::new();
+        alone.parallel_min = usize::MAX;
+        let expected = scan_with(alone, log.as_slice());
+        for share in 0..64 {
+            let mut split = Scanner::new();
+            split.parallel_min = 1;
+            split.share = share;
+            assert!(
+                scan_with(split, log.as_slice()) == expected,
+                "share {share}"
+            );
+        }
     }
 }

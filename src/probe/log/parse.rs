@@ -158,11 +158,18 @@ impl<'a> Said<'a> {
     }
 }
 
-/// A call SID found on a line, with its table key.
+/// A call SID found on a line, with its table key (as two halves: a
+/// `u128` would align every record to 16 bytes, and records are copied).
 #[derive(Debug, Clone, Copy)]
 pub struct SidAt<'a> {
     pub text: &'a str,
-    pub key: u128,
+    key: [u64; 2],
+}
+
+impl SidAt<'_> {
+    pub fn key(&self) -> u128 {
+        u128::from(self.key[0]) << 64 | u128::from(self.key[1])
+    }
 }
 
 /// Where a line's call comes from.
@@ -677,6 +684,7 @@ fn sid_at(s: &str) -> Option<SidAt<'_>> {
     };
     let text = s.get(at..at + 34)?;
     let key = crate::sid::CallSid::key(text)?;
+    let key = [(key >> 64) as u64, key as u64];
     Some(SidAt { text, key })
 }
 
