@@ -15,6 +15,7 @@ mod parse;
 mod read;
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use parse::{Fields, Kind, Parsed, SidRef};
@@ -197,38 +198,46 @@ impl Scanner {
             })
             .flatten()
             .filter(|&cut| cut < chunk.len());
-        let Some(cut) = cut else {
+        let pool = helper();
+        let (Some(cut), Some(pool)) = (cut, pool) else {
             let recs = parse::block(chunk, 0, stats);
             self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
             return;
         };
-        std::thread::scope(|s| {
-            let second = s.spawn(|| {
+        // The second part goes to the helper (a thread that stays, so a
+        // block costs no thread start); this thread parses the first and
+        // hands its lines over meanwhile.
+        let done = AtomicBool::new(false);
+        let mut second = None;
+        let mut waited = false;
+        pool.in_place_scope(|s| {
+            s.spawn(|_| {
                 let mut part = ReadStats::default();
-                let recs = parse::block(&chunk[cut..], cut, &mut part);
-                (recs, part)
+                second = Some((parse::block(&chunk[cut..], cut, &mut part), part));
+                done.store(true, Ordering::Release);
             });
             let recs = parse::block(&chunk[..cut], 0, stats);
             self.hand_over(chunk, &recs, &mut 0, &mut pos, cut, stats, each);
-            // Finished first: next time this thread takes a larger share.
-            let waited = !second.is_finished();
-            let (recs, part) = match second.join() {
-                Ok(done) => done,
-                // Parsing does not panic; if it ever did, parse again here.
-                Err(_) => {
-                    let mut part = ReadStats::default();
-                    (parse::block(&chunk[cut..], cut, &mut part), part)
-                }
-            };
-            self.share = if waited {
-                (self.share + 1).min(40)
-            } else {
-                self.share.saturating_sub(1).max(8)
-            };
-            stats.lines += part.lines;
-            stats.invalid_utf8 += part.invalid_utf8;
-            self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
+            waited = !done.load(Ordering::Acquire);
         });
+        // Finished first: next time this thread takes a larger share.
+        self.share = if waited {
+            (self.share + 1).min(40)
+        } else {
+            self.share.saturating_sub(1).max(8)
+        };
+        let (recs, part) = match second {
+            Some(done) => done,
+            // The pool ran it or the scope would not have ended; if it
+            // ever did not, parse here.
+            None => {
+                let mut part = ReadStats::default();
+                (parse::block(&chunk[cut..], cut, &mut part), part)
+            }
+        };
+        stats.lines += part.lines;
+        stats.invalid_utf8 += part.invalid_utf8;
+        self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
     }
 
     /// Hand over the lines of `chunk` from `pos` up to `until`: each parsed
@@ -390,6 +399,21 @@ impl Default for Scanner {
     fn default() -> Self {
         Scanner::new()
     }
+}
+
+/// The one thread that parses the second part of each block, started on
+/// first use (None if it cannot be: then blocks are parsed here whole).
+/// One, not one per core: a single part is handed out at a time, and idle
+/// pool threads spin a while before they sleep, which costs the busy ones.
+fn helper() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::LazyLock<Option<rayon::ThreadPool>> = std::sync::LazyLock::new(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "recdiag-parse".into())
+            .build()
+            .ok()
+    });
+    POOL.as_ref()
 }
 
 /// A run id as a table key: the app's ids are integers; anything else is
