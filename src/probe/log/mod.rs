@@ -15,7 +15,6 @@ mod parse;
 mod read;
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use parse::{Fields, Kind, Parsed, SidRef};
@@ -36,6 +35,9 @@ const TRACKED: usize = 2_048;
 const STREAMS: usize = 256;
 /// A block at least this long is parsed in two parts at once.
 const PARALLEL_MIN: usize = 256 * 1024;
+/// The helper's part of a block is parsed and handed over in pieces of
+/// about this size.
+const PIECE: usize = 256 * 1024;
 
 /// What one line of the log says, when it says something about downloads.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,17 +190,15 @@ impl Scanner {
         });
     }
 
-    /// Whole lines (each ending in `\n`, or the last one without): a long
-    /// block parsed in two parts at once, the calling thread handing over
-    /// its first part's lines while the second part is parsed.
+    /// Whole lines (each ending in `\n`, or the last one without). A long
+    /// block is parsed on two threads: this one parses its first part and
+    /// hands those lines over while the helper parses the rest in pieces,
+    /// each handed over here as soon as it is parsed, so neither thread
+    /// waits for the other's whole part.
     fn lines(&mut self, chunk: &[u8], stats: &mut ReadStats, each: &mut Sink) {
         let mut pos = 0usize;
         let cut = (chunk.len() >= self.parallel_min)
-            .then(|| {
-                let from = chunk.len() / 64 * self.share;
-                memchr::memchr(b'\n', &chunk[from..]).map(|n| from + n + 1)
-            })
-            .flatten()
+            .then(|| line_end_after(chunk, chunk.len() / 64 * self.share))
             .filter(|&cut| cut < chunk.len());
         let pool = helper();
         let (Some(cut), Some(pool)) = (cut, pool) else {
@@ -206,40 +206,55 @@ impl Scanner {
             self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
             return;
         };
-        // The second part goes to the helper (a thread that stays, so a
-        // block costs no thread start); this thread parses the first and
-        // hands its lines over meanwhile.
-        let done = AtomicBool::new(false);
-        let mut second = None;
+        let piece = (self.parallel_min / 2).clamp(1, PIECE);
+        let (parsed, pieces) = mpsc::channel();
+        let mut handed = cut;
         let mut waited = false;
         pool.in_place_scope(|s| {
-            s.spawn(|_| {
-                let mut part = ReadStats::default();
-                second = Some((parse::block(&chunk[cut..], cut, &mut part), part));
-                done.store(true, Ordering::Release);
+            s.spawn(move |_| {
+                let mut from = cut;
+                while from < chunk.len() {
+                    let to = line_end_after(chunk, from + piece);
+                    let mut part = ReadStats::default();
+                    let recs = parse::block(&chunk[from..to], from, &mut part);
+                    if parsed.send((recs, part, to)).is_err() {
+                        return;
+                    }
+                    from = to;
+                }
             });
             let recs = parse::block(&chunk[..cut], 0, stats);
             self.hand_over(chunk, &recs, &mut 0, &mut pos, cut, stats, each);
-            waited = !done.load(Ordering::Acquire);
-        });
-        // Finished first: next time this thread takes a larger share.
-        self.share = if waited {
-            (self.share + 1).min(40)
-        } else {
-            self.share.saturating_sub(1).max(8)
-        };
-        let (recs, part) = match second {
-            Some(done) => done,
-            // The pool ran it or the scope would not have ended; if it
-            // ever did not, parse here.
-            None => {
-                let mut part = ReadStats::default();
-                (parse::block(&chunk[cut..], cut, &mut part), part)
+            loop {
+                let next = match pieces.try_recv() {
+                    Ok(next) => next,
+                    Err(mpsc::TryRecvError::Empty) => {
+                        waited = true;
+                        match pieces.recv() {
+                            Ok(next) => next,
+                            Err(_) => break,
+                        }
+                    }
+                    Err(mpsc::TryRecvError::Disconnected) => break,
+                };
+                let (recs, part, to) = next;
+                stats.lines += part.lines;
+                stats.invalid_utf8 += part.invalid_utf8;
+                self.hand_over(chunk, &recs, &mut 0, &mut pos, to, stats, each);
+                handed = to;
             }
+        });
+        // Waited for the helper: next time this thread takes a larger share.
+        self.share = if waited {
+            (self.share + 1).min(48)
+        } else {
+            self.share.saturating_sub(1).max(4)
         };
-        stats.lines += part.lines;
-        stats.invalid_utf8 += part.invalid_utf8;
-        self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
+        // The helper stops only at the end; if it ever did not, finish here.
+        if handed < chunk.len() {
+            let recs = parse::block(&chunk[handed..], handed, stats);
+            self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
+        }
     }
 
     /// Hand over the lines of `chunk` from `pos` up to `until`: each parsed
@@ -401,6 +416,12 @@ impl Default for Scanner {
     fn default() -> Self {
         Scanner::new()
     }
+}
+
+/// Just past the first `\n` at or after `from` (the end when none).
+fn line_end_after(chunk: &[u8], from: usize) -> usize {
+    let from = from.min(chunk.len());
+    memchr::memchr(b'\n', &chunk[from..]).map_or(chunk.len(), |n| from + n + 1)
 }
 
 /// The one thread that parses the second part of each block, started on
@@ -679,12 +700,15 @@ mod tests {
             expected_stats.invalid_utf8 > 0 && expected_stats.long_lines > 0,
             "{expected_stats:?}"
         );
-        // Blocks split in two wherever the share puts the cut.
-        let mut split = Scanner::new();
-        split.parallel_min = 1;
-        let (items, stats) = scan_with(split, log.as_slice());
-        assert_eq!(stats, expected_stats);
-        assert!(items == expected, "the split read differs");
+        // Blocks split wherever the share puts the cut, the helper's part
+        // handed over a line at a time or in pieces of 32 KiB.
+        for min in [1, 64 * 1024] {
+            let mut split = Scanner::new();
+            split.parallel_min = min;
+            let (items, stats) = scan_with(split, log.as_slice());
+            assert_eq!(stats, expected_stats);
+            assert!(items == expected, "the split read differs ({min})");
+        }
         // Reads of a few kilobytes, as from a pipe.
         let (items, stats) = scan_with(
             Scanner::new(),
