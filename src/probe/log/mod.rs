@@ -15,6 +15,7 @@ mod parse;
 mod read;
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use parse::{Fields, Kind, Parsed, SidRef};
@@ -208,9 +209,14 @@ impl Scanner {
         };
         let piece = (self.parallel_min / 2).clamp(1, PIECE);
         let (parsed, pieces) = mpsc::channel();
+        // How far the helper has parsed: read once this thread's own part
+        // is handed over, to balance the next block.
+        let progress = AtomicUsize::new(cut);
+        let helped = &progress;
         let mut handed = cut;
-        let mut waited = false;
+        let mut behind = 0usize;
         pool.in_place_scope(|s| {
+            // Moved in: the channel closes when the helper is done.
             s.spawn(move |_| {
                 let mut from = cut;
                 while from < chunk.len() {
@@ -220,36 +226,28 @@ impl Scanner {
                     if parsed.send((recs, part, to)).is_err() {
                         return;
                     }
+                    helped.store(to, Ordering::Release);
                     from = to;
                 }
             });
             let recs = parse::block(&chunk[..cut], 0, stats);
             self.hand_over(chunk, &recs, &mut 0, &mut pos, cut, stats, each);
-            loop {
-                let next = match pieces.try_recv() {
-                    Ok(next) => next,
-                    Err(mpsc::TryRecvError::Empty) => {
-                        waited = true;
-                        match pieces.recv() {
-                            Ok(next) => next,
-                            Err(_) => break,
-                        }
-                    }
-                    Err(mpsc::TryRecvError::Disconnected) => break,
-                };
-                let (recs, part, to) = next;
+            behind = chunk.len() - progress.load(Ordering::Acquire);
+            while let Ok((recs, part, to)) = pieces.recv() {
                 stats.lines += part.lines;
                 stats.invalid_utf8 += part.invalid_utf8;
                 self.hand_over(chunk, &recs, &mut 0, &mut pos, to, stats, each);
                 handed = to;
             }
         });
-        // Waited for the helper: next time this thread takes a larger share.
-        self.share = if waited {
-            (self.share + 1).min(48)
-        } else {
-            self.share.saturating_sub(1).max(4)
-        };
+        // Balance: when this thread is done with its own part, the helper
+        // should be parsing its last piece. Further behind: this thread
+        // takes more next time; already done: less.
+        if behind > piece {
+            self.share = (self.share + 1).min(48);
+        } else if behind == 0 {
+            self.share = self.share.saturating_sub(1).max(4);
+        }
         // The helper stops only at the end; if it ever did not, finish here.
         if handed < chunk.len() {
             let recs = parse::block(&chunk[handed..], handed, stats);
