@@ -182,11 +182,14 @@ pub enum SidRef<'a> {
     None,
 }
 
-/// The app's stamps have a second's resolution: the last one parsed.
+/// The app's stamps have a second's resolution: the last one parsed, and
+/// the start of its day.
 #[derive(Default)]
 pub struct StampMemo {
     raw: String,
     at: Option<jiff::Timestamp>,
+    day: Option<String>,
+    day_start: jiff::Timestamp,
 }
 
 /// The tagged lines of `block` (whole lines), their offsets shifted by
@@ -257,7 +260,7 @@ pub fn line<'a>(text: &'a str, tag: Option<Tag>, memo: &mut StampMemo) -> Kind<'
         Stamp::Parsed(at) => at,
         Stamp::Raw(raw) if raw == memo.raw => memo.at,
         Stamp::Raw(raw) => {
-            let at = civil_utc(raw);
+            let at = civil_utc(raw, memo);
             memo.raw.clear();
             memo.raw.push_str(raw);
             memo.at = at;
@@ -543,50 +546,35 @@ enum Stamp<'a> {
     None,
 }
 
-/// `YYYY-MM-DD HH:MM:SS` as UTC: read field by field (a new stamp comes
-/// every second), through the parser for any other shape.
-fn civil_utc(raw: &str) -> Option<jiff::Timestamp> {
+/// `YYYY-MM-DD HH:MM:SS` as UTC: the day's start kept from the last stamp
+/// (a new stamp comes every second, a new day once a day), the time of day
+/// added field by field; any other shape goes to the parser.
+fn civil_utc(raw: &str, memo: &mut StampMemo) -> Option<jiff::Timestamp> {
     let b = raw.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i16> {
-        b.get(r)?.iter().try_fold(0i16, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + i16::from(c - b'0'))
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b.get(r)?.iter().try_fold(0i64, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
         })
     };
-    let fields = (b.len() == 19
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b' '
-        && b[13] == b':'
-        && b[16] == b':')
-        .then(|| {
-            Some((
-                num(0..4)?,
-                num(5..7)?,
-                num(8..10)?,
-                num(11..13)?,
-                num(14..16)?,
-                num(17..19)?,
-            ))
-        })
-        .flatten();
-    let dt = match fields {
-        // A leap second (60) goes to the parser, which knows what to do.
-        Some((y, mo, d, h, mi, sec)) if sec < 60 => {
-            let small = |v: i16| i8::try_from(v).ok();
-            jiff::civil::DateTime::new(
-                y,
-                small(mo)?,
-                small(d)?,
-                small(h)?,
-                small(mi)?,
-                small(sec)?,
-                0,
-            )
-            .ok()?
-        }
-        _ => raw.parse::<jiff::civil::DateTime>().ok()?,
+    let clock = (b.len() == 19 && b[10] == b' ' && b[13] == b':' && b[16] == b':')
+        .then(|| Some((num(11..13)?, num(14..16)?, num(17..19)?)))
+        .flatten()
+        .filter(|&(h, m, s)| h < 24 && m < 60 && s < 60);
+    let (Some((h, m, s)), Some(date)) = (clock, raw.get(..10)) else {
+        return parse_civil(raw);
     };
-    jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()
+    if memo.day.as_deref() != Some(date) {
+        let start = parse_civil(&format!("{date} 00:00:00"))?;
+        memo.day = Some(date.to_string());
+        memo.day_start = start;
+    }
+    jiff::Timestamp::from_second(memo.day_start.as_second() + h * 3600 + m * 60 + s).ok()
+}
+
+fn parse_civil(raw: &str) -> Option<jiff::Timestamp> {
+    raw.parse::<jiff::civil::DateTime>()
+        .ok()
+        .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok())
 }
 
 /// `[YYYY-MM-DD HH:MM:SS] LEVEL [logger] message` (the level padded or not).
@@ -675,13 +663,11 @@ fn parse_json(line: &str) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str
     Some((at, j.level, message))
 }
 
-/// The call SID at or after the start of `s` (`CA` and 32 lowercase hex digits).
+/// The call SID at or after the start of `s` (`CA` and 32 lowercase hex
+/// digits): found by a plain loop, as SIDs sit a few bytes in.
 fn sid_at(s: &str) -> Option<SidAt<'_>> {
-    let at = if s.starts_with("CA") {
-        0
-    } else {
-        finder!("CA").find(s.as_bytes())?
-    };
+    let b = s.as_bytes();
+    let at = b.windows(2).position(|w| w == b"CA")?;
     let text = s.get(at..at + 34)?;
     let key = crate::sid::CallSid::key(text)?;
     let key = [(key >> 64) as u64, key as u64];
@@ -717,13 +703,20 @@ mod tests {
             "2026-13-01 00:00:00",
             "2026-11-25T09:08:48",
             "2026-11-25 9:08:48",
+            "2026-11-25 24:00:00",
+            "2026-11-25 23:60:00",
+            "2026-11-2x 09:08:48",
+            "2026-11-25 09:08:4x",
             "not a stamp at all!",
         ] {
             let parsed = raw
                 .parse::<jiff::civil::DateTime>()
                 .ok()
                 .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt).ok());
-            assert_eq!(civil_utc(raw), parsed, "{raw}");
+            let mut memo = StampMemo::default();
+            assert_eq!(civil_utc(raw, &mut memo), parsed, "{raw}");
+            // And again from the day kept.
+            assert_eq!(civil_utc(raw, &mut memo), parsed, "{raw}");
         }
     }
 
