@@ -18,7 +18,7 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use parse::{Fields, Kind, Parsed, SidRef};
+use parse::{Kind, Parsed, SidRef};
 
 use crate::bounded::Bounded;
 
@@ -280,7 +280,7 @@ impl Scanner {
                 if rec.is_some() {
                     *next += 1;
                 }
-                self.traceback_line(&chunk[*pos..end], rec.map(|r| &r.kind), stats, each);
+                self.traceback_line(&chunk[*pos..end], rec, stats, each);
                 *pos = end + 1;
                 continue;
             }
@@ -289,23 +289,25 @@ impl Scanner {
             };
             *next += 1;
             *pos = rec.end + 1;
-            self.record(&chunk[rec.start..rec.end], &rec.kind, stats, each);
+            self.record(&chunk[rec.start..rec.end], rec, stats, each);
         }
     }
 
     /// One parsed line.
-    fn record(&mut self, raw: &[u8], kind: &Kind<'_>, stats: &mut ReadStats, each: &mut Sink) {
-        match kind {
-            Kind::TracebackStart(stream) => self.traceback = Some(stream.map(str::to_string)),
-            Kind::Line(fields) => self.line(fields, stats, each),
+    fn record(&mut self, raw: &[u8], rec: &Parsed<'_>, stats: &mut ReadStats, each: &mut Sink) {
+        match rec.kind {
+            Kind::TracebackStart => self.traceback = Some(rec.stream.map(str::to_string)),
+            Kind::Line => self.line(rec, stats, each),
             Kind::Invalid => {
                 let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
                 let text = String::from_utf8_lossy(raw);
-                match parse::line(&text, None, &mut self.memo) {
-                    Kind::TracebackStart(stream) => {
-                        self.traceback = Some(stream.map(str::to_string));
+                let mut repaired = Parsed::blank(rec.start, rec.end);
+                parse::line(&text, None, &mut self.memo, &mut repaired);
+                match repaired.kind {
+                    Kind::TracebackStart => {
+                        self.traceback = Some(repaired.stream.map(str::to_string));
                     }
-                    Kind::Line(fields) => self.line(&fields, stats, each),
+                    Kind::Line => self.line(&repaired, stats, each),
                     Kind::Invalid => {}
                 }
             }
@@ -316,7 +318,7 @@ impl Scanner {
     fn traceback_line(
         &mut self,
         raw: &[u8],
-        parsed: Option<&Kind<'_>>,
+        parsed: Option<&Parsed<'_>>,
         stats: &mut ReadStats,
         each: &mut Sink,
     ) {
@@ -337,8 +339,8 @@ impl Scanner {
         if stream.is_some() && stream != ours {
             // Another worker's line, interleaved: not part of this
             // traceback, but a line in its own right.
-            if let Some(kind) = parsed {
-                self.record(raw, kind, stats, each);
+            if let Some(rec) = parsed {
+                self.record(raw, rec, stats, each);
             }
             return;
         }
@@ -355,13 +357,13 @@ impl Scanner {
     }
 
     /// A recognised line, its call resolved from what the scanner keeps.
-    fn line(&mut self, f: &Fields<'_>, stats: &mut ReadStats, each: &mut Sink) {
+    fn line(&mut self, f: &Parsed<'_>, stats: &mut ReadStats, each: &mut Sink) {
         let key = f.stream.unwrap_or("");
-        let said = &f.said;
+        let said = f;
         if let SidRef::In(sid) = said.sid
-            && let Ok(text) = <[u8; 34]>::try_from(sid.text.as_bytes())
+            && let Ok(text) = <[u8; 34]>::try_from(sid.as_bytes())
         {
-            let buf = (text, sid.key());
+            let buf = (text, f.key());
             if let Some(run) = said.run {
                 self.runs.insert(run_key(run), buf);
             }
@@ -374,7 +376,7 @@ impl Scanner {
             self.last_at = at;
         }
         let (call_sid, call_key) = match said.sid {
-            SidRef::In(s) => (Some(s.text), Some(s.key())),
+            SidRef::In(s) => (Some(s), Some(f.key())),
             SidRef::Current => self.current_of(key),
             SidRef::Run(run) => match self.runs.get(&run_key(run)) {
                 Some((text, key)) => (std::str::from_utf8(text).ok(), Some(*key)),

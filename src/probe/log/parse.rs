@@ -106,35 +106,35 @@ pub struct Tag {
     end: usize,
 }
 
-/// One line that carries a tag (or, without a searcher, any line).
-pub struct Parsed<'a> {
-    /// Where the line starts and ends (before its `\n`) in the block.
-    pub start: usize,
-    pub end: usize,
-    pub kind: Kind<'a>,
-}
-
-pub enum Kind<'a> {
-    /// `Traceback (most recent call last)`, in this stream.
-    TracebackStart(Option<&'a str>),
-    Line(Fields<'a>),
+/// What a parsed line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A line that says something (or nothing) about downloads.
+    Line,
+    /// `Traceback (most recent call last)`, in `stream`.
+    TracebackStart,
     /// Not UTF-8: the scanner repairs it and parses it then (rare).
     Invalid,
 }
 
-/// What a line says, before the scanner resolves its call.
-pub struct Fields<'a> {
+/// One line that carries a tag (or, without a searcher, any line). Built
+/// field by field where it lies in its block's list: building it on the
+/// stack and moving it stalled the CPU on every line (a wide load of what
+/// narrow stores had just written).
+pub struct Parsed<'a> {
+    /// Where the line starts and ends (before its `\n`) in the block.
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
     /// The docker `-t` stamp, else the app's own (None: the last time seen).
     pub at: Option<jiff::Timestamp>,
     pub stream: Option<&'a str>,
     pub level: Option<&'a str>,
     pub message: &'a str,
-    pub said: Said<'a>,
-}
-
-/// The call and event of a message, and what the scanner keeps from it.
-pub struct Said<'a> {
     pub sid: SidRef<'a>,
+    /// With `SidRef::In`: the SID's table key, in two halves (a `u128`
+    /// would align every record to 16 bytes).
+    key: [u64; 2],
     pub event: Option<Event<'a>>,
     /// The run this line ties to its call (`SidRef::In`).
     pub run: Option<&'a str>,
@@ -142,39 +142,44 @@ pub struct Said<'a> {
     pub current: bool,
 }
 
-impl<'a> Said<'a> {
-    fn of(sid: SidRef<'a>, event: Option<Event<'a>>) -> Said<'a> {
-        Said {
-            sid,
-            event,
+impl<'a> Parsed<'a> {
+    pub fn blank(start: usize, end: usize) -> Parsed<'a> {
+        Parsed {
+            start,
+            end,
+            kind: Kind::Invalid,
+            at: None,
+            stream: None,
+            level: None,
+            message: "",
+            sid: SidRef::None,
+            key: [0; 2],
+            event: None,
             run: None,
             current: false,
         }
     }
 
-    /// A call named on the line (or, if none is, the stream's job).
-    fn named(sid: Option<SidAt<'a>>, event: Option<Event<'a>>) -> Said<'a> {
-        Said::of(sid.map_or(SidRef::Current, SidRef::In), event)
-    }
-}
-
-/// A call SID found on a line, with its table key (as two halves: a
-/// `u128` would align every record to 16 bytes, and records are copied).
-#[derive(Debug, Clone, Copy)]
-pub struct SidAt<'a> {
-    pub text: &'a str,
-    key: [u64; 2],
-}
-
-impl SidAt<'_> {
+    /// With `SidRef::In`: the SID's table key.
     pub fn key(&self) -> u128 {
         u128::from(self.key[0]) << 64 | u128::from(self.key[1])
+    }
+
+    fn of(&mut self, sid: SidRef<'a>, event: Option<Event<'a>>) {
+        self.sid = sid;
+        self.event = event;
+    }
+
+    /// A call named on the line, its key already in `self.key` (or, if
+    /// none is, the stream's job).
+    fn named(&mut self, sid: Option<&'a str>, event: Option<Event<'a>>) {
+        self.of(sid.map_or(SidRef::Current, SidRef::In), event);
     }
 }
 
 /// Where a line's call comes from.
 pub enum SidRef<'a> {
-    In(SidAt<'a>),
+    In(&'a str),
     /// The job its stream is processing.
     Current,
     /// The run id's call.
@@ -223,39 +228,37 @@ pub fn block<'a>(block: &'a [u8], base: usize, stats: &mut ReadStats) -> Vec<Par
             Some(text) => text.get(start..end - cr),
             None => std::str::from_utf8(&block[start..end - cr]).ok(),
         };
-        let kind = match line_text {
-            Some(t) => line(t, tag, &mut memo),
-            None => {
-                stats.invalid_utf8 += 1;
-                Kind::Invalid
-            }
-        };
-        out.push(Parsed {
-            start: base + start,
-            end: base + end,
-            kind,
-        });
+        out.push(Parsed::blank(base + start, base + end));
+        match (line_text, out.last_mut()) {
+            (Some(t), Some(rec)) => line(t, tag, &mut memo, rec),
+            _ => stats.invalid_utf8 += 1,
+        }
         pos = end + 1;
     }
     out
 }
 
-/// One line's text. `tag` is where the searcher found its tag, when the
-/// text is the line as read (not a repaired copy).
-pub fn line<'a>(text: &'a str, tag: Option<Tag>, memo: &mut StampMemo) -> Kind<'a> {
+/// One line's text, parsed into `rec`. `tag` is where the searcher found
+/// its tag, when the text is the line as read (not a repaired copy).
+pub fn line<'a>(text: &'a str, tag: Option<Tag>, memo: &mut StampMemo, rec: &mut Parsed<'a>) {
     let (stream, rest) = strip_prefix(text);
+    rec.stream = stream;
     let (docker_at, rest) = strip_docker_time(rest);
     let traceback = match tag {
         Some(t) => t.index == TRACEBACK,
         None => has!(rest, "Traceback (most recent call last)"),
     };
     if traceback {
-        return Kind::TracebackStart(stream);
+        rec.kind = Kind::TracebackStart;
+        return;
     }
+    rec.kind = Kind::Line;
     let (stamp, level, message) = match parse_json(rest) {
         Some((at, level, message)) => (Stamp::Parsed(at), level, message),
         None => parse_app(rest),
     };
+    rec.level = level;
+    rec.message = message;
     let app_at = match stamp {
         Stamp::Parsed(at) => at,
         Stamp::Raw(raw) if raw == memo.raw => memo.at,
@@ -268,6 +271,7 @@ pub fn line<'a>(text: &'a str, tag: Option<Tag>, memo: &mut StampMemo) -> Kind<'
         }
         Stamp::None => None,
     };
+    rec.at = docker_at.or(app_at);
     // The text after the tag the searcher found, when it lies in the
     // message (so each branch reads only what follows its tag).
     let after = tag.and_then(|t| {
@@ -275,69 +279,69 @@ pub fn line<'a>(text: &'a str, tag: Option<Tag>, memo: &mut StampMemo) -> Kind<'
         let within = t.end.checked_sub(offset)?;
         Some((t.index, message.get(within..)?))
     });
-    let said = match after.and_then(|(index, after)| tagged(index, after)) {
-        Some(said) => said,
-        None => event(stream.is_some(), message),
-    };
-    Kind::Line(Fields {
-        at: docker_at.or(app_at),
-        stream,
-        level,
-        message,
-        said,
-    })
+    let done = after.is_some_and(|(index, after)| tagged(index, after, rec));
+    if !done {
+        event(stream.is_some(), message, rec);
+    }
 }
 
 /// What a message whose tag the searcher found says, from the words that
-/// follow the tag (the app's formats, spec §1); None for anything else,
+/// follow the tag (the app's formats, spec §1); false for anything else,
 /// which [`event`] then reads whole.
-fn tagged(tag: usize, after: &str) -> Option<Said<'_>> {
-    let call_sid = |r| value_of(r, "call_sid").and_then(sid_at);
+fn tagged<'a>(tag: usize, after: &'a str, rec: &mut Parsed<'a>) -> bool {
+    let call_sid = |r, key: &mut [u64; 2]| value_of(r, "call_sid").and_then(|v| sid_at(v, key));
     let a = skip(after, |c| c == b']' || c == b' ');
     match tag {
         RQ_RECORDING => {
             if let Some(rest) = a.strip_prefix("Created RecordingRun ") {
-                let sid = call_sid(rest);
-                let mut said = Said::named(sid, None);
+                let sid = call_sid(rest, &mut rec.key);
+                rec.named(sid, None);
                 if sid.is_some() {
-                    said.run = Some(first_word(rest).unwrap_or(""));
-                    said.current = true;
+                    rec.run = Some(first_word(rest).unwrap_or(""));
+                    rec.current = true;
                 }
-                return Some(said);
+                return true;
             }
             if let Some(rest) = a.strip_prefix("Job picked:") {
-                let sid = call_sid(rest);
-                let mut said = Said::named(sid, None);
+                let sid = call_sid(rest, &mut rec.key);
+                rec.named(sid, None);
                 if sid.is_some() {
-                    said.run = value_of(rest, "run_id").and_then(first_word);
-                    said.current = said.run.is_some();
+                    rec.run = value_of(rest, "run_id").and_then(first_word);
+                    rec.current = rec.run.is_some();
                 }
-                return Some(said);
+                return true;
             }
             if a.starts_with("Slot acquired") || a.starts_with("Slot released") {
-                return Some(Said::named(call_sid(a), None));
+                let sid = call_sid(a, &mut rec.key);
+                rec.named(sid, None);
+                return true;
             }
             if let Some(rest) = a.strip_prefix("Complete:") {
-                return Some(Said::named(call_sid(rest), Some(Event::Saved)));
+                let sid = call_sid(rest, &mut rec.key);
+                rec.named(sid, Some(Event::Saved));
+                return true;
             }
-            None
+            false
         }
         DOWNLOAD_ONLY => {
             if let Some(rest) = a.strip_prefix("Starting download for ") {
-                let sid = sid_at(rest);
-                let mut said = Said::named(sid, Some(Event::Started));
-                said.current = sid.is_some();
-                return Some(said);
+                let sid = sid_at(rest, &mut rec.key);
+                rec.named(sid, Some(Event::Started));
+                rec.current = sid.is_some();
+                return true;
             }
             if let Some(rest) = a.strip_prefix("Downloaded ") {
-                let sid = split!(rest, " for ").and_then(|(_, r)| sid_at(r));
-                return Some(Said::named(sid, Some(Event::Saved)));
+                let sid = split!(rest, " for ").and_then(|(_, r)| sid_at(r, &mut rec.key));
+                rec.named(sid, Some(Event::Saved));
+                return true;
             }
-            None
+            false
         }
         RECORDING_SERVICE => {
             if let Some(rest) = a.strip_prefix("Recording saved: ") {
-                return Some(Said::named(sid_at(rest), Some(Event::Saved)));
+                let sid = sid_at(rest, &mut rec.key);
+                rec.named(sid, Some(Event::Saved));
+                return true;
             }
             let cause = if a.starts_with("Authentication failed (401)") {
                 LogCause::Unauthorized401
@@ -346,37 +350,39 @@ fn tagged(tag: usize, after: &str) -> Option<Said<'_>> {
             } else if a.starts_with("Twilio server error") {
                 LogCause::ServerError5xx
             } else {
-                return None;
+                return false;
             };
-            let sid = split!(a, " for ").and_then(|(_, r)| sid_at(r));
-            Some(Said::named(sid, Some(Event::Cause(cause))))
+            let sid = split!(a, " for ").and_then(|(_, r)| sid_at(r, &mut rec.key));
+            rec.named(sid, Some(Event::Cause(cause)));
+            true
         }
-        _ => None,
+        _ => false,
     }
 }
 
 /// What a message says, read whole. `streamed`: the line names its
 /// compose stream (without it, workers interleave).
-fn event(streamed: bool, m: &str) -> Said<'_> {
-    let named = Said::named;
+fn event<'a>(streamed: bool, m: &'a str, rec: &mut Parsed<'a>) {
+    let key = &mut rec.key;
+    let call_sid = |key: &mut [u64; 2]| split!(m, "call_sid=").and_then(|(_, r)| sid_at(r, key));
     if has!(m, "[RQ_RECORDING]") {
         if let Some(rest) = split!(m, "Created RecordingRun ").map(|(_, r)| r) {
-            let sid = split!(m, "call_sid=").and_then(|(_, r)| sid_at(r));
-            let mut said = named(sid, None);
+            let sid = call_sid(key);
+            rec.named(sid, None);
             if sid.is_some() {
-                said.run = Some(rest.split_whitespace().next().unwrap_or(""));
-                said.current = true;
+                rec.run = Some(rest.split_whitespace().next().unwrap_or(""));
+                rec.current = true;
             }
-            return said;
+            return;
         }
         if has!(m, "Job picked:") {
-            let sid = split!(m, "call_sid=").and_then(|(_, r)| sid_at(r));
-            let mut said = named(sid, None);
+            let sid = call_sid(key);
+            rec.named(sid, None);
             if sid.is_some() {
-                said.run = split!(m, "run_id=").and_then(|(_, r)| first_word(r));
-                said.current = said.run.is_some();
+                rec.run = split!(m, "run_id=").and_then(|(_, r)| first_word(r));
+                rec.current = rec.run.is_some();
             }
-            return said;
+            return;
         }
         if has!(m, "No slot available for business") {
             // The line names no call: its stream's job, when the stream
@@ -387,74 +393,74 @@ fn event(streamed: bool, m: &str) -> Said<'_> {
             } else {
                 SidRef::None
             };
-            return Said::of(sid, Some(Event::Cause(LogCause::NoSlot)));
+            return rec.of(sid, Some(Event::Cause(LogCause::NoSlot)));
         }
         if has!(m, "Job error:") {
             let sid = split!(m, "run_id=")
                 .and_then(|(_, r)| first_word(r))
                 .map_or(SidRef::Current, SidRef::Run);
             let detail = split!(m, "error=").map_or("", |(_, e)| e);
-            return Said::of(sid, Some(Event::Failed { detail }));
+            return rec.of(sid, Some(Event::Failed { detail }));
         }
-        if has!(m, "Failed to create RecordingRun for ") {
-            let sid = split!(m, "Failed to create RecordingRun for ").and_then(|(_, r)| sid_at(r));
+        if let Some((_, rest)) = split!(m, "Failed to create RecordingRun for ") {
+            let sid = sid_at(rest, key);
             let detail = split!(m, ": ").map_or("", |(_, e)| e);
-            return named(sid, Some(Event::Failed { detail }));
+            return rec.named(sid, Some(Event::Failed { detail }));
         }
-        let sid = split!(m, "call_sid=").and_then(|(_, r)| sid_at(r));
+        let sid = call_sid(key);
         if has!(m, "Complete:") {
-            return named(sid, Some(Event::Saved));
+            return rec.named(sid, Some(Event::Saved));
         }
-        return named(sid, None);
+        return rec.named(sid, None);
     }
     if has!(m, "[DOWNLOAD_ONLY]") {
-        if has!(m, "Starting download for ") {
-            let sid = split!(m, "Starting download for ").and_then(|(_, r)| sid_at(r));
-            let mut said = named(sid, Some(Event::Started));
-            said.current = sid.is_some();
-            return said;
+        if let Some((_, rest)) = split!(m, "Starting download for ") {
+            let sid = sid_at(rest, key);
+            rec.named(sid, Some(Event::Started));
+            rec.current = sid.is_some();
+            return;
         }
         if has!(m, "Downloaded ") {
-            let sid = split!(m, " for ").and_then(|(_, r)| sid_at(r));
-            return named(sid, Some(Event::Saved));
+            let sid = split!(m, " for ").and_then(|(_, r)| sid_at(r, key));
+            return rec.named(sid, Some(Event::Saved));
         }
-        if has!(m, "Failed to download for ") {
-            let sid = split!(m, "Failed to download for ").and_then(|(_, r)| sid_at(r));
-            return named(sid, Some(Event::Failed { detail: "" }));
+        if let Some((_, rest)) = split!(m, "Failed to download for ") {
+            let sid = sid_at(rest, key);
+            return rec.named(sid, Some(Event::Failed { detail: "" }));
         }
-        return named(split!(m, " for ").and_then(|(_, r)| sid_at(r)), None);
+        let sid = split!(m, " for ").and_then(|(_, r)| sid_at(r, key));
+        return rec.named(sid, None);
     }
     if has!(m, "RECORDING_SERVICE") {
-        return recording_service(m);
+        return recording_service(m, rec);
     }
     if has!(m, "[CIRCUIT_BREAKER]") {
-        let sid = split!(m, " for ").and_then(|(_, r)| sid_at(r));
+        let sid = split!(m, " for ").and_then(|(_, r)| sid_at(r, key));
         if has!(m, "Skipping download") {
             let detail = "circuit breaker open";
-            return named(sid, Some(Event::Failed { detail }));
+            return rec.named(sid, Some(Event::Failed { detail }));
         }
-        return named(sid, Some(Event::Cause(LogCause::CircuitBreaker)));
+        return rec.named(sid, Some(Event::Cause(LogCause::CircuitBreaker)));
     }
     if has!(m, "DB schema appears outdated") {
-        return Said::of(SidRef::None, Some(Event::SchemaOutdated(None)));
+        return rec.of(SidRef::None, Some(Event::SchemaOutdated(None)));
     }
     if let Some((_, tables)) = split!(m, "Missing tables:") {
         let tables = Some(tables.trim());
-        return Said::of(SidRef::None, Some(Event::SchemaOutdated(tables)));
+        return rec.of(SidRef::None, Some(Event::SchemaOutdated(tables)));
     }
     if has!(m, "started with PID") {
-        return Said::of(SidRef::None, Some(Event::WorkerStart));
+        return rec.of(SidRef::None, Some(Event::WorkerStart));
     }
-    Said::of(SidRef::None, None)
+    rec.of(SidRef::None, None)
 }
 
 /// A `[RECORDING_SERVICE]` message, read whole.
-fn recording_service(m: &str) -> Said<'_> {
-    let named = Said::named;
-    let for_sid = || {
+fn recording_service<'a>(m: &'a str, rec: &mut Parsed<'a>) {
+    let for_sid = |key: &mut [u64; 2]| {
         split!(m, " for ")
-            .and_then(|(_, r)| sid_at(r))
-            .or_else(|| split!(m, "call_sid=").and_then(|(_, r)| sid_at(r)))
+            .and_then(|(_, r)| sid_at(r, key))
+            .or_else(|| split!(m, "call_sid=").and_then(|(_, r)| sid_at(r, key)))
     };
     let cause = if has!(m, "(401)") {
         Some(LogCause::Unauthorized401)
@@ -472,11 +478,13 @@ fn recording_service(m: &str) -> Said<'_> {
         None
     };
     if let Some(cause) = cause {
-        return named(for_sid(), Some(Event::Cause(cause)));
+        let sid = for_sid(&mut rec.key);
+        return rec.named(sid, Some(Event::Cause(cause)));
     }
     if let Some((_, rest)) = split!(m, "All download attempts failed for ") {
         let detail = split!(m, "Last error: ").map_or("", |(_, e)| e);
-        return named(sid_at(rest), Some(Event::Failed { detail }));
+        let sid = sid_at(rest, &mut rec.key);
+        return rec.named(sid, Some(Event::Failed { detail }));
     }
     if let Some(rest) = split!(m, "Slow download detected (").map(|(_, r)| r) {
         let secs = rest
@@ -484,13 +492,16 @@ fn recording_service(m: &str) -> Said<'_> {
             .next()
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0.0);
-        return named(for_sid(), Some(Event::Slow(secs)));
+        let sid = for_sid(&mut rec.key);
+        return rec.named(sid, Some(Event::Slow(secs)));
     }
     if let Some((_, rest)) = split!(m, "Recording saved: ") {
-        let sid = sid_at(rest).or_else(|| split!(m, "/").and_then(|(_, r)| sid_at(r)));
-        return named(sid, Some(Event::Saved));
+        let key = &mut rec.key;
+        let sid = sid_at(rest, key).or_else(|| split!(m, "/").and_then(|(_, r)| sid_at(r, key)));
+        return rec.named(sid, Some(Event::Saved));
     }
-    named(for_sid(), None)
+    let sid = for_sid(&mut rec.key);
+    rec.named(sid, None)
 }
 
 /// `worker-1  | rest` → (Some("worker-1"), "rest"): a service name
@@ -664,14 +675,15 @@ fn parse_json(line: &str) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str
 }
 
 /// The call SID at or after the start of `s` (`CA` and 32 lowercase hex
-/// digits): found by a plain loop, as SIDs sit a few bytes in.
-fn sid_at(s: &str) -> Option<SidAt<'_>> {
+/// digits), its table key written to `key`: found by a plain loop, as
+/// SIDs sit a few bytes in.
+fn sid_at<'a>(s: &'a str, key: &mut [u64; 2]) -> Option<&'a str> {
     let b = s.as_bytes();
     let at = b.windows(2).position(|w| w == b"CA")?;
     let text = s.get(at..at + 34)?;
-    let key = crate::sid::CallSid::key(text)?;
-    let key = [(key >> 64) as u64, key as u64];
-    Some(SidAt { text, key })
+    let k = crate::sid::CallSid::key(text)?;
+    *key = [(k >> 64) as u64, k as u64];
+    Some(text)
 }
 
 /// The first word of `r`, if any.
