@@ -236,7 +236,7 @@ impl Summary {
                 message: truncate(line.message, 500),
             });
         }
-        match &line.event {
+        match line.event {
             None => {}
             Some(Event::Started) => {
                 self.downloads.started += 1;
@@ -256,7 +256,7 @@ impl Summary {
                 let cause = *cause;
                 if let Some(sid) = sid {
                     if asked {
-                        self.witness(sid, cause, &line);
+                        self.witness(sid, cause, line);
                     }
                     if let Some(a) = self.attempt_mut(k)
                         && a.cause.is_none()
@@ -280,7 +280,7 @@ impl Summary {
                         && asked
                         && !self.evidence.contains_key(sid)
                     {
-                        self.witness(sid, cause, &line);
+                        self.witness(sid, cause, line);
                     }
                     self.fail(sid, k, cause);
                 }

@@ -88,7 +88,7 @@ pub struct Line<'a> {
     pub call_sid: Option<&'a str>,
     /// The call's SID as a number (a table key), with `call_sid`.
     pub call_key: Option<u128>,
-    pub event: Option<Event<'a>>,
+    pub event: Option<&'a Event<'a>>,
     pub message: &'a str,
 }
 
@@ -103,9 +103,10 @@ pub struct ReadStats {
     pub error: Option<String>,
 }
 
-/// What the scanner hands over.
+/// What the scanner hands over (a line by reference: passed by value, the
+/// receiver's first wide read of it waited on the sender's narrow writes).
 pub enum Item<'a> {
-    Line(Line<'a>),
+    Line(&'a Line<'a>),
     /// The last line of a traceback (its exception).
     Traceback(&'a str),
 }
@@ -385,13 +386,13 @@ impl Scanner {
             SidRef::None => (None, None),
         };
         stats.recognised += 1;
-        each(Item::Line(Line {
+        each(Item::Line(&Line {
             at,
             stream: f.stream,
             level: f.level,
             call_sid,
             call_key,
-            event: said.event.clone(),
+            event: said.event.as_ref(),
             message: f.message,
         }));
     }
