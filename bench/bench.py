@@ -549,7 +549,7 @@ def bench_logs(repeat):
     cold = cold_rounds([
         ["sh", "-c", f"grep -c RQ_RECORDING {big} > {counted}"],
         [str(BIN), "logs", "--json", str(big)],
-    ], 3, env)
+    ], 5, env)
     if cold:
         row("grep -c RQ_RECORDING (1 GiB, from disk)", cold[0][0], cold[0][1], grep[0])
         row("recdiag logs (1 GiB, from disk)", cold[1][0], cold[1][1], grep[0])
