@@ -3,8 +3,8 @@
 //! timestamps, in the app's line format or as JSON lines (spec §1, "The
 //! worker's log"). Only lines that carry one of the app's tags are parsed;
 //! the rest are counted. Memory stays flat: lines are read in place from a
-//! fixed buffer, a line longer than [`LINE_MAX`] is cut, and every table
-//! kept across lines is bounded.
+//! few fixed buffers, a line that outgrows a buffer is cut to its first
+//! [`LINE_MAX`] bytes, and every table kept across lines is bounded.
 //!
 //! Each block of whole lines is parsed in two parts at once ([`parse`],
 //! which keeps no state), then handed over in order by the [`Scanner`],
@@ -22,7 +22,8 @@ use parse::{Kind, Parsed, SidRef};
 
 use crate::bounded::Bounded;
 
-/// Longest line kept; the rest of a longer line is skipped.
+/// What is kept of a line that outgrows the read buffer; the rest of it
+/// is skipped.
 pub const LINE_MAX: usize = 64 * 1024;
 /// Read size: a block of whole lines parsed in two parts at once. 2 MiB
 /// rather than 1: half the hand-offs between threads, 3 % faster on 1 GiB,
@@ -86,7 +87,8 @@ pub struct Line<'a> {
     pub stream: Option<&'a str>,
     pub level: Option<&'a str>,
     pub call_sid: Option<&'a str>,
-    /// The call's SID as a number (a table key), with `call_sid`.
+    /// The call's SID as a table key ([`crate::sid::CallSid::key`]), with
+    /// `call_sid`.
     pub call_key: Option<u128>,
     pub event: Option<&'a Event<'a>>,
     pub message: &'a str,
@@ -132,8 +134,9 @@ pub struct Scanner {
     /// For lines repaired from invalid UTF-8, parsed here.
     memo: parse::StampMemo,
     /// The share of a block the calling thread parses itself, in 1/64ths:
-    /// it also hands the lines over, so it takes less than half, and the
-    /// share follows whichever part finished last.
+    /// it also hands every line over, so it takes less than half; the
+    /// share follows how far the helper has got when this thread is done
+    /// with its own part.
     share: usize,
     /// Blocks shorter than this are parsed on the calling thread alone.
     parallel_min: usize,
