@@ -128,8 +128,8 @@ struct Attempt {
     saved: bool,
 }
 
-/// A call SID as a table key: its 32 hex digits as one number
-/// ([`Line::call_key`]).
+/// A call SID as a table key ([`crate::sid::CallSid::key`], carried on
+/// each line as [`Line::call_key`]).
 type SidKey = u128;
 
 /// Gathers items as the scanner reads them.
