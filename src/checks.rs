@@ -66,7 +66,7 @@ pub async fn run(ids: &[CheckId], config: &Arc<Config>) -> Vec<Check> {
     }
     checks.retain(|c| ids.contains(&c.id));
     checks.sort_by_key(|c| CheckId::ALL.iter().position(|&i| i == c.id));
-    verdict::correlate::refine(&mut checks);
+    verdict::correlate::refine(&mut checks, &config.thresholds);
     for c in &mut checks {
         c.accept(&config.accept);
     }

@@ -290,6 +290,9 @@ pub struct ConsistencyMetrics {
     pub dead_runs_in_slot_queue: Option<u64>,
     /// Runs that failed with `No slot available` in the window.
     pub no_slot_failures: Option<u64>,
+    /// Of those, the runs of businesses whose slots are phantom-held: the
+    /// jam's failures (PHANTOM_SLOTS reports them, not the completion rate).
+    pub no_slot_failures_blocked: Option<u64>,
     /// Orphan candidates whose RQ job could not be looked for (a queue or
     /// registry larger than what was read).
     pub orphans_not_compared: Option<u64>,

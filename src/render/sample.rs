@@ -174,6 +174,7 @@ pub fn report() -> Report {
             blocked_businesses: Some(1),
             dead_runs_in_slot_queue: Some(2),
             no_slot_failures: Some(6),
+            no_slot_failures_blocked: Some(6),
             orphans_not_compared: Some(0),
             stale_locks: Some(0),
             active_runs_checked: Some(2),

@@ -120,6 +120,13 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
                     .len() as u64,
             );
             m.dead_runs_in_slot_queue = Some(slots.dead_queued.len() as u64);
+            let blocked: BTreeSet<i64> = slots.phantoms.iter().map(|p| p.business_id).collect();
+            m.no_slot_failures_blocked = Some(
+                blocked
+                    .iter()
+                    .filter_map(|b| db.no_slot_failures.get(b))
+                    .sum(),
+            );
             findings.extend(phantom_slots(&slots, &db.no_slot_failures, facts.window_s));
         }
     }

@@ -2,17 +2,19 @@
 //! a run have been judged: a finding's hint follows the cause another
 //! check found, and one fault is not reported twice.
 
-use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, SourceKind};
+use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, SourceKind, Status};
 
-use super::runs::{STUCK_QUEUED_HINT, STUCK_RUNNING_HINT};
+use super::Thresholds;
+use super::runs::{STUCK_QUEUED_HINT, STUCK_RUNNING_HINT, low_completion_rate_apart};
 
 /// The queue the app's downloads wait in.
 const RECORDINGS: &str = "recordings";
 
-pub fn refine(checks: &mut [Check]) {
+pub fn refine(checks: &mut [Check], t: &Thresholds) {
     for source in [SourceKind::Redis, SourceKind::Database] {
         report_once(checks, source);
     }
+    fold_jam_into_rate(checks, t);
     let orphans: Vec<String> = findings(checks, FindingCode::OrphanedRuns)
         .flat_map(|f| f.subjects.clone())
         .collect();
@@ -46,6 +48,51 @@ pub fn refine(checks: &mut [Check]) {
     if changed {
         runs.restate();
     }
+}
+
+/// A jam (critical PHANTOM_SLOTS: a business's slots held by runs that are
+/// not running, and its downloads failing for want of one) also lowers the
+/// completion rate. Those failures are the jam's to report: the rate is
+/// judged without them, and LOW_COMPLETION_RATE stays only if the other
+/// failures keep it low (then naming their cause, not the jam's).
+fn fold_jam_into_rate(checks: &mut [Check], t: &Thresholds) {
+    let jammed = checks
+        .iter()
+        .find(|c| c.id == CheckId::Consistency)
+        .and_then(|c| {
+            let critical = c
+                .findings
+                .iter()
+                .any(|f| f.code == FindingCode::PhantomSlots && f.severity == Status::Critical);
+            match &c.metrics {
+                Metrics::Consistency(m) if critical => m.no_slot_failures_blocked,
+                _ => None,
+            }
+        })
+        .filter(|&n| n > 0);
+    let Some(jammed) = jammed else {
+        return;
+    };
+    let Some(runs) = checks.iter_mut().find(|c| c.id == CheckId::Runs) else {
+        return;
+    };
+    let Some(at) = runs
+        .findings
+        .iter()
+        .position(|f| f.code == FindingCode::LowCompletionRate)
+    else {
+        return;
+    };
+    let Metrics::Runs(m) = &runs.metrics else {
+        return;
+    };
+    match low_completion_rate_apart(m, t, jammed) {
+        Some(f) => runs.findings[at] = f,
+        None => {
+            runs.findings.remove(at);
+        }
+    }
+    runs.restate();
 }
 
 fn findings(checks: &[Check], code: FindingCode) -> impl Iterator<Item = &Finding> {
@@ -146,5 +193,108 @@ fn report_once(checks: &mut [Check], source: SourceKind) {
             format!("not run: {why} (the {by} check reports it)")
         };
         c.restate();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CauseCounts, ConsistencyMetrics, RunsMetrics, StatusCounts};
+    use crate::verdict::runs::low_completion_rate;
+
+    /// `completed` runs, and failures by cause: (no slot, download errors).
+    fn runs(completed: u64, no_slot: u64, errors: u64) -> Check {
+        let failed = no_slot + errors;
+        let m = RunsMetrics {
+            window_s: 3600.0,
+            by_status: Some(StatusCounts {
+                completed,
+                failed,
+                ..Default::default()
+            }),
+            completion_rate: Some(completed as f64 / (completed + failed) as f64),
+            completion_sample: Some(completed + failed),
+            failures_by_cause: Some(CauseCounts {
+                no_slot,
+                download_error: errors,
+                ..Default::default()
+            }),
+            dominant_cause: Some(
+                if no_slot >= errors {
+                    "no_slot"
+                } else {
+                    "download_error"
+                }
+                .into(),
+            ),
+            ..Default::default()
+        };
+        let findings = low_completion_rate(&m, &Thresholds::default())
+            .into_iter()
+            .collect();
+        Check::new(
+            CheckId::Runs,
+            "runs".into(),
+            Metrics::Runs(Box::new(m)),
+            findings,
+        )
+    }
+
+    /// PHANTOM_SLOTS at `severity`, `blocked` of its business's downloads
+    /// failed for want of a slot.
+    fn jam(severity: Status, blocked: u64) -> Check {
+        let m = ConsistencyMetrics {
+            no_slot_failures: Some(blocked),
+            no_slot_failures_blocked: Some(blocked),
+            ..Default::default()
+        };
+        let f =
+            Finding::new(FindingCode::PhantomSlots, "business 7: 3 slots held").severity(severity);
+        Check::new(
+            CheckId::Consistency,
+            "jam".into(),
+            Metrics::Consistency(m),
+            vec![f],
+        )
+    }
+
+    fn rate(checks: &[Check]) -> Option<&Finding> {
+        findings(checks, FindingCode::LowCompletionRate).next()
+    }
+
+    #[test]
+    fn a_jam_alone_is_one_finding() {
+        let mut checks = vec![runs(10, 6, 0), jam(Status::Critical, 6)];
+        assert_eq!(rate(&checks).map(|f| f.severity), Some(Status::Critical));
+        refine(&mut checks, &Thresholds::default());
+        assert!(rate(&checks).is_none());
+        assert_eq!(checks[0].status, Status::Ok);
+    }
+
+    #[test]
+    fn another_cause_keeps_the_rate_a_finding_of_its_own() {
+        // 4 completed, 4 failed for want of a slot, 1 download error:
+        // 44 % with the jam, 80 % without it (still below 95 %).
+        let mut checks = vec![runs(4, 4, 1), jam(Status::Critical, 4)];
+        refine(&mut checks, &Thresholds::default());
+        let f = rate(&checks).expect("the download error keeps the rate low");
+        assert_eq!(f.severity, Status::Warning);
+        assert!(f.message.contains("80.0%"), "{}", f.message);
+        assert!(
+            f.message.contains("not counting 4 downloads that failed"),
+            "{}",
+            f.message
+        );
+        assert!(!f.hint.contains("PHANTOM_SLOTS"), "{}", f.hint);
+    }
+
+    #[test]
+    fn no_jam_no_change() {
+        for jam in [jam(Status::Warning, 0), jam(Status::Critical, 0)] {
+            let mut checks = vec![runs(10, 6, 0), jam];
+            let before = rate(&checks).cloned();
+            refine(&mut checks, &Thresholds::default());
+            assert_eq!(rate(&checks).cloned(), before);
+        }
     }
 }

@@ -191,12 +191,7 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
         }
         *cause_slot(&mut causes, Cause::classify(g.head.as_deref())) += g.count;
     }
-    let dominant = Cause::ALL
-        .into_iter()
-        .map(|c| (c, *cause_slot(&mut causes.clone(), c)))
-        .filter(|(_, n)| *n > 0)
-        .max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))
-        .map(|(c, _)| c);
+    let dominant = dominant_cause(&causes);
     let failed_own = by_status.failed.saturating_sub(echoes);
     let finished = by_status.completed + failed_own;
     let completion_rate = (finished > 0).then(|| by_status.completed as f64 / finished as f64);
@@ -279,6 +274,16 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
 }
 
 /// The counter of one cause.
+/// The cause of most failures (ties to the cause listed first).
+fn dominant_cause(causes: &CauseCounts) -> Option<Cause> {
+    Cause::ALL
+        .into_iter()
+        .map(|c| (c, *cause_slot(&mut causes.clone(), c)))
+        .filter(|(_, n)| *n > 0)
+        .max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))
+        .map(|(c, _)| c)
+}
+
 pub fn cause_slot(c: &mut CauseCounts, cause: Cause) -> &mut u64 {
     match cause {
         Cause::DownloadError => &mut c.download_error,
@@ -361,7 +366,30 @@ const FEW_RUNS: u64 = 20;
 /// LOW_COMPLETION_RATE: warning below `min_completion_rate`, critical below
 /// `crit_completion_rate`; names the dominant cause and gives its hint.
 pub fn low_completion_rate(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
-    let pct = m.completion_rate? * 100.0;
+    low_completion_rate_apart(m, t, 0)
+}
+
+/// LOW_COMPLETION_RATE judged without `jammed` of the `No slot available`
+/// failures: those of businesses whose slots are phantom-held, which
+/// PHANTOM_SLOTS reports. None when the other failures leave the rate high
+/// enough: the jam is then the one fault, and one finding says it.
+pub fn low_completion_rate_apart(m: &RunsMetrics, t: &Thresholds, jammed: u64) -> Option<Finding> {
+    let mut causes = m.failures_by_cause.clone().unwrap_or_default();
+    let jammed = jammed.min(causes.no_slot);
+    let s = m.by_status.as_ref()?;
+    let sample = m
+        .completion_sample
+        .unwrap_or(s.completed + s.failed)
+        .saturating_sub(jammed);
+    if jammed > 0 {
+        causes.no_slot -= jammed;
+    }
+    let rate = if jammed > 0 {
+        (sample > 0).then(|| s.completed as f64 / sample as f64)
+    } else {
+        m.completion_rate
+    };
+    let pct = rate? * 100.0;
     let severity = if pct < t.crit_completion_rate {
         Status::Critical
     } else if pct < t.min_completion_rate {
@@ -369,14 +397,14 @@ pub fn low_completion_rate(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
     } else {
         return None;
     };
-    let s = m.by_status.as_ref()?;
-    let sample = m.completion_sample.unwrap_or(s.completed + s.failed);
     let failed = sample.saturating_sub(s.completed);
-    let dominant = m
-        .dominant_cause
-        .as_deref()
-        .and_then(|d| Cause::ALL.into_iter().find(|c| c.as_str() == d));
-    let mut causes = m.failures_by_cause.clone().unwrap_or_default();
+    let dominant = if jammed > 0 {
+        dominant_cause(&causes)
+    } else {
+        m.dominant_cause
+            .as_deref()
+            .and_then(|d| Cause::ALL.into_iter().find(|c| c.as_str() == d))
+    };
     let because = dominant.map_or(String::new(), |c| {
         format!(
             "; most failures: {} ({} of {failed})",
@@ -402,11 +430,19 @@ pub fn low_completion_rate(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
             subjects.push(sid.clone());
         }
     }
+    let apart = if jammed > 0 {
+        format!(
+            ", not counting {} for want of a slot in a jammed business (PHANTOM_SLOTS)",
+            text::plural(jammed, "download that failed", "downloads that failed")
+        )
+    } else {
+        String::new()
+    };
     Some(
         Finding::new(
             FindingCode::LowCompletionRate,
             format!(
-                "completion rate {pct:.1}% in the last {} ({} completed, {failed} failed; should be above {}%){because}{few}",
+                "completion rate {pct:.1}% in the last {} ({} completed, {failed} failed{apart}; should be above {}%){because}{few}",
                 text::seconds(m.window_s),
                 s.completed,
                 t.min_completion_rate

@@ -279,6 +279,21 @@ fn phantom_slots_block_a_business_until_their_markers_expire() {
         assert_eq!(p["subjects"], serde_json::json!(["rec_slots:7"]));
         assert!(p["message"].as_str().unwrap().contains("failed"), "{p}");
         assert_eq!(h.check("consistency")["metrics"]["phantom_slots"], 3);
+        // The jam is one fault: its no-slot failures are PHANTOM_SLOTS' to
+        // report, and the completion rate is judged without them.
+        let blocked = h.check("consistency")["metrics"]["no_slot_failures_blocked"]
+            .as_u64()
+            .unwrap();
+        assert!(
+            blocked >= 3 && blocked <= no_slot.parse::<u64>().unwrap(),
+            "rq {rq}: {blocked} of {no_slot}"
+        );
+        if codes(&h).contains(&"LOW_COMPLETION_RATE".to_string()) {
+            let low = finding(&h, "LOW_COMPLETION_RATE");
+            let message = low["message"].as_str().unwrap();
+            assert!(message.contains("not counting"), "{low}");
+            assert!(!message.contains("no download slot free"), "{low}");
+        }
         let c = call(&w, &fresh);
         c.assert_code(2);
         let j = c.json();
