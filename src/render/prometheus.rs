@@ -497,6 +497,12 @@ fn metrics(f: &mut Families, m: &Metrics) {
                 n(c.no_slot_failures),
             );
             f.opt(
+                "consistency_no_slot_failures_blocked",
+                "Of those, the runs of businesses whose slots are phantom-held.",
+                &[],
+                n(c.no_slot_failures_blocked),
+            );
+            f.opt(
                 "consistency_stale_locks",
                 "Dedup locks with no job and no active run.",
                 &[],
