@@ -50,18 +50,17 @@ def measure(argv, repeat, env=None):
 
 def measure_interleaved(argvs, repeat, env=None):
     """Each command once per round, round after round: on a machine whose
-    speed drifts (a shared VM), the commands meet the same drift. Returns
-    each command's (median seconds, max RSS) and, per command, the median of
-    its ratio to the first command within each round."""
+    speed drifts (a shared VM), the commands meet the same drift."""
     for argv in argvs:
         run_once(argv, env)  # warm the page cache and the binary
-    rounds = [[run_once(argv, env) for argv in argvs] for _ in range(repeat)]
-    results = []
-    for i in range(len(argvs)):
-        times = [r[i][0] for r in rounds]
-        ratio = statistics.median(r[i][0] / r[0][0] for r in rounds)
-        results.append((statistics.median(times), max(r[i][1] for r in rounds), ratio))
-    return results
+    return per_command([[run_once(argv, env) for argv in argvs] for _ in range(repeat)])
+
+
+def per_command(rounds):
+    """Rounds of (seconds, RSS) per command → each command's (median
+    seconds, max RSS, median of its ratio to the first command per round)."""
+    return [(statistics.median(r[i][0] for r in rounds), max(r[i][1] for r in rounds),
+             statistics.median(r[i][0] / r[0][0] for r in rounds)) for i in range(len(rounds[0]))]
 
 
 def drop_caches():
@@ -86,8 +85,7 @@ def cold_rounds(argvs, repeat, env=None):
                 return None
             this.append(run_once(argv, env))
         rounds.append(this)
-    return [(statistics.median(r[i][0] for r in rounds), max(r[i][1] for r in rounds),
-             statistics.median(r[i][0] / r[0][0] for r in rounds)) for i in range(len(argvs))]
+    return per_command(rounds)
 
 
 def build_dir_world(files):

@@ -381,9 +381,7 @@ pub fn low_completion_rate_apart(m: &RunsMetrics, t: &Thresholds, jammed: u64) -
         .completion_sample
         .unwrap_or(s.completed + s.failed)
         .saturating_sub(jammed);
-    if jammed > 0 {
-        causes.no_slot -= jammed;
-    }
+    causes.no_slot -= jammed;
     let rate = if jammed > 0 {
         (sample > 0).then(|| s.completed as f64 / sample as f64)
     } else {

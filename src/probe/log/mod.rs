@@ -307,12 +307,9 @@ impl Scanner {
                 let text = String::from_utf8_lossy(raw);
                 let mut repaired = Parsed::blank(rec.start, rec.end);
                 parse::line(&text, None, &mut self.memo, &mut repaired);
-                match repaired.kind {
-                    Kind::TracebackStart => {
-                        self.traceback = Some(repaired.stream.map(str::to_string));
-                    }
-                    Kind::Line => self.line(&repaired, stats, each),
-                    Kind::Invalid => {}
+                // Parsed text is a line or a traceback's start, never invalid.
+                if repaired.kind != Kind::Invalid {
+                    self.record(raw, &repaired, stats, each);
                 }
             }
         }
@@ -362,29 +359,28 @@ impl Scanner {
 
     /// A recognised line, its call resolved from what the scanner keeps.
     fn line(&mut self, f: &Parsed<'_>, stats: &mut ReadStats, each: &mut Sink) {
-        let key = f.stream.unwrap_or("");
-        let said = f;
-        if let SidRef::In(sid) = said.sid
+        let stream = f.stream.unwrap_or("");
+        if let SidRef::In(sid) = f.sid
             && let Ok(text) = <[u8; 34]>::try_from(sid.as_bytes())
         {
             let buf = (text, f.key());
-            if let Some(run) = said.run {
+            if let Some(run) = f.run {
                 self.runs.insert(run_key(run), buf);
             }
-            if said.current {
-                self.set_current(key, buf);
+            if f.current {
+                self.set_current(stream, buf);
             }
         }
         let at = f.at.or(self.last_at);
         if at.is_some() {
             self.last_at = at;
         }
-        let (call_sid, call_key) = match said.sid {
+        let (call_sid, call_key) = match f.sid {
             SidRef::In(s) => (Some(s), Some(f.key())),
-            SidRef::Current => self.current_of(key),
+            SidRef::Current => self.current_of(stream),
             SidRef::Run(run) => match self.runs.get(&run_key(run)) {
                 Some((text, key)) => (std::str::from_utf8(text).ok(), Some(*key)),
-                None => self.current_of(key),
+                None => self.current_of(stream),
             },
             SidRef::None => (None, None),
         };
@@ -395,7 +391,7 @@ impl Scanner {
             level: f.level,
             call_sid,
             call_key,
-            event: said.event.as_ref(),
+            event: f.event.as_ref(),
             message: f.message,
         }));
     }
