@@ -40,6 +40,12 @@ const PARALLEL_MIN: usize = 256 * 1024;
 /// The helper's part of a block is parsed and handed over in pieces of
 /// about this size.
 const PIECE: usize = 256 * 1024;
+/// This thread parses its own part in pieces of about this size, each
+/// handed over at once.
+const OWN_PIECE: usize = 64 * 1024;
+/// Emptied record lists kept for reuse, at most (about as many pieces as
+/// a block has).
+const SPARES: usize = 16;
 
 /// What one line of the log says, when it says something about downloads.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +132,12 @@ pub struct Scanner {
     /// processed, for lines that do not name it (`No slot available …`,
     /// `Failed to save …`).
     current: Vec<(String, SidBuf)>,
+    /// The entry of `current` looked up last: a stream's lines come in
+    /// runs, so it is looked at first.
+    last_stream: usize,
+    /// The run and call put in `runs` last: `Job picked` repeats what
+    /// `Created RecordingRun` said just before it.
+    last_run: Option<(u64, u128)>,
     /// run id → SID, from `Created RecordingRun` and `Job picked`.
     runs: Bounded<u64, SidBuf>,
     /// Inside a traceback: the stream it belongs to.
@@ -140,18 +152,40 @@ pub struct Scanner {
     share: usize,
     /// Blocks shorter than this are parsed on the calling thread alone.
     parallel_min: usize,
+    /// This thread parses its own part in pieces of about this size.
+    own_piece: usize,
+    /// Emptied record lists, kept for the next pieces: a new list for
+    /// every piece was memory fetched from the kernel and given back
+    /// (page faults that cost as much as the parsing they served).
+    spares: Vec<Records<'static>>,
+}
+
+/// The parsed lines of a piece of a block.
+type Records<'a> = Vec<Parsed<'a>>;
+
+/// An emptied list, its memory kept for records of another block.
+// `filter_map` and not `filter`: it is what changes the records' lifetime.
+#[allow(clippy::unnecessary_filter_map)]
+fn recycle<'b>(mut recs: Records<'_>) -> Records<'b> {
+    recs.clear();
+    // Collected in place: no record is made, the memory is reused.
+    recs.into_iter().filter_map(|_| None).collect()
 }
 
 impl Scanner {
     pub fn new() -> Scanner {
         Scanner {
             current: Vec::new(),
+            last_stream: 0,
+            last_run: None,
             runs: Bounded::new(TRACKED),
             traceback: None,
             last_at: None,
             memo: parse::StampMemo::default(),
             share: 24,
             parallel_min: PARALLEL_MIN,
+            own_piece: OWN_PIECE,
+            spares: Vec::new(),
         }
     }
 
@@ -207,12 +241,15 @@ impl Scanner {
             .filter(|&cut| cut < chunk.len());
         let pool = helper();
         let (Some(cut), Some(pool)) = (cut, pool) else {
-            let recs = parse::block(chunk, 0, stats);
-            self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
+            self.parse_here(chunk, 0, chunk.len(), &mut pos, stats, each);
             return;
         };
         let piece = (self.parallel_min / 2).clamp(1, PIECE);
         let (parsed, pieces) = mpsc::channel();
+        // The lists go round: the helper takes one for each piece, and
+        // this thread gives it back once the piece is handed over.
+        let spares = std::sync::Mutex::new(std::mem::take(&mut self.spares));
+        let spares = &spares;
         // How far the helper has parsed: read once this thread's own part
         // is handed over, to balance the next block.
         let progress = AtomicUsize::new(cut);
@@ -226,7 +263,9 @@ impl Scanner {
                 while from < chunk.len() {
                     let to = line_end_after(chunk, from + piece);
                     let mut part = ReadStats::default();
-                    let recs = parse::block(&chunk[from..to], from, &mut part);
+                    let spare = spares.lock().ok().and_then(|mut s| s.pop());
+                    let mut recs = spare.map(recycle).unwrap_or_default();
+                    parse::block(&chunk[from..to], from, &mut part, &mut recs);
                     if parsed.send((recs, part, to)).is_err() {
                         return;
                     }
@@ -234,16 +273,23 @@ impl Scanner {
                     from = to;
                 }
             });
-            let recs = parse::block(&chunk[..cut], 0, stats);
-            self.hand_over(chunk, &recs, &mut 0, &mut pos, cut, stats, each);
+            self.parse_here(chunk, 0, cut, &mut pos, stats, each);
             behind = chunk.len() - progress.load(Ordering::Acquire);
             while let Ok((recs, part, to)) = pieces.recv() {
                 stats.lines += part.lines;
                 stats.invalid_utf8 += part.invalid_utf8;
                 self.hand_over(chunk, &recs, &mut 0, &mut pos, to, stats, each);
                 handed = to;
+                if let Ok(mut s) = spares.lock()
+                    && s.len() < SPARES
+                {
+                    s.push(recycle(recs));
+                }
             }
         });
+        if let Ok(mut s) = spares.lock() {
+            self.spares.append(&mut s);
+        }
         // Balance: when this thread is done with its own part, the helper
         // should be parsing its last piece. Further behind: this thread
         // takes more next time; already done: less.
@@ -254,8 +300,34 @@ impl Scanner {
         }
         // The helper stops only at the end; if it ever did not, finish here.
         if handed < chunk.len() {
-            let recs = parse::block(&chunk[handed..], handed, stats);
-            self.hand_over(chunk, &recs, &mut 0, &mut pos, chunk.len(), stats, each);
+            self.parse_here(chunk, handed, chunk.len(), &mut pos, stats, each);
+        }
+    }
+
+    /// Parse `chunk` from `from` up to `until` on this thread and hand its
+    /// lines over, a piece ([`OWN_PIECE`]) at a time: the records of one piece are
+    /// still in the CPU's cache when they are handed over (a whole part's
+    /// did not fit, and every line's hand-over waited on memory).
+    #[allow(clippy::too_many_arguments)]
+    fn parse_here(
+        &mut self,
+        chunk: &[u8],
+        from: usize,
+        until: usize,
+        pos: &mut usize,
+        stats: &mut ReadStats,
+        each: &mut Sink,
+    ) {
+        let mut from = from;
+        let mut recs = self.spares.pop().map(recycle).unwrap_or_default();
+        while from < until {
+            let to = line_end_after(chunk, from.saturating_add(self.own_piece)).min(until);
+            parse::block(&chunk[from..to], from, stats, &mut recs);
+            self.hand_over(chunk, &recs, &mut 0, pos, to, stats, each);
+            from = to;
+        }
+        if self.spares.len() < SPARES {
+            self.spares.push(recycle(recs));
         }
     }
 
@@ -365,7 +437,11 @@ impl Scanner {
         {
             let buf = (text, f.key());
             if let Some(run) = f.run {
-                self.runs.insert(run_key(run), buf);
+                let run = (run_key(run), buf.1);
+                if self.last_run != Some(run) {
+                    self.runs.insert(run.0, buf);
+                    self.last_run = Some(run);
+                }
             }
             if f.current {
                 self.set_current(stream, buf);
@@ -396,19 +472,34 @@ impl Scanner {
         }));
     }
 
-    fn current_of(&self, stream: &str) -> (Option<&str>, Option<u128>) {
-        match self.current.iter().find(|(s, _)| s == stream) {
+    fn current_of(&mut self, stream: &str) -> (Option<&str>, Option<u128>) {
+        match self.stream_at(stream).and_then(|i| self.current.get(i)) {
             Some((_, (text, key))) => (std::str::from_utf8(text).ok(), Some(*key)),
             None => (None, None),
         }
     }
 
     fn set_current(&mut self, stream: &str, sid: SidBuf) {
-        if let Some((_, v)) = self.current.iter_mut().find(|(s, _)| s == stream) {
-            *v = sid;
+        if let Some(v) = self.stream_at(stream).and_then(|i| self.current.get_mut(i)) {
+            v.1 = sid;
         } else if self.current.len() < STREAMS {
+            self.last_stream = self.current.len();
             self.current.push((stream.to_string(), sid));
         }
+    }
+
+    /// Where `stream` is in `current`: the last one found first.
+    fn stream_at(&mut self, stream: &str) -> Option<usize> {
+        if self
+            .current
+            .get(self.last_stream)
+            .is_some_and(|(s, _)| s == stream)
+        {
+            return Some(self.last_stream);
+        }
+        let at = self.current.iter().position(|(s, _)| s == stream)?;
+        self.last_stream = at;
+        Some(at)
     }
 }
 
@@ -694,6 +785,7 @@ mod tests {
         assert!(log.len() > 4 * CHUNK, "the log spans several blocks");
         let mut alone = Scanner::new();
         alone.parallel_min = usize::MAX;
+        alone.own_piece = usize::MAX;
         let (expected, expected_stats) = scan_with(alone, log.as_slice());
         assert!(expected.iter().any(|g| matches!(g, Got::Traceback(_))));
         assert!(
@@ -701,13 +793,15 @@ mod tests {
             "{expected_stats:?}"
         );
         // Blocks split wherever the share puts the cut, the helper's part
-        // handed over a line at a time or in pieces of 32 KiB.
-        for min in [1, 64 * 1024] {
+        // handed over a line at a time or in pieces of 32 KiB; this
+        // thread's part parsed a line at a time or in its usual pieces.
+        for (min, own) in [(1, 1), (64 * 1024, OWN_PIECE), (usize::MAX, 1)] {
             let mut split = Scanner::new();
             split.parallel_min = min;
+            split.own_piece = own;
             let (items, stats) = scan_with(split, log.as_slice());
             assert_eq!(stats, expected_stats);
-            assert!(items == expected, "the split read differs ({min})");
+            assert!(items == expected, "the split read differs ({min}, {own})");
         }
         // Reads of a few kilobytes, as from a pipe.
         let (items, stats) = scan_with(
@@ -740,11 +834,14 @@ mod tests {
             .collect();
         let mut alone = Scanner::new();
         alone.parallel_min = usize::MAX;
+        alone.own_piece = usize::MAX;
         let expected = scan_with(alone, log.as_slice());
         for share in 0..64 {
             let mut split = Scanner::new();
             split.parallel_min = 1;
             split.share = share;
+            // This thread's part a line at a time, or in pieces of 1 KiB.
+            split.own_piece = if share % 2 == 0 { 1 } else { 1024 };
             assert!(
                 scan_with(split, log.as_slice()) == expected,
                 "share {share}"

@@ -198,8 +198,10 @@ pub struct StampMemo {
 }
 
 /// The tagged lines of `block` (whole lines), their offsets shifted by
-/// `base`; counts its lines and its invalid ones into `stats`.
-pub fn block<'a>(block: &'a [u8], base: usize, stats: &mut ReadStats) -> Vec<Parsed<'a>> {
+/// `base`, into `out` (emptied first); counts its lines and its invalid
+/// ones into `stats`.
+pub fn block<'a>(block: &'a [u8], base: usize, stats: &mut ReadStats, out: &mut Vec<Parsed<'a>>) {
+    out.clear();
     stats.lines += memchr::memchr_iter(b'\n', block).count() as u64;
     let tags = TagSearch::get();
     let mut memo = StampMemo::default();
@@ -207,7 +209,7 @@ pub fn block<'a>(block: &'a [u8], base: usize, stats: &mut ReadStats) -> Vec<Par
     // only when some line is not UTF-8.
     let text = simdutf8::basic::from_utf8(block).ok();
     // Most lines carry a tag; lines run to about a hundred bytes.
-    let mut out = Vec::with_capacity(block.len() / 128);
+    out.reserve(block.len() / 128);
     let mut pos = 0usize;
     while pos < block.len() {
         let (hit, tag) = match tags {
@@ -235,7 +237,6 @@ pub fn block<'a>(block: &'a [u8], base: usize, stats: &mut ReadStats) -> Vec<Par
         }
         pos = end + 1;
     }
-    out
 }
 
 /// One line's text, parsed into `rec`. `tag` is where the searcher found
@@ -604,7 +605,8 @@ fn parse_app(line: &str) -> (Stamp<'_>, Option<&str>, &str) {
         return (Stamp::None, None, line);
     };
     let rest = skip(rest, |c| c == b' ');
-    let (level, rest) = match memchr::memchr(b' ', rest.as_bytes()) {
+    // A level is a short word: a plain loop, not a search set up per line.
+    let (level, rest) = match rest.bytes().position(|c| c == b' ') {
         Some(space) => (&rest[..space], &rest[space + 1..]),
         None => (rest, ""),
     };
@@ -679,7 +681,12 @@ fn parse_json(line: &str) -> Option<(Option<jiff::Timestamp>, Option<&str>, &str
 /// SIDs sit a few bytes in.
 fn sid_at<'a>(s: &'a str, key: &mut [u64; 2]) -> Option<&'a str> {
     let b = s.as_bytes();
-    let at = b.windows(2).position(|w| w == b"CA")?;
+    // Most often right at the start (`for CA…`, `call_sid=CA…`).
+    let at = if b.starts_with(b"CA") {
+        0
+    } else {
+        b.windows(2).position(|w| w == b"CA")?
+    };
     let text = s.get(at..at + 34)?;
     let k = crate::sid::CallSid::key(text)?;
     *key = [(k >> 64) as u64, k as u64];
