@@ -9,7 +9,9 @@
 //! Each block of whole lines is parsed in two parts at once ([`parse`],
 //! which keeps no state), then handed over in order by the [`Scanner`],
 //! which follows each stream's job, each run's call and each traceback
-//! across lines and blocks.
+//! across lines and blocks. The thread that parses a block's second part
+//! first reads the next block ([`read`]): two threads, one per core, and
+//! reading overlaps parsing.
 
 mod parse;
 mod read;
@@ -27,7 +29,7 @@ use crate::bounded::Bounded;
 pub const LINE_MAX: usize = 64 * 1024;
 /// Read size: a block of whole lines parsed in two parts at once. 2 MiB
 /// rather than 1: half the hand-offs between threads, 3 % faster on 1 GiB,
-/// for 5 MiB more memory (three buffers in flight).
+/// for a few MiB more memory (two buffers take turns).
 const CHUNK: usize = 2 << 20;
 /// Runs followed to their call: the 2,048 picked last at least (small
 /// enough to stay in the CPU's cache).
@@ -207,26 +209,40 @@ impl Scanner {
         }
     }
 
-    /// Read on a thread of its own, parse and hand over here.
+    /// Parse and hand over block after block, the next read while this
+    /// one is parsed.
     fn scan_plain(&mut self, input: impl Read + Send, stats: &mut ReadStats, each: &mut Sink) {
-        let (full, blocks) = mpsc::sync_channel::<read::Piece>(1);
-        let (free, spare) = mpsc::channel::<Vec<u8>>();
-        std::thread::scope(|s| {
-            s.spawn(move || read::blocks(input, full, spare));
-            for piece in blocks {
-                self.lines(&piece.buf[piece.lines.clone()], stats, each);
-                if let Some((extra, long)) = piece.extra.clone() {
-                    self.lines(&piece.buf[extra], stats, each);
-                    stats.lines += 1;
-                    stats.long_lines += u64::from(long);
+        let mut blocks = read::Blocks::new(input);
+        let (mut buf, mut next_buf) = (Vec::new(), Vec::new());
+        let mut block = blocks.fill(&[], &mut buf);
+        loop {
+            let (lines, carry) = (&buf[block.lines.clone()], &buf[block.carry.clone()]);
+            let next = if block.last {
+                self.lines(lines, stats, each, || ());
+                None
+            } else {
+                let (blocks, next_buf) = (&mut blocks, &mut next_buf);
+                let next = self.lines(lines, stats, each, move || blocks.fill(carry, next_buf));
+                if next.is_none() {
+                    // The helper ran its part or nothing at all: never seen.
+                    stats.error = Some("the log's reading stopped".into());
                 }
-                if piece.error.is_some() {
-                    stats.error = piece.error;
-                }
-                // The reader stops by itself once this loop is gone.
-                let _ = free.send(piece.buf);
+                next
+            };
+            if let Some((extra, long)) = block.extra.clone() {
+                self.lines(&buf[extra], stats, each, || ());
+                stats.lines += 1;
+                stats.long_lines += u64::from(long);
             }
-        });
+            if block.error.is_some() {
+                stats.error = block.error.take();
+            }
+            let Some(next) = next else {
+                return;
+            };
+            std::mem::swap(&mut buf, &mut next_buf);
+            block = next;
+        }
     }
 
     /// Whole lines (each ending in `\n`, or the last one without). A long
@@ -234,15 +250,25 @@ impl Scanner {
     /// hands those lines over while the helper parses the rest in pieces,
     /// each handed over here as soon as it is parsed, so neither thread
     /// waits for the other's whole part.
-    fn lines(&mut self, chunk: &[u8], stats: &mut ReadStats, each: &mut Sink) {
+    ///
+    /// `then` runs meanwhile (the helper runs it before its part: it reads
+    /// the next block), and its result is returned.
+    fn lines<T: Send>(
+        &mut self,
+        chunk: &[u8],
+        stats: &mut ReadStats,
+        each: &mut Sink,
+        then: impl FnOnce() -> T + Send,
+    ) -> Option<T> {
         let mut pos = 0usize;
         let cut = (chunk.len() >= self.parallel_min)
             .then(|| line_end_after(chunk, chunk.len() / 64 * self.share))
             .filter(|&cut| cut < chunk.len());
         let pool = helper();
         let (Some(cut), Some(pool)) = (cut, pool) else {
+            let got = then();
             self.parse_here(chunk, 0, chunk.len(), &mut pos, stats, each);
-            return;
+            return Some(got);
         };
         let piece = (self.parallel_min / 2).clamp(1, PIECE);
         let (parsed, pieces) = mpsc::channel();
@@ -256,9 +282,12 @@ impl Scanner {
         let helped = &progress;
         let mut handed = cut;
         let mut behind = 0usize;
+        let mut got = None;
+        let done = &mut got;
         pool.in_place_scope(|s| {
             // Moved in: the channel closes when the helper is done.
             s.spawn(move |_| {
+                *done = Some(then());
                 let mut from = cut;
                 while from < chunk.len() {
                     let to = line_end_after(chunk, from + piece);
@@ -302,6 +331,7 @@ impl Scanner {
         if handed < chunk.len() {
             self.parse_here(chunk, handed, chunk.len(), &mut pos, stats, each);
         }
+        got
     }
 
     /// Parse `chunk` from `from` up to `until` on this thread and hand its
@@ -515,8 +545,8 @@ fn line_end_after(chunk: &[u8], from: usize) -> usize {
     memchr::memchr(b'\n', &chunk[from..]).map_or(chunk.len(), |n| from + n + 1)
 }
 
-/// The one thread that parses the second part of each block, started on
-/// first use (None if it cannot be: then blocks are parsed here whole).
+/// The one thread that reads the next block and parses the second part of
+/// each block, started on first use (None if it cannot be: then blocks are parsed here whole).
 /// One, not one per core: a single part is handed out at a time, and idle
 /// pool threads spin a while before they sleep, which costs the busy ones.
 fn helper() -> Option<&'static rayon::ThreadPool> {
@@ -813,7 +843,7 @@ mod tests {
         );
         assert_eq!(stats, expected_stats);
         assert!(items == expected, "the trickled read differs");
-        // Gzip, through the same reader thread.
+        // Gzip, read the same way.
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, &log).unwrap();
         let (items, stats) = scan_with(Scanner::new(), gz.finish().unwrap().as_slice());

@@ -1,123 +1,181 @@
-//! The input, read on a thread of its own into blocks of whole lines, so
-//! that reading (the kernel's copy, gzip) overlaps parsing. A few buffers
-//! go round between the reader and the scanner: memory stays flat.
+//! The input, cut into blocks of whole lines. Two buffers take turns:
+//! while one block is parsed, the next is read into the other by the
+//! thread that parses the block's second part (it reads first, then
+//! parses), so reading (the kernel's copy, gzip) overlaps parsing without
+//! a third thread competing for the cores. Memory stays flat.
 
 use std::io::{self, Read};
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::{CHUNK, LINE_MAX};
 
-/// Buffers in flight: one being read, one waiting, one being parsed.
-const BUFFERS: usize = 3;
-
-/// One block of the input.
-pub struct Piece {
-    pub buf: Vec<u8>,
+/// What one block of the input holds, in the buffer it was read into.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Block {
     /// Whole lines, each ending in `\n`.
     pub lines: Range<usize>,
     /// Then one more line: the input's last, without its `\n`, or the
     /// first [`LINE_MAX`] bytes of a longer line (`true`: the rest is
     /// skipped).
     pub extra: Option<(Range<usize>, bool)>,
+    /// The start of the next block's first line, carried over to it.
+    pub carry: Range<usize>,
     /// The input ended in this error (a truncated gzip, an I/O error).
     pub error: Option<String>,
+    /// Nothing follows this block.
+    pub last: bool,
 }
 
-/// Read `input` to its end, sending each block to `out`; buffers come
-/// back through `free`. Stops early when the scanner is gone.
-pub fn blocks(mut input: impl Read, out: SyncSender<Piece>, free: Receiver<Vec<u8>>) {
-    let mut made = 1usize;
-    let mut buf = vec![0u8; CHUNK + LINE_MAX];
-    let mut filled = 0usize;
-    // Skipping the rest of a line longer than LINE_MAX.
-    let mut skipping = false;
-    loop {
-        let mut error = None;
-        let mut eof = false;
-        while filled < buf.len() {
-            match input.read(&mut buf[filled..]) {
-                Ok(0) => {
-                    eof = true;
-                    break;
-                }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    error = Some(e.to_string());
-                    eof = true;
-                    break;
+/// The input, read a block at a time.
+pub struct Blocks<R> {
+    input: R,
+    /// Skipping the rest of a line longer than [`LINE_MAX`].
+    skipping: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    pub fn new(input: R) -> Blocks<R> {
+        Blocks {
+            input,
+            skipping: false,
+        }
+    }
+
+    /// The next block, read into `buf`: `carry` (the previous block's
+    /// unfinished line) first, then as much of the input as fits.
+    pub fn fill(&mut self, carry: &[u8], buf: &mut Vec<u8>) -> Block {
+        buf.resize(CHUNK + LINE_MAX, 0);
+        let mut filled = carry.len().min(buf.len());
+        buf[..filled].copy_from_slice(&carry[..filled]);
+        loop {
+            let mut error = None;
+            let mut eof = false;
+            while filled < buf.len() {
+                match self.input.read(&mut buf[filled..]) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        error = Some(e.to_string());
+                        eof = true;
+                        break;
+                    }
                 }
             }
-        }
-        let mut start = 0usize;
-        if skipping {
-            match memchr::memchr(b'\n', &buf[..filled]) {
-                Some(nl) => {
-                    start = nl + 1;
-                    skipping = false;
-                }
-                None if eof => {
-                    let _ = out.send(Piece {
-                        buf,
-                        lines: 0..0,
-                        extra: None,
-                        error,
-                    });
-                    return;
-                }
-                None => {
-                    filled = 0;
-                    continue;
+            let mut start = 0usize;
+            if self.skipping {
+                match memchr::memchr(b'\n', &buf[..filled]) {
+                    Some(nl) => {
+                        start = nl + 1;
+                        self.skipping = false;
+                    }
+                    None if eof => {
+                        return Block {
+                            error,
+                            last: true,
+                            ..Block::default()
+                        };
+                    }
+                    None => {
+                        filled = 0;
+                        continue;
+                    }
                 }
             }
-        }
-        let end = memchr::memrchr(b'\n', &buf[start..filled]).map_or(start, |nl| start + nl + 1);
-        let tail = filled - end;
-        if eof {
-            let extra = (tail > 0).then_some((end..filled, false));
-            let _ = out.send(Piece {
-                buf,
+            let end =
+                memchr::memrchr(b'\n', &buf[start..filled]).map_or(start, |nl| start + nl + 1);
+            let tail = filled - end;
+            if eof {
+                return Block {
+                    lines: start..end,
+                    extra: (tail > 0).then_some((end..filled, false)),
+                    carry: 0..0,
+                    error,
+                    last: true,
+                };
+            }
+            if tail >= LINE_MAX {
+                self.skipping = true;
+                return Block {
+                    lines: start..end,
+                    extra: Some((end..end + LINE_MAX, true)),
+                    carry: 0..0,
+                    error: None,
+                    last: false,
+                };
+            }
+            return Block {
                 lines: start..end,
-                extra,
-                error,
-            });
-            return;
+                extra: None,
+                carry: end..filled,
+                error: None,
+                last: false,
+            };
         }
-        let Some(mut next) = spare(&free, &mut made) else {
-            return;
-        };
-        let extra = if tail >= LINE_MAX {
-            skipping = true;
-            filled = 0;
-            Some((end..end + LINE_MAX, true))
-        } else {
-            next[..tail].copy_from_slice(&buf[end..filled]);
-            filled = tail;
-            None
-        };
-        let piece = Piece {
-            buf,
-            lines: start..end,
-            extra,
-            error: None,
-        };
-        if out.send(piece).is_err() {
-            return;
-        }
-        buf = next;
     }
 }
 
-/// A buffer to read into: one that came back, or a new one while fewer
-/// than [`BUFFERS`] exist. None when the scanner is gone.
-fn spare(free: &Receiver<Vec<u8>>, made: &mut usize) -> Option<Vec<u8>> {
-    if let Ok(buf) = free.try_recv() {
-        return Some(buf);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the blocks hold, put back together: every line, each long
+    /// line cut to its first `LINE_MAX` bytes and a `\n`.
+    fn reassembled(input: &[u8]) -> (Vec<u8>, usize) {
+        let mut blocks = Blocks::new(input);
+        let (mut buf, mut next) = (Vec::new(), Vec::new());
+        let mut out = Vec::new();
+        let mut block = blocks.fill(&[], &mut buf);
+        let mut n = 1;
+        loop {
+            out.extend_from_slice(&buf[block.lines.clone()]);
+            if let Some((extra, long)) = block.extra.clone() {
+                out.extend_from_slice(&buf[extra]);
+                if long {
+                    out.push(b'\n');
+                }
+            }
+            if block.last {
+                return (out, n);
+            }
+            let carry = block.carry.clone();
+            block = blocks.fill(&buf[carry], &mut next);
+            std::mem::swap(&mut buf, &mut next);
+            n += 1;
+        }
     }
-    if *made < BUFFERS {
-        *made += 1;
-        return Some(vec![0u8; CHUNK + LINE_MAX]);
+
+    #[test]
+    fn blocks_hold_every_line_once_and_cut_long_ones() {
+        let mut input = Vec::new();
+        let mut expected = Vec::new();
+        for i in 0..60_000 {
+            let line = format!("line {i} {}\n", "x".repeat(i % 97));
+            input.extend_from_slice(line.as_bytes());
+            expected.extend_from_slice(line.as_bytes());
+            if i == 30_000 {
+                // Longer than a block: its first LINE_MAX bytes are kept.
+                let long = vec![b'y'; CHUNK + 3 * LINE_MAX];
+                input.extend_from_slice(&long);
+                input.push(b'\n');
+                expected.extend_from_slice(&long[..LINE_MAX]);
+                expected.push(b'\n');
+            }
+        }
+        input.extend_from_slice(b"no newline at the end");
+        expected.extend_from_slice(b"no newline at the end");
+        let (out, blocks) = reassembled(&input);
+        assert!(blocks > 2, "{blocks} blocks");
+        assert!(out == expected, "the blocks differ from the input");
     }
-    free.recv().ok()
+
+    #[test]
+    fn empty_input_is_one_empty_last_block() {
+        let mut buf = Vec::new();
+        let block = Blocks::new(&b""[..]).fill(&[], &mut buf);
+        assert!(block.last && block.lines.is_empty() && block.extra.is_none());
+    }
 }
