@@ -10,14 +10,14 @@
 //! which keeps no state), then handed over in order by the [`Scanner`],
 //! which follows each stream's job, each run's call and each traceback
 //! across lines and blocks. The thread that parses a block's second part
-//! first reads the next block ([`read`]): two threads, one per core, and
-//! reading overlaps parsing.
+//! then reads the next block ([`read`]): two threads, one per core, and
+//! reading overlaps the hand-over.
 
 mod parse;
 mod read;
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use parse::{Kind, Parsed, SidRef};
@@ -149,8 +149,7 @@ pub struct Scanner {
     memo: parse::StampMemo,
     /// The share of a block the calling thread parses itself, in 1/64ths:
     /// it also hands every line over, so it takes less than half; the
-    /// share follows how far the helper has got when this thread is done
-    /// with its own part.
+    /// share follows which thread was done first with the last block.
     share: usize,
     /// Blocks shorter than this are parsed on the calling thread alone.
     parallel_min: usize,
@@ -251,8 +250,9 @@ impl Scanner {
     /// each handed over here as soon as it is parsed, so neither thread
     /// waits for the other's whole part.
     ///
-    /// `then` runs meanwhile (the helper runs it before its part: it reads
-    /// the next block), and its result is returned.
+    /// `then` runs meanwhile (the helper runs it after its part: it reads
+    /// the next block while this thread hands the last lines over), and
+    /// its result is returned.
     fn lines<T: Send>(
         &mut self,
         chunk: &[u8],
@@ -276,18 +276,17 @@ impl Scanner {
         // this thread gives it back once the piece is handed over.
         let spares = std::sync::Mutex::new(std::mem::take(&mut self.spares));
         let spares = &spares;
-        // How far the helper has parsed: read once this thread's own part
-        // is handed over, to balance the next block.
-        let progress = AtomicUsize::new(cut);
-        let helped = &progress;
+        // The helper has done all it had to (parsed its part, then run
+        // `then`): looked at once this thread has handed every line over,
+        // to balance the next block.
+        let finished = AtomicBool::new(false);
+        let helper_done = &finished;
         let mut handed = cut;
-        let mut behind = 0usize;
+        let mut helper_first = false;
         let mut got = None;
         let done = &mut got;
         pool.in_place_scope(|s| {
-            // Moved in: the channel closes when the helper is done.
             s.spawn(move |_| {
-                *done = Some(then());
                 let mut from = cut;
                 while from < chunk.len() {
                     let to = line_end_after(chunk, from + piece);
@@ -296,14 +295,17 @@ impl Scanner {
                     let mut recs = spare.map(recycle).unwrap_or_default();
                     parse::block(&chunk[from..to], from, &mut part, &mut recs);
                     if parsed.send((recs, part, to)).is_err() {
-                        return;
+                        break;
                     }
-                    helped.store(to, Ordering::Release);
                     from = to;
                 }
+                // The last piece is sent: the channel closes, and the next
+                // block is read while this thread hands the rest over.
+                drop(parsed);
+                *done = Some(then());
+                helper_done.store(true, Ordering::Release);
             });
             self.parse_here(chunk, 0, cut, &mut pos, stats, each);
-            behind = chunk.len() - progress.load(Ordering::Acquire);
             while let Ok((recs, part, to)) = pieces.recv() {
                 stats.lines += part.lines;
                 stats.invalid_utf8 += part.invalid_utf8;
@@ -315,17 +317,17 @@ impl Scanner {
                     s.push(recycle(recs));
                 }
             }
+            helper_first = finished.load(Ordering::Acquire);
         });
         if let Ok(mut s) = spares.lock() {
             self.spares.append(&mut s);
         }
-        // Balance: when this thread is done with its own part, the helper
-        // should be parsing its last piece. Further behind: this thread
-        // takes more next time; already done: less.
-        if behind > piece {
-            self.share = (self.share + 1).min(48);
-        } else if behind == 0 {
+        // Balance: both threads should be done at once. The helper done
+        // first: this thread takes less of the next block; else more.
+        if helper_first {
             self.share = self.share.saturating_sub(1).max(4);
+        } else {
+            self.share = (self.share + 1).min(60);
         }
         // The helper stops only at the end; if it ever did not, finish here.
         if handed < chunk.len() {

@@ -1,8 +1,8 @@
 //! The input, cut into blocks of whole lines. Two buffers take turns:
-//! while one block is parsed, the next is read into the other by the
-//! thread that parses the block's second part (it reads first, then
-//! parses), so reading (the kernel's copy, gzip) overlaps parsing without
-//! a third thread competing for the cores. Memory stays flat.
+//! while one block is handed over, the next is read into the other by the
+//! thread that parsed the block's second part, so reading (the kernel's
+//! copy, gzip) overlaps the work without a third thread competing for the
+//! cores. Memory stays flat.
 
 use std::io::{self, Read};
 use std::ops::Range;
