@@ -221,8 +221,19 @@ impl Summary {
         }
         self.in_window += 1;
         if let Some(at) = line.at {
-            self.first_at = Some(self.first_at.map_or(at, |f| f.min(at)));
-            self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
+            // Written only when it moves (most lines repeat the last time
+            // seen): rewriting both on every line stalled on the reads
+            // that followed.
+            match (self.first_at, self.last_at) {
+                (Some(first), Some(last)) => {
+                    if at > last {
+                        self.last_at = Some(at);
+                    } else if at < first {
+                        self.first_at = Some(at);
+                    }
+                }
+                _ => (self.first_at, self.last_at) = (Some(at), Some(at)),
+            }
         }
         let sid = line.call_sid;
         let k = line.call_key;
@@ -444,6 +455,23 @@ mod tests {
         assert_eq!(r.causes[0].cause, "unauthorized_401");
         assert_eq!(r.causes[0].newest_sids, [s]);
         assert_eq!(r.status, Status::Critical);
+    }
+
+    #[test]
+    fn the_window_seen_spans_the_earliest_and_latest_times_in_any_order() {
+        let line = |t: &str| {
+            format!(
+                "[2026-11-25 {t}] INFO [j] [DOWNLOAD_ONLY] Starting download for CA00000000000000000000000000000002\n"
+            )
+        };
+        let log: String = ["09:00:05", "09:00:05", "09:00:01", "09:00:09", "09:00:03"]
+            .iter()
+            .map(|t| line(t))
+            .collect();
+        let r = summarize(&log);
+        let at = |t: &str| format!("2026-11-25T{t}Z").parse::<jiff::Timestamp>().ok();
+        assert_eq!(r.first_at, at("09:00:01"));
+        assert_eq!(r.last_at, at("09:00:09"));
     }
 
     #[test]

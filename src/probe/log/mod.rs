@@ -479,10 +479,12 @@ impl Scanner {
                 self.set_current(stream, buf);
             }
         }
-        let at = f.at.or(self.last_at);
-        if at.is_some() {
-            self.last_at = at;
+        // The line's time, else the last one seen; written only when it
+        // moves (most lines repeat the last second).
+        if f.at.is_some() && f.at != self.last_at {
+            self.last_at = f.at;
         }
+        let at = self.last_at;
         let (call_sid, call_key) = match f.sid {
             SidRef::In(s) => (Some(s), Some(f.key())),
             SidRef::Current => self.current_of(stream),
