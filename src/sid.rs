@@ -30,6 +30,18 @@ impl CallSid {
         Some(a | b << 4)
     }
 
+    /// The SID whose [`CallSid::key`] is `key`, as its 34 ASCII bytes.
+    pub fn key_text(key: u128) -> [u8; LEN] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; LEN];
+        text[..2].copy_from_slice(b"CA");
+        for (i, byte) in key.to_le_bytes().into_iter().enumerate() {
+            text[2 + i] = HEX[usize::from(byte & 0x0f)];
+            text[18 + i] = HEX[usize::from(byte >> 4)];
+        }
+        text
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -85,6 +97,20 @@ impl fmt::Display for CallSid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_gives_its_sid_back() {
+        for sid in [
+            "CA00000000000000000000000000000000",
+            "CAffffffffffffffffffffffffffffffff",
+            "CA0123456789abcdef0123456789abcdef",
+            "CAfedcba98765432100123456789abcdef",
+            "CA9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d",
+        ] {
+            let key = CallSid::key(sid).unwrap();
+            assert_eq!(&CallSid::key_text(key), sid.as_bytes());
+        }
+    }
 
     #[test]
     fn a_key_per_sid_and_none_for_anything_else() {

@@ -23,6 +23,7 @@ use std::sync::mpsc;
 use parse::{Kind, Parsed, SidRef};
 
 use crate::bounded::Bounded;
+use crate::sid::CallSid;
 
 /// What is kept of a line that outgrows the read buffer; the rest of it
 /// is skipped.
@@ -124,16 +125,13 @@ pub enum Item<'a> {
 /// The callback items go to.
 pub type Sink<'s> = dyn for<'a> FnMut(Item<'a>) + 's;
 
-/// A call SID kept across lines: its 34 ASCII bytes and its key.
-type SidBuf = ([u8; 34], u128);
-
 /// Reads a log and hands each recognised line, and each folded traceback,
 /// to the caller.
 pub struct Scanner {
     /// Per stream (the compose services: a few), the SID of the job being
     /// processed, for lines that do not name it (`No slot available …`,
     /// `Failed to save …`).
-    current: Vec<(String, SidBuf)>,
+    current: Vec<(String, u128)>,
     /// The entry of `current` looked up last: a stream's lines come in
     /// runs, so it is looked at first.
     last_stream: usize,
@@ -141,10 +139,13 @@ pub struct Scanner {
     /// `Created RecordingRun` said just before it.
     last_run: Option<(u64, u128)>,
     /// run id → SID, from `Created RecordingRun` and `Job picked`.
-    runs: Bounded<u64, SidBuf>,
+    runs: Bounded<u64, u128>,
     /// Inside a traceback: the stream it belongs to.
     traceback: Option<Option<String>>,
     last_at: Option<jiff::Timestamp>,
+    /// The text of a call kept across lines by its key ([`CallSid::key`]),
+    /// written when a line names its call only through its stream or run.
+    sid_text: [u8; 34],
     /// For lines repaired from invalid UTF-8, parsed here.
     memo: parse::StampMemo,
     /// The share of a block the calling thread parses itself, in 1/64ths:
@@ -182,6 +183,7 @@ impl Scanner {
             runs: Bounded::new(TRACKED),
             traceback: None,
             last_at: None,
+            sid_text: [0; 34],
             memo: parse::StampMemo::default(),
             share: 24,
             parallel_min: PARALLEL_MIN,
@@ -464,19 +466,17 @@ impl Scanner {
     /// A recognised line, its call resolved from what the scanner keeps.
     fn line(&mut self, f: &Parsed<'_>, stats: &mut ReadStats, each: &mut Sink) {
         let stream = f.stream.unwrap_or("");
-        if let SidRef::In(sid) = f.sid
-            && let Ok(text) = <[u8; 34]>::try_from(sid.as_bytes())
-        {
-            let buf = (text, f.key());
+        if let SidRef::In(_) = f.sid {
+            let key = f.key();
             if let Some(run) = f.run {
-                let run = (run_key(run), buf.1);
+                let run = (run_key(run), key);
                 if self.last_run != Some(run) {
-                    self.runs.insert(run.0, buf);
+                    self.runs.insert(run.0, key);
                     self.last_run = Some(run);
                 }
             }
             if f.current {
-                self.set_current(stream, buf);
+                self.set_current(stream, key);
             }
         }
         // The line's time, else the last one seen; written only when it
@@ -485,14 +485,22 @@ impl Scanner {
             self.last_at = f.at;
         }
         let at = self.last_at;
-        let (call_sid, call_key) = match f.sid {
-            SidRef::In(s) => (Some(s), Some(f.key())),
+        let call_key = match f.sid {
+            SidRef::In(_) => Some(f.key()),
             SidRef::Current => self.current_of(stream),
             SidRef::Run(run) => match self.runs.get(&run_key(run)) {
-                Some((text, key)) => (std::str::from_utf8(text).ok(), Some(*key)),
+                Some(key) => Some(*key),
                 None => self.current_of(stream),
             },
-            SidRef::None => (None, None),
+            SidRef::None => None,
+        };
+        let call_sid = match (&f.sid, call_key) {
+            (SidRef::In(s), _) => Some(*s),
+            (_, Some(key)) => {
+                self.sid_text = CallSid::key_text(key);
+                std::str::from_utf8(&self.sid_text).ok()
+            }
+            (_, None) => None,
         };
         stats.recognised += 1;
         each(Item::Line(&Line {
@@ -506,19 +514,17 @@ impl Scanner {
         }));
     }
 
-    fn current_of(&mut self, stream: &str) -> (Option<&str>, Option<u128>) {
-        match self.stream_at(stream).and_then(|i| self.current.get(i)) {
-            Some((_, (text, key))) => (std::str::from_utf8(text).ok(), Some(*key)),
-            None => (None, None),
-        }
+    fn current_of(&mut self, stream: &str) -> Option<u128> {
+        let at = self.stream_at(stream)?;
+        self.current.get(at).map(|(_, key)| *key)
     }
 
-    fn set_current(&mut self, stream: &str, sid: SidBuf) {
+    fn set_current(&mut self, stream: &str, key: u128) {
         if let Some(v) = self.stream_at(stream).and_then(|i| self.current.get_mut(i)) {
-            v.1 = sid;
+            v.1 = key;
         } else if self.current.len() < STREAMS {
             self.last_stream = self.current.len();
-            self.current.push((stream.to_string(), sid));
+            self.current.push((stream.to_string(), key));
         }
     }
 
