@@ -528,22 +528,29 @@ def build_log(mib):
     return path
 
 
-def bench_logs(repeat):
-    """`recdiag logs` over a 1 GiB log against grep -c, and memory flat in the size."""
+def bench_logs(repeat, baseline=None):
+    """`recdiag logs` over a 1 GiB log against grep -c, and memory flat in the size.
+    `baseline`: another recdiag binary (an older build) timed in the same rounds."""
     small, big = build_log(100), build_log(1024)
     print(f"\nworker log: {big.stat().st_size / 2**30:.2f} GiB ({big}), from the page cache")
     print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs grep -c")
     env = dict(os.environ, NO_COLOR="1")
     # grep stops at its first match when its output is /dev/null: give it a file.
     counted = WORK / "grep-count.txt"
-    grep, ours, ours_small = measure_interleaved([
+    argvs = [
         ["sh", "-c", f"grep -c RQ_RECORDING {big} > {counted}"],
         [str(BIN), "logs", "--json", str(big)],
         [str(BIN), "logs", "--json", str(small)],
-    ], repeat, env)
+    ]
+    if baseline:
+        argvs.append([baseline, "logs", "--json", str(big)])
+    grep, ours, ours_small, *base = measure_interleaved(argvs, repeat, env)
     row("grep -c RQ_RECORDING (1 GiB)", grep[0], grep[1], grep[0])
     row("recdiag logs (1 GiB: every download followed)", ours[0], ours[1], grep[0])
     row("recdiag logs (100 MiB)", ours_small[0], ours_small[1], grep[0])
+    for b in base:
+        row("baseline build: logs (1 GiB)", b[0], b[1], grep[0])
+        print(f"  → the baseline build is {b[2]:.2f}× grep -c's time in the same rounds")
     cold = cold_rounds([
         ["sh", "-c", f"grep -c RQ_RECORDING {big} > {counted}"],
         [str(BIN), "logs", "--json", str(big)],
@@ -573,6 +580,7 @@ def main():
                     default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--baseline", help="logs world: another recdiag binary timed in the same rounds")
     args = ap.parse_args()
     if not os.path.exists(GNU_TIME):
         sys.exit("GNU time is needed for peak memory: apt-get install time")
@@ -592,7 +600,7 @@ def main():
     if args.world in ("tls", "all"):
         bench_tls(args.repeat)
     if args.world in ("logs", "all"):
-        bench_logs(args.repeat)
+        bench_logs(args.repeat, args.baseline)
     summary()
 
 

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use crate::probe::log::{ReadStats, Scanner};
+use crate::probe::log::{AheadFile, ReadStats, Scanner};
 use crate::verdict::logs::Summary;
 
 /// What was read.
@@ -33,7 +33,7 @@ pub fn read(
             inputs.push((name, Box::new(std::io::stdin())));
         } else {
             let file = std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-            inputs.push((name, Box::new(file)));
+            inputs.push((name, Box::new(AheadFile::new(file))));
         }
     }
     let mut summary = Summary::new(since, until, sids);

@@ -16,6 +16,8 @@
 mod parse;
 mod read;
 
+pub use read::AheadFile;
+
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
