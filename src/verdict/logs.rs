@@ -458,6 +458,24 @@ mod tests {
     }
 
     #[test]
+    fn missing_credentials_name_no_call_and_are_its_cause() {
+        // The app checks TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN together
+        // and its line names no call: the call is the stream's download.
+        let s = "CA00000000000000000000000000000002";
+        for prefix in ["", "worker-1  | "] {
+            let r = summarize(&format!(
+                "{prefix}[2026-11-25 09:00:00] INFO [j] [DOWNLOAD_ONLY] Starting download for {s}\n\
+                 {prefix}[2026-11-25 09:00:00] ERROR [s] [RECORDING_SERVICE] Missing Twilio credentials\n\
+                 {prefix}[2026-11-25 09:00:00] ERROR [j] [DOWNLOAD_ONLY] Failed to download for {s}\n"
+            ));
+            assert_eq!(r.downloads.failed, 1, "{prefix:?}");
+            assert_eq!(r.causes.len(), 1, "{prefix:?}");
+            assert_eq!(r.causes[0].cause, "missing_credentials", "{prefix:?}");
+            assert_eq!(r.causes[0].newest_sids, [s], "{prefix:?}");
+        }
+    }
+
+    #[test]
     fn the_window_seen_spans_the_earliest_and_latest_times_in_any_order() {
         let line = |t: &str| {
             format!(

@@ -35,8 +35,9 @@ fn cause_count(v: &Value, cause: &str) -> u64 {
         .map_or(0, |c| c["count"].as_u64().unwrap())
 }
 
-/// A world whose worker log holds a Twilio 401, a download that worked,
-/// and a jammed business.
+/// A world whose worker log holds a Twilio 401, a worker without Twilio
+/// credentials (the app's line names no call), a download that worked, and
+/// a jammed business.
 fn world() -> (AppWorld, String, String) {
     let w = AppWorld::new(RQ_NEWEST);
     let (ok, denied) = (sid(301), sid(302));
@@ -45,6 +46,8 @@ fn world() -> (AppWorld, String, String) {
         format!("open:{ok}"),
         format!("call:{denied}:1:http-401"),
         format!("open:{denied}"),
+        format!("call:{}:1:missing-credentials", sid(303)),
+        format!("open:{}", sid(303)),
         "work".to_string(),
     ];
     for n in 311..=316 {
@@ -66,7 +69,16 @@ fn the_workers_log_summed_up_in_every_form() {
     assert_eq!(v["downloads"]["saved"], 4, "{}", r.stdout);
     assert_eq!(cause_count(&v, "unauthorized_401"), 1);
     assert_eq!(cause_count(&v, "no_slot"), 3, "{}", r.stdout);
-    assert_eq!(v["downloads"]["failed"], 4);
+    assert_eq!(v["downloads"]["failed"], 5);
+    let nocred = v["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cause"] == "missing_credentials")
+        .unwrap()
+        .clone();
+    assert_eq!(nocred["count"], 1, "{}", r.stdout);
+    assert_eq!(nocred["newest_sids"], serde_json::json!([sid(303)]));
     let c401 = v["causes"]
         .as_array()
         .unwrap()

@@ -471,7 +471,7 @@ fn recording_service<'a>(m: &'a str, rec: &mut Parsed<'a>) {
         Some(LogCause::ServerError5xx)
     } else if has!(m, "Timeout downloading") {
         Some(LogCause::Timeout)
-    } else if has!(m, "Missing TWILIO_") {
+    } else if has!(m, "Missing TWILIO_") || has!(m, "Missing Twilio credentials") {
         Some(LogCause::MissingCredentials)
     } else if has!(m, "Failed to save recording to disk") {
         Some(LogCause::DiskSaveFailed)
