@@ -26,13 +26,17 @@ fn validate(r: &Run) -> Value {
     v
 }
 
-fn cause_count(v: &Value, cause: &str) -> u64 {
+fn cause(v: &Value, cause: &str) -> Option<Value> {
     v["causes"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["cause"] == cause)
-        .map_or(0, |c| c["count"].as_u64().unwrap())
+        .cloned()
+}
+
+fn cause_count(v: &Value, name: &str) -> u64 {
+    cause(v, name).map_or(0, |c| c["count"].as_u64().unwrap())
 }
 
 /// A world whose worker log holds a Twilio 401, a worker without Twilio
@@ -70,22 +74,10 @@ fn the_workers_log_summed_up_in_every_form() {
     assert_eq!(cause_count(&v, "unauthorized_401"), 1);
     assert_eq!(cause_count(&v, "no_slot"), 3, "{}", r.stdout);
     assert_eq!(v["downloads"]["failed"], 5);
-    let nocred = v["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["cause"] == "missing_credentials")
-        .unwrap()
-        .clone();
+    let nocred = cause(&v, "missing_credentials").unwrap();
     assert_eq!(nocred["count"], 1, "{}", r.stdout);
     assert_eq!(nocred["newest_sids"], serde_json::json!([sid(303)]));
-    let c401 = v["causes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["cause"] == "unauthorized_401")
-        .unwrap()
-        .clone();
+    let c401 = cause(&v, "unauthorized_401").unwrap();
     assert_eq!(c401["newest_sids"], serde_json::json!([denied]));
     assert_eq!(c401["severity"], "critical");
     assert!(c401["hint"].as_str().unwrap().contains("TWILIO_AUTH_TOKEN"));
