@@ -58,6 +58,8 @@ pub async fn resolve(spec: &SentinelSpec, tls: bool, timeout: Duration, all: boo
     let majority = addresses.len() / 2 + 1;
     let mut order: Vec<(String, u16)> = Vec::new();
     let started = tokio::time::Instant::now();
+    // The time the unanswered sentinels were given, when it ran out.
+    let mut ran_out = None;
     loop {
         // Once some sentinel has named a master, the silent ones get half
         // the time, not all of it: the master must still be read.
@@ -68,7 +70,11 @@ pub async fn resolve(spec: &SentinelSpec, tls: bool, timeout: Duration, all: boo
         };
         let done = match tokio::time::timeout_at(started + budget, asking.join_next()).await {
             Ok(Some(done)) => done,
-            Ok(None) | Err(_) => break,
+            Ok(None) => break,
+            Err(_) => {
+                ran_out = Some(budget);
+                break;
+            }
         };
         let Ok((i, answer)) = done else { continue };
         if let Answer::Master(h, p) = &answer
@@ -99,7 +105,17 @@ pub async fn resolve(spec: &SentinelSpec, tls: bool, timeout: Duration, all: boo
         answers: addresses
             .into_iter()
             .zip(answers)
-            .map(|(a, answer)| (a, answer.unwrap_or(Answer::NotWaited)))
+            .map(|(a, answer)| {
+                // Still silent when the time ran out: said as the timeout
+                // it is (its own timer and this one race), not as "not
+                // waited for", which is for sentinels cut short because
+                // enough had agreed.
+                let unanswered = match ran_out {
+                    Some(after) => Answer::Failed(RedisFailure::Timeout { after }),
+                    None => Answer::NotWaited,
+                };
+                (a, answer.unwrap_or(unanswered))
+            })
             .collect(),
         master,
     }
