@@ -44,7 +44,11 @@ impl<R: Read> Blocks<R> {
     /// The next block, read into `buf`: `carry` (the previous block's
     /// unfinished line) first, then as much of the input as fits.
     pub fn fill(&mut self, carry: &[u8], buf: &mut Vec<u8>) -> Block {
-        buf.resize(CHUNK + LINE_MAX, 0);
+        if buf.len() != CHUNK + LINE_MAX {
+            // Zeroed by the allocator, page by page as it is touched: a
+            // short log does not pay for writing the whole buffer.
+            *buf = vec![0u8; CHUNK + LINE_MAX];
+        }
         let mut filled = carry.len().min(buf.len());
         buf[..filled].copy_from_slice(&carry[..filled]);
         loop {
