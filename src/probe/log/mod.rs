@@ -227,7 +227,8 @@ impl Scanner {
                 let (blocks, next_buf) = (&mut blocks, &mut next_buf);
                 let next = self.lines(lines, stats, each, move || blocks.fill(carry, next_buf));
                 if next.is_none() {
-                    // The helper ran its part or nothing at all: never seen.
+                    // Only if the helper never ran `then` (it always does):
+                    // stop, and say so rather than end in silence.
                     stats.error = Some("the log's reading stopped".into());
                 }
                 next
@@ -341,9 +342,8 @@ impl Scanner {
     }
 
     /// Parse `chunk` from `from` up to `until` on this thread and hand its
-    /// lines over, a piece ([`OWN_PIECE`]) at a time: the records of one piece are
-    /// still in the CPU's cache when they are handed over (a whole part's
-    /// did not fit, and every line's hand-over waited on memory).
+    /// lines over a piece ([`OWN_PIECE`]) at a time: a piece's records are
+    /// still in the CPU's cache when they are handed over.
     #[allow(clippy::too_many_arguments)]
     fn parse_here(
         &mut self,
@@ -563,8 +563,9 @@ fn line_end_after(chunk: &[u8], from: usize) -> usize {
     memchr::memchr(b'\n', &chunk[from..]).map_or(chunk.len(), |n| from + n + 1)
 }
 
-/// The one thread that reads the next block and parses the second part of
-/// each block, started on first use (None if it cannot be: then blocks are parsed here whole).
+/// The one thread that parses the second part of each block and then reads
+/// the next block, started on first use (None if it cannot be: then blocks
+/// are read and parsed here).
 /// One, not one per core: a single part is handed out at a time, and idle
 /// pool threads spin a while before they sleep, which costs the busy ones.
 fn helper() -> Option<&'static rayon::ThreadPool> {
