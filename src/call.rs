@@ -1,7 +1,7 @@
 //! `recdiag call <SID>...`: gather each call from every source, bounded by
 //! the timeout (+1 s for the app's keys), and judge it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
@@ -10,7 +10,7 @@ use crate::config::{Config, Source};
 use crate::model::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo, SlotInfo};
 use crate::probe;
 use crate::probe::call::RedisCall;
-use crate::probe::consistency::SlotMember;
+use crate::probe::consistency::{SlotMember, SlotRun};
 use crate::probe::rq::job::Job;
 use crate::probe::rq::snapshot::RqSnapshot;
 use crate::sid::CallSid;
@@ -90,8 +90,14 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
         }
     }
     let mut slot_members: Vec<(usize, BusinessSlots)> = Vec::new();
+    let mut started_sids: BTreeSet<String> = BTreeSet::new();
     match rq {
         Ok((mut conn, found, snapshot)) => {
+            started_sids = snapshot
+                .started
+                .iter()
+                .filter_map(|s| CallSid::find_in(&s.job_id).map(|sid| sid.to_string()))
+                .collect();
             for f in facts.iter_mut() {
                 f.suspended = snapshot.app.suspended;
             }
@@ -168,7 +174,9 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
     for (i, slots) in slot_members {
         facts[i].slots = slots
             .into_iter()
-            .map(|(business_id, members)| slot_info(business_id, &members, statuses.as_ref()))
+            .map(|(business_id, members)| {
+                slot_info(business_id, &members, statuses.as_ref(), &started_sids)
+            })
             .collect();
     }
     facts
@@ -180,21 +188,16 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
 fn slot_info(
     business_id: i64,
     members: &[SlotMember],
-    statuses: Option<&BTreeMap<i64, String>>,
+    statuses: Option<&BTreeMap<i64, SlotRun>>,
+    started_sids: &BTreeSet<String>,
 ) -> SlotInfo {
-    let phantom: Vec<&SlotMember> = match statuses {
+    // The same rule as the consistency check's PHANTOM_SLOTS.
+    let phantom: Vec<(&SlotMember, i64)> = match statuses {
         None => Vec::new(),
         Some(statuses) => members
             .iter()
-            .filter(|m| m.marker_ttl_ms.is_some_and(|t| t > 0))
-            .filter(|m| {
-                let status = m
-                    .run_id
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|n| statuses.get(&n));
-                status.map(String::as_str) != Some("running")
+            .filter_map(|m| {
+                verdict::consistency::phantom_ttl(started_sids, statuses, m).map(|t| (m, t))
             })
             .collect(),
     };
@@ -204,10 +207,10 @@ fn slot_info(
         members: members.iter().take(10).map(|m| m.run_id.clone()).collect(),
         phantom_marker_left_s: phantom
             .iter()
-            .filter_map(|m| m.marker_ttl_ms)
+            .map(|(_, ttl)| *ttl)
             .max()
             .map(|ms| ms.min(86_400_000) as f64 / 1000.0),
-        phantom: phantom.into_iter().map(|m| m.run_id.clone()).collect(),
+        phantom: phantom.into_iter().map(|(m, _)| m.run_id.clone()).collect(),
     }
 }
 
@@ -216,7 +219,7 @@ async fn run_statuses(
     config: &Config,
     ids: &[String],
     left: Duration,
-) -> Option<BTreeMap<i64, String>> {
+) -> Option<BTreeMap<i64, SlotRun>> {
     let Source::Ready(target) = &config.database else {
         return None;
     };

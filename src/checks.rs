@@ -1,6 +1,7 @@
-//! Runs checks: each probe, then its rules, concurrently, each bounded by
-//! the timeout and timed. A check that fails or hangs never stops the
-//! others. The `queues` and `workers` checks share one RQ read.
+//! Runs checks in two steps: first every source a command needs is read
+//! into one [`Snapshot`], concurrently, each source within its own budget;
+//! then one judgement (`verdict::judgement`) turns the whole snapshot
+//! into checks. A source that fails or hangs never stops the others.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -10,6 +11,7 @@ use tokio::task::JoinSet;
 use crate::config::{Config, Source};
 use crate::model::{Check, CheckId, Finding, FindingCode, Metrics, RecordingsDirMetrics};
 use crate::probe;
+use crate::probe::recordings_dir::DirFacts;
 use crate::probe::redis::RedisFailure;
 use crate::verdict;
 use crate::verdict::consistency::ConsistencyFacts;
@@ -17,10 +19,10 @@ use crate::verdict::redis::RedisOutcome;
 use crate::verdict::rq::RqOutcome;
 use crate::verdict::runs::RunsOutcome;
 
-/// Grace beyond `--timeout` before a check is abandoned outright.
+/// Grace beyond `--timeout` before a read is abandoned outright.
 const GRACE: Duration = Duration::from_millis(500);
 
-/// One unit of concurrent work and the checks it yields.
+/// One unit of concurrent reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Task {
     Redis,
@@ -42,81 +44,127 @@ impl Task {
     }
 }
 
-/// Run `ids` concurrently; results come back in the order of `CheckId::ALL`.
-pub async fn run(ids: &[CheckId], config: &Arc<Config>) -> Vec<Check> {
+/// What one read came back with.
+#[derive(Debug)]
+enum Read {
+    Redis(RedisOutcome),
+    Rq(RqOutcome),
+    Runs(RunsOutcome),
+    Dir(DirFacts),
+    Consistency(ConsistencyFacts),
+    /// Checks already decided without a judgement: recdiag's own failure,
+    /// or a read that ran past its guard.
+    Decided(Vec<Check>),
+}
+
+/// Everything the checks of one command are judged from, read once.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub redis: Option<RedisOutcome>,
+    pub rq: Option<RqOutcome>,
+    pub runs: Option<RunsOutcome>,
+    pub dir: Option<DirFacts>,
+    pub consistency: Option<ConsistencyFacts>,
+    /// Checks decided while reading (timeouts of the whole read, internal errors).
+    pub decided: Vec<Check>,
+    /// How long each check's read took, in seconds.
+    pub durations: Vec<(CheckId, f64)>,
+}
+
+/// The checks `ids` need read beside their own: the runs are judged with
+/// what the comparisons and RQ know (a jam, orphans, why runs wait), so
+/// that `runs` alone and `health` say the same.
+fn tasks_for(ids: &[CheckId]) -> Vec<Task> {
     let mut tasks: Vec<Task> = ids.iter().map(|&id| Task::of(id)).collect();
-    tasks.dedup();
+    if ids.contains(&CheckId::Runs) {
+        tasks.extend([Task::Consistency, Task::Rq]);
+    }
+    let mut unique = Vec::new();
+    for t in tasks {
+        if !unique.contains(&t) {
+            unique.push(t);
+        }
+    }
+    unique
+}
+
+/// Read and judge `ids`; results come back in the order of `CheckId::ALL`.
+pub async fn run(ids: &[CheckId], config: &Arc<Config>) -> Vec<Check> {
+    let snapshot = read(ids, config).await;
+    verdict::judgement::judge(snapshot, ids, config)
+}
+
+/// Read every source `ids` need into one snapshot, concurrently.
+pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
+    let mut tasks = tasks_for(ids);
     let mut set = JoinSet::new();
     for task in tasks.clone() {
         let config = Arc::clone(config);
-        set.spawn(async move { (task, run_task(task, &config).await) });
+        set.spawn(async move {
+            let started = Instant::now();
+            let read = run_task(task, &config).await;
+            (task, read, started.elapsed().as_secs_f64())
+        });
     }
-    let mut checks: Vec<Check> = Vec::with_capacity(ids.len());
+    let mut snap = Snapshot::default();
     while let Some(joined) = set.join_next().await {
-        if let Ok((task, produced)) = joined {
-            tasks.retain(|&t| t != task);
-            checks.extend(produced);
+        let Ok((task, read, took)) = joined else {
+            continue;
+        };
+        tasks.retain(|&t| t != task);
+        for &id in CheckId::ALL.iter().filter(|&&id| Task::of(id) == task) {
+            snap.durations.push((id, took));
+        }
+        match read {
+            Read::Redis(o) => snap.redis = Some(o),
+            Read::Rq(o) => snap.rq = Some(o),
+            Read::Runs(o) => snap.runs = Some(o),
+            Read::Dir(f) => snap.dir = Some(f),
+            Read::Consistency(f) => snap.consistency = Some(f),
+            Read::Decided(checks) => snap.decided.extend(checks),
         }
     }
     // A task that died (a bug) still yields its checks, so nothing goes unseen.
     for task in tasks {
-        for &id in ids.iter().filter(|&&id| Task::of(id) == task) {
-            checks.push(internal_error(id, "the check stopped unexpectedly"));
+        for &id in CheckId::ALL.iter().filter(|&&id| Task::of(id) == task) {
+            snap.decided
+                .push(internal_error(id, "the check stopped unexpectedly"));
         }
     }
-    checks.retain(|c| ids.contains(&c.id));
-    checks.sort_by_key(|c| CheckId::ALL.iter().position(|&i| i == c.id));
-    verdict::correlate::refine(&mut checks, &config.thresholds);
-    for c in &mut checks {
-        c.accept(&config.accept);
-    }
-    checks
+    snap
 }
 
-async fn run_task(task: Task, config: &Config) -> Vec<Check> {
-    let started = Instant::now();
-    let mut checks =
-        match tokio::time::timeout(config.timeout + GRACE, dispatch(task, config)).await {
-            Ok(checks) => checks,
-            Err(_) => timed_out(task, config),
-        };
-    let took = started.elapsed().as_secs_f64();
-    for c in &mut checks {
-        c.duration_s = took;
+async fn run_task(task: Task, config: &Config) -> Read {
+    // The comparisons read each source within its own budget, one after
+    // the other at worst: their guard is longer.
+    let guard = match task {
+        Task::Consistency => crate::consistency::longest(config.timeout),
+        _ => config.timeout,
+    } + GRACE;
+    match tokio::time::timeout(guard, dispatch(task, config)).await {
+        Ok(read) => read,
+        Err(_) => timed_out(task, config),
     }
-    checks
 }
 
-async fn dispatch(task: Task, config: &Config) -> Vec<Check> {
-    let t = &config.thresholds;
+async fn dispatch(task: Task, config: &Config) -> Read {
     match task {
-        Task::Redis => vec![verdict::redis::judge(redis_outcome(config).await, t)],
-        Task::Rq => {
-            let (queues, workers) = verdict::rq::judge(rq_outcome(config).await, config.now, t);
-            vec![queues, workers]
-        }
-        Task::Consistency => vec![verdict::consistency::judge(
-            crate::consistency::facts(config).await,
-            config.now,
-        )],
-        Task::Runs => vec![verdict::runs::judge(
-            runs_outcome(config).await,
-            config.window.as_secs_f64(),
-            config.now,
-            t,
-        )],
+        Task::Redis => Read::Redis(redis_outcome(config).await),
+        Task::Rq => Read::Rq(rq_outcome(config).await),
+        Task::Consistency => Read::Consistency(crate::consistency::facts(config).await),
+        Task::Runs => Read::Runs(runs_outcome(config).await),
         Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());
-            let min = t.undersized_bytes;
+            let min = config.thresholds.undersized_bytes;
             match tokio::task::spawn_blocking(move || probe::recordings_dir::scan(&path, now, min))
                 .await
             {
-                Ok(facts) => vec![verdict::recordings_dir::judge(facts, t)],
-                Err(_) => vec![internal_error(
+                Ok(facts) => Read::Dir(facts),
+                Err(_) => Read::Decided(vec![internal_error(
                     CheckId::RecordingsDir,
                     "the directory scan stopped unexpectedly",
-                )],
+                )]),
             }
         }
     }
@@ -207,8 +255,14 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
                     let stat = tokio::task::spawn_blocking(move || {
                         probe::consistency::valid_files(&dir, &sids, min)
                     });
-                    if let Ok(Ok(valid)) = tokio::time::timeout(config.timeout, stat).await {
-                        facts.valid_files = valid;
+                    match tokio::time::timeout(config.timeout, stat).await {
+                        Ok(Ok(valid)) => facts.valid_files = valid,
+                        _ => {
+                            facts.files_unread = Some(format!(
+                                "the recordings directory did not answer within {}",
+                                humantime::format_duration(config.timeout)
+                            ))
+                        }
                     }
                     RunsOutcome::Read {
                         target: target_(),
@@ -239,8 +293,8 @@ pub(crate) fn naive_utc(now: jiff::Timestamp, ago: Duration) -> String {
     at.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
 
-/// The checks that ran out of time: the dependency did not answer.
-fn timed_out(task: Task, config: &Config) -> Vec<Check> {
+/// A read that ran past its guard: the dependency did not answer.
+fn timed_out(task: Task, config: &Config) -> Read {
     let redis_timeout = |config: &Config| match &config.redis {
         Source::Ready(target) => Some((
             target.url.clone(),
@@ -252,71 +306,50 @@ fn timed_out(task: Task, config: &Config) -> Vec<Check> {
     };
     match task {
         Task::Redis => match redis_timeout(config) {
-            Some((url, failure)) => vec![verdict::redis::judge(
-                RedisOutcome::Failed { url, failure },
-                &config.thresholds,
-            )],
-            None => vec![internal_error(
+            Some((url, failure)) => Read::Redis(RedisOutcome::Failed { url, failure }),
+            None => Read::Decided(vec![internal_error(
                 CheckId::Redis,
                 "timed out before connecting",
-            )],
+            )]),
         },
         Task::Rq => match redis_timeout(config) {
-            Some((url, failure)) => {
-                let (q, w) = verdict::rq::judge(
-                    RqOutcome::Failed { url, failure },
-                    config.now,
-                    &config.thresholds,
-                );
-                vec![q, w]
-            }
-            None => vec![
+            Some((url, failure)) => Read::Rq(RqOutcome::Failed { url, failure }),
+            None => Read::Decided(vec![
                 internal_error(CheckId::Queues, "timed out before connecting"),
                 internal_error(CheckId::Workers, "timed out before connecting"),
-            ],
+            ]),
         },
-        Task::Consistency => vec![verdict::consistency::judge(
-            ConsistencyFacts {
-                db: Err(crate::model::Finding::new(
-                    FindingCode::DatabaseUnreachable,
-                    format!(
-                        "the comparisons did not finish within {}",
-                        humantime::format_duration(config.timeout)
-                    ),
-                )),
-                redis: Err(crate::model::Finding::new(
-                    FindingCode::RedisUnreachable,
-                    format!(
-                        "the comparisons did not finish within {}",
-                        humantime::format_duration(config.timeout)
-                    ),
-                )),
-                missing_files: None,
-                valid_files: Default::default(),
-                looked_up: Default::default(),
-                run_statuses: None,
-                window_s: config.window.as_secs_f64(),
-                dir_missing: None,
-            },
-            config.now,
-        )],
+        // Each source has its own budget inside; reaching this guard is
+        // recdiag's own failure, not a source's: no source is blamed.
+        Task::Consistency => {
+            let mut c = Check::new(
+                CheckId::Consistency,
+                format!(
+                    "not finished: the comparisons took longer than {}",
+                    humantime::format_duration(crate::consistency::longest(config.timeout))
+                ),
+                Check::empty_metrics(CheckId::Consistency),
+                Vec::new(),
+            );
+            c.not_run = true;
+            c.restate();
+            Read::Decided(vec![c])
+        }
         Task::Runs => match &config.database {
-            Source::Ready(target) => vec![verdict::runs::judge(
-                RunsOutcome::Failed {
-                    target: target.clone(),
-                    failure: probe::database::DbFailure::Timeout {
-                        after: config.timeout,
-                    },
+            Source::Ready(target) => Read::Runs(RunsOutcome::Failed {
+                target: target.clone(),
+                failure: probe::database::DbFailure::Timeout {
+                    after: config.timeout,
                 },
-                config.window.as_secs_f64(),
-                config.now,
-                &config.thresholds,
-            )],
-            _ => vec![internal_error(CheckId::Runs, "timed out before connecting")],
+            }),
+            _ => Read::Decided(vec![internal_error(
+                CheckId::Runs,
+                "timed out before connecting",
+            )]),
         },
         Task::RecordingsDir => {
             let path = config.recordings_dir.display().to_string();
-            vec![Check::new(
+            Read::Decided(vec![Check::new(
                 CheckId::RecordingsDir,
                 format!("scan of {path} did not finish in time"),
                 Metrics::RecordingsDir(RecordingsDirMetrics {
@@ -334,13 +367,13 @@ fn timed_out(task: Task, config: &Config) -> Vec<Check> {
                     )
                     .subjects([path]),
                 ],
-            )]
+            )])
         }
     }
 }
 
 /// recdiag's own failure inside one check: UNKNOWN, never silent.
-fn internal_error(id: CheckId, what: &str) -> Check {
+pub(crate) fn internal_error(id: CheckId, what: &str) -> Check {
     Check::new(
         id,
         format!("internal error: {what}"),

@@ -1,36 +1,91 @@
-//! Gathers the facts of the `consistency` check: the database and RQ read
-//! at once, then the app's keys (locks, slots, slot queues) by name, the
-//! runs behind the slots, and — when RQ's lists were larger than the
-//! bounded read — each orphan candidate's jobs looked up the way `call`
-//! does. Every step stays within the timeout.
+//! Gathers the facts of the `consistency` check in an order where a later
+//! read cannot make an earlier one false:
+//!
+//! 1. the database (one read-only snapshot) and RQ's queues and registries,
+//!    at once;
+//! 2. the app's keys by name: dedup locks, slots and their markers, slot
+//!    queues (and, when RQ's lists were larger than the bounded read, each
+//!    orphan candidate's jobs looked up the way `call` does);
+//! 3. the runs behind the slots, in a *new* database snapshot, so that it
+//!    is at least as new as the slots just read;
+//! 4. the suspects — slot members whose run is not running — read again in
+//!    Redis, then once more after a short pause with their status: a member
+//!    is kept as a suspect only if every read agrees.
+//!
+//! Each source has its own time budget: a slow database never eats
+//! Redis's time, and the other way round.
 
 use std::collections::BTreeSet;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::checks::naive_utc;
 use crate::config::{Config, Source};
 use crate::model::Finding;
 use crate::probe;
-use crate::probe::consistency::RedisSide;
 use crate::probe::redis::RedisFailure;
 use crate::sid::CallSid;
 use crate::verdict;
-use crate::verdict::consistency::{ConsistencyFacts, orphan_candidates};
+use crate::verdict::consistency::{ConsistencyFacts, orphan_candidates, slot_suspects};
 
 /// Orphan candidates looked up one by one at most, when RQ's lists were
 /// larger than the bounded read; the rest are reported as not compared.
 const LOOKUPS: usize = 20;
+/// Pause before the last read of slot suspects: longer than the app's gap
+/// between marking a run done and releasing its slot (one Redis call).
+const CONFIRM_PAUSE: Duration = Duration::from_millis(250);
+
+/// What is left of one source's time, spent only on that source's reads.
+struct Budget {
+    left: Duration,
+}
+
+impl Budget {
+    fn new(total: Duration) -> Budget {
+        Budget { left: total }
+    }
+
+    /// Run `f` within what is left; None when it ran out.
+    async fn within<T>(&mut self, f: impl Future<Output = T>) -> Option<T> {
+        let started = Instant::now();
+        let out = tokio::time::timeout(self.left, f).await.ok();
+        self.left = self.left.saturating_sub(started.elapsed());
+        out
+    }
+}
+
+/// Longest the gathering can take: each source's budget, one after the
+/// other at worst (the slots need the database's list of businesses), and
+/// the confirming pause.
+pub fn longest(timeout: Duration) -> Duration {
+    timeout * 2 + CONFIRM_PAUSE
+}
 
 pub async fn facts(config: &Config) -> ConsistencyFacts {
-    let deadline = Instant::now() + config.timeout;
-    let left = || deadline.saturating_duration_since(Instant::now());
+    let mut db_budget = Budget::new(config.timeout);
+    let mut redis_budget = Budget::new(config.timeout);
     let window_s = config.window.as_secs_f64();
+    let db_timeout = |config: &Config| probe::database::DbFailure::Timeout {
+        after: config.timeout,
+    };
+    let redis_timeout = |config: &Config| RedisFailure::Timeout {
+        after: config.timeout,
+    };
+
+    let db_target = match &config.database {
+        Source::Missing => Err(verdict::runs::url_missing()),
+        Source::Invalid(e) => Err(verdict::runs::url_invalid(e)),
+        Source::Ready(target) => Ok(target),
+    };
+    let redis_target = match &config.redis {
+        Source::Missing => Err(verdict::redis::url_missing()),
+        Source::Invalid(e) => Err(verdict::redis::url_invalid(e)),
+        Source::Ready(target) => Ok(target),
+    };
+
+    // 1. The database and RQ at once, each within its own budget.
     let read_db = async {
-        let target = match &config.database {
-            Source::Missing => return Err(verdict::runs::url_missing()),
-            Source::Invalid(e) => return Err(verdict::runs::url_invalid(e)),
-            Source::Ready(target) => target,
-        };
+        let target = db_target.clone()?;
         let read = async {
             let mut db = probe::database::connect(target, config.timeout)
                 .await
@@ -48,10 +103,10 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 }
             }
         };
-        let failure = match tokio::time::timeout(config.timeout, read).await {
-            Ok(Ok(read)) => return Ok((target, read)),
+        let failure = match db_budget.within(read).await {
+            Some(Ok(read)) => return Ok(read),
             // A missing table or column is the schema, not the connection.
-            Ok(Err(probe::database::ConnectOrQuery::Query(e)))
+            Some(Err(probe::database::ConnectOrQuery::Query(e)))
                 if probe::runs::is_schema_error(&e) =>
             {
                 return Err(verdict::runs::schema_mismatch(
@@ -59,22 +114,16 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                     &[e.to_string()],
                 ));
             }
-            Ok(Err(probe::database::ConnectOrQuery::Query(e))) => {
+            Some(Err(probe::database::ConnectOrQuery::Query(e))) => {
                 probe::database::classify(&e, target, config.timeout)
             }
-            Ok(Err(probe::database::ConnectOrQuery::Connect(f))) => f,
-            Err(_) => probe::database::DbFailure::Timeout {
-                after: config.timeout,
-            },
+            Some(Err(probe::database::ConnectOrQuery::Connect(f))) => f,
+            None => db_timeout(config),
         };
         Err(verdict::runs::database_unreachable(target, &failure))
     };
     let read_rq = async {
-        let target = match &config.redis {
-            Source::Missing => return Err(verdict::redis::url_missing()),
-            Source::Invalid(e) => return Err(verdict::redis::url_invalid(e)),
-            Source::Ready(target) => target,
-        };
+        let target = redis_target.clone()?;
         let read = async {
             let mut conn = probe::redis::connect(target, config.timeout).await?;
             let side = probe::consistency::rq_side(&mut conn, &config.queues)
@@ -82,12 +131,10 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 .map_err(|e| probe::redis::classify(&e, target, config.timeout))?;
             Ok::<_, RedisFailure>((conn, side))
         };
-        let failure = match tokio::time::timeout(config.timeout, read).await {
-            Ok(Ok(read)) => return Ok((target, read)),
-            Ok(Err(f)) => f,
-            Err(_) => RedisFailure::Timeout {
-                after: config.timeout,
-            },
+        let failure = match redis_budget.within(read).await {
+            Some(Ok(read)) => return Ok(read),
+            Some(Err(f)) => f,
+            None => redis_timeout(config),
         };
         Err(verdict::redis::redis_unreachable(&target.url, &failure))
     };
@@ -108,17 +155,21 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
         run_statuses: None,
         window_s,
         dir_missing: None,
+        files_not_read: None,
+        slots_unconfirmed: false,
     };
     let (mut db_conn, db_side) = match db {
-        Ok((target, (conn, side))) => (Some((target, conn)), Ok(side)),
+        Ok((conn, side)) => (Some(conn), Ok(side)),
         Err(f) => (None, Err(f)),
     };
+
     // Files: completed runs without theirs, and active runs whose file is
-    // already valid (those are superseded).
+    // already valid (those are superseded). The disk has its own budget.
+    let mut dir_budget = Budget::new(config.timeout);
     let dir_exists = {
         let dir = config.recordings_dir.clone();
         let probe = tokio::task::spawn_blocking(move || dir.is_dir());
-        matches!(tokio::time::timeout(left(), probe).await, Ok(Ok(true)))
+        matches!(dir_budget.within(probe).await, Some(Ok(true)))
     };
     if !dir_exists {
         facts.dir_missing = Some(config.recordings_dir.display().to_string());
@@ -134,15 +185,34 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 probe::consistency::valid_files(&dir, &active, min),
             )
         });
-        if let Ok(Ok((missing, valid))) = tokio::time::timeout(left(), stat).await {
-            facts.missing_files = Some(missing);
-            facts.valid_files = valid;
+        match dir_budget.within(stat).await {
+            Some(Ok((missing, valid))) => {
+                facts.missing_files = Some(missing);
+                facts.valid_files = valid;
+            }
+            _ => {
+                facts.files_not_read = Some(format!(
+                    "the files of {} were not all looked at within {}",
+                    config.recordings_dir.display(),
+                    humantime::format_duration(config.timeout)
+                ));
+            }
         }
     }
-    let redis: Result<RedisSide, Finding> = match (rq, &db_side) {
-        (Err(f), _) => Err(f),
-        (Ok((_, (_, side))), Err(_)) => Ok(side),
-        (Ok((target, (mut conn, mut side))), Ok(db)) => {
+
+    // 2. The app's keys, read by name from what the database listed.
+    let Some(redis_target) = redis_target.ok() else {
+        facts.redis = rq.map(|(_, side)| side);
+        facts.db = db_side;
+        close(db_conn).await;
+        return facts;
+    };
+    let unreachable =
+        |failure: RedisFailure| verdict::redis::redis_unreachable(&redis_target.url, &failure);
+    let (mut conn, redis) = match (rq, &db_side) {
+        (Err(f), _) => (None, Err(f)),
+        (Ok((conn, side)), Err(_)) => (Some(conn), Ok(side)),
+        (Ok((mut conn, mut side)), Ok(db)) => {
             let lock_candidates: Vec<(i64, String)> = db
                 .recent
                 .iter()
@@ -181,39 +251,84 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 }
                 Ok::<_, redis::RedisError>(())
             };
-            match tokio::time::timeout(left(), app).await {
-                Ok(Ok(())) => Ok(side),
-                Ok(Err(e)) => Err(verdict::redis::redis_unreachable(
-                    &target.url,
-                    &probe::redis::classify(&e, target, config.timeout),
-                )),
-                Err(_) => Err(verdict::redis::redis_unreachable(
-                    &target.url,
-                    &RedisFailure::Timeout {
-                        after: config.timeout,
-                    },
-                )),
+            match redis_budget.within(app).await {
+                Some(Ok(())) => (Some(conn), Ok(side)),
+                Some(Err(e)) => (
+                    None,
+                    Err(unreachable(probe::redis::classify(
+                        &e,
+                        redis_target,
+                        config.timeout,
+                    ))),
+                ),
+                None => (None, Err(unreachable(redis_timeout(config)))),
             }
         }
     };
-    // The runs behind the slots and the slot queues.
-    if let (Ok(side), Some((_, conn))) = (&redis, db_conn.as_mut()) {
+    let mut redis = redis;
+
+    // 3. The runs behind the slots, in a snapshot newer than the slots.
+    // 4. The suspects, confirmed by reading them again.
+    if let (Ok(side), Some(db), Some(conn)) = (&mut redis, db_conn.as_mut(), conn.as_mut()) {
         let ids: Vec<String> = side
             .slots
             .iter()
             .map(|s| s.run_id.clone())
             .chain(side.slot_queue.iter().map(|(_, id)| id.clone()))
             .collect();
-        if let Ok(Ok(statuses)) =
-            tokio::time::timeout(left(), probe::consistency::run_statuses(conn, &ids)).await
-        {
-            facts.run_statuses = Some(statuses);
+        let read = async {
+            db.fresh_snapshot(config.timeout).await?;
+            probe::consistency::run_statuses(db, &ids).await
+        };
+        if let Some(Ok(mut statuses)) = db_budget.within(read).await {
+            let mut confirmed = false;
+            for round in 0..3 {
+                let suspects = slot_suspects(side, &statuses);
+                // Two rounds of re-reads agreed: what is left is phantom.
+                if suspects.is_empty() || round == 2 {
+                    confirmed = true;
+                    break;
+                }
+                if round == 1 {
+                    tokio::time::sleep(CONFIRM_PAUSE).await;
+                    let ids: Vec<String> = suspects.iter().map(|(_, id)| id.clone()).collect();
+                    let again = async {
+                        db.fresh_snapshot(config.timeout).await?;
+                        probe::consistency::run_statuses(db, &ids).await
+                    };
+                    match db_budget.within(again).await {
+                        Some(Ok(newer)) => statuses.extend(newer),
+                        // Unconfirmed suspects are not judged.
+                        _ => break,
+                    }
+                }
+                match redis_budget
+                    .within(probe::consistency::still_held(conn, &suspects))
+                    .await
+                {
+                    Some(Ok(held)) => {
+                        for ((bid, id), (member, ttl)) in suspects.iter().zip(held) {
+                            side.refresh_slot(*bid, id, member, ttl);
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            if confirmed {
+                facts.run_statuses = Some(statuses);
+            } else {
+                facts.slots_unconfirmed = true;
+            }
         }
     }
-    if let Some((_, conn)) = db_conn {
-        conn.close().await;
-    }
+    close(db_conn).await;
     facts.db = db_side;
     facts.redis = redis;
     facts
+}
+
+async fn close(db: Option<probe::database::Db>) {
+    if let Some(db) = db {
+        db.close().await;
+    }
 }

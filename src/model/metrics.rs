@@ -125,12 +125,13 @@ pub struct QueueMetrics {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkersMetrics {
     pub workers: Vec<WorkerMetrics>,
-    /// Workers whose heartbeat is fresh.
-    pub alive: u64,
+    /// Workers whose heartbeat is fresh and that are not dead by their
+    /// conduct (None: the workers were not read — never a zero).
+    pub alive: Option<u64>,
     /// Workers whose hash is present but whose heartbeat is old, or that exited.
-    pub stale: u64,
+    pub stale: Option<u64>,
     /// Workers listed in `rq:workers` whose hash is gone.
-    pub ghosts: u64,
+    pub ghosts: Option<u64>,
     /// `rq:suspended` is set (`rq suspend`): the workers run nothing.
     pub suspended: Option<bool>,
     /// `scheduler:global_lock` is present (absent ~15 s of every cycle on a healthy scheduler).

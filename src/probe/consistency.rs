@@ -45,6 +45,11 @@ pub struct DbSide {
     pub recent: Vec<(String, i64, String)>,
     /// Business ids with runs in the lookback.
     pub businesses: Vec<i64>,
+    /// Rows beyond the read's cap, left out (the newest are read): what
+    /// was not read is not judged, and the report says so.
+    pub active_left_out: u64,
+    pub completed_left_out: u64,
+    pub recent_left_out: u64,
 }
 
 pub async fn db_side(
@@ -59,10 +64,24 @@ pub async fn db_side(
         .to_string();
     let active_sql = format!(
         "SELECT r.call_sid, CAST(r.business_id AS BIGINT), r.status, {}, {} FROM recording_runs r \
-         WHERE r.created_at >= {} AND r.status IN ('queued', 'running') LIMIT {LIMIT}",
+         WHERE r.created_at >= {} AND r.status IN ('queued', 'running') \
+         ORDER BY r.created_at DESC, r.id DESC LIMIT {LIMIT}",
         d.epoch("r.created_at"),
         super::runs::SUPERSEDED_EXPR,
         d.param(1)
+    );
+    // How many rows each capped read stands for, so that what was left out
+    // is said, not silently dropped.
+    let totals_sql = format!(
+        "SELECT \
+           COALESCE(SUM(CASE WHEN status IN ('queued', 'running') AND created_at >= {p1} THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN status = 'completed' AND created_at >= {p2} THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN created_at >= {p3} THEN 1 ELSE 0 END), 0) \
+         FROM recording_runs WHERE created_at >= {p4}",
+        p1 = d.param(1),
+        p2 = d.param(2),
+        p3 = d.param(3),
+        p4 = d.param(4),
     );
     let no_slot_sql = format!(
         "SELECT CAST(business_id AS BIGINT), COUNT(*) FROM recording_runs WHERE created_at >= {} \
@@ -71,15 +90,17 @@ pub async fn db_side(
     );
     let completed_sql = format!(
         "SELECT r.call_sid, c.parent_call_sid FROM recording_runs r LEFT JOIN call_log c ON c.call_sid = r.call_sid \
-         WHERE r.created_at >= {} AND r.status = 'completed' LIMIT {LIMIT}",
+         WHERE r.created_at >= {} AND r.status = 'completed' ORDER BY r.created_at DESC, r.id DESC LIMIT {LIMIT}",
         d.param(1)
     );
     let completed_plain_sql = format!(
-        "SELECT call_sid, NULL FROM recording_runs WHERE created_at >= {} AND status = 'completed' LIMIT {LIMIT}",
+        "SELECT call_sid, NULL FROM recording_runs WHERE created_at >= {} AND status = 'completed' \
+         ORDER BY created_at DESC, id DESC LIMIT {LIMIT}",
         d.param(1)
     );
     let recent_sql = format!(
-        "SELECT call_sid, CAST(business_id AS BIGINT), status FROM recording_runs WHERE created_at >= {} LIMIT {LIMIT}",
+        "SELECT call_sid, CAST(business_id AS BIGINT), status FROM recording_runs WHERE created_at >= {} \
+         ORDER BY created_at DESC, id DESC LIMIT {LIMIT}",
         d.param(1)
     );
     let businesses_sql = format!(
@@ -141,6 +162,23 @@ pub async fn db_side(
                     side.recent.push((r.try_get(0)?, bid, r.try_get(2)?));
                 }
             }
+            let oldest = [active_since, window_since, lock_since.as_str()]
+                .into_iter()
+                .min()
+                .unwrap_or(active_since);
+            let totals = query(AssertSqlSafe(totals_sql.as_str()))
+                .bind(active_since)
+                .bind(window_since)
+                .bind(lock_since.as_str())
+                .bind(oldest)
+                .fetch_one(&mut *$c)
+                .await?;
+            let total = |i: usize| -> Result<u64, sqlx::Error> {
+                Ok(totals.try_get::<i64, _>(i)?.max(0) as u64)
+            };
+            side.active_left_out = total(0)?.saturating_sub(side.active.len() as u64);
+            side.completed_left_out = total(1)?.saturating_sub(side.completed.len() as u64);
+            side.recent_left_out = total(2)?.saturating_sub(side.recent.len() as u64);
             for r in query(AssertSqlSafe(businesses_sql.as_str()))
                 .bind(active_since)
                 .fetch_all(&mut *$c)
@@ -172,6 +210,8 @@ pub struct SlotMember {
 pub struct RedisSide {
     /// Call SIDs of every RQ job seen in the queues and registries read.
     pub job_sids: BTreeSet<String>,
+    /// Call SIDs of jobs in the started registries: a download runs for them.
+    pub started_sids: BTreeSet<String>,
     pub jobs_seen: u64,
     /// False when a queue or registry held more than was read: a SID not
     /// seen may still have a job.
@@ -181,6 +221,23 @@ pub struct RedisSide {
     pub slots: Vec<SlotMember>,
     /// The head of `rec_queue:<business_id>` (run ids waiting for a slot).
     pub slot_queue: Vec<(i64, String)>,
+}
+
+impl RedisSide {
+    /// What a re-read found of one slot member: gone from the set, or its
+    /// marker's time left now.
+    pub fn refresh_slot(&mut self, business_id: i64, run_id: &str, member: bool, ttl: Option<i64>) {
+        if member {
+            for s in &mut self.slots {
+                if s.business_id == business_id && s.run_id == run_id {
+                    s.marker_ttl_ms = ttl;
+                }
+            }
+        } else {
+            self.slots
+                .retain(|s| !(s.business_id == business_id && s.run_id == run_id));
+        }
+    }
 }
 
 /// RQ's side: the call SIDs of every job in the queues and registries
@@ -206,7 +263,9 @@ pub async fn rq_side(
     }
     side.complete = true;
     let replies = super::rq::query_pipe(&mut p, conn).await?;
-    for pair in replies.chunks(2) {
+    // Per queue: the queue, then started, scheduled, deferred, failed, finished.
+    for (i, pair) in replies.chunks(2).enumerate() {
+        let started = i % 6 == 1;
         let ids = pair.first().map(texts).unwrap_or_default();
         let stored = pair.get(1).and_then(super::rq::count).unwrap_or(0);
         if stored > ids.len() as u64 {
@@ -215,6 +274,9 @@ pub async fn rq_side(
         for id in ids {
             side.jobs_seen += 1;
             if let Some(sid) = CallSid::find_in(&id) {
+                if started {
+                    side.started_sids.insert(sid.to_string());
+                }
                 side.job_sids.insert(sid.to_string());
             }
         }
@@ -292,22 +354,57 @@ pub async fn marker_ttls(
         .map(|((business_id, run_id), ttl)| SlotMember {
             business_id,
             run_id,
-            // PTTL: -2 no key; -1 a key without expiry (live for good).
-            marker_ttl_ms: match ttl {
-                Some(-2) | None => None,
-                Some(-1) => Some(i64::MAX),
-                Some(ms) => Some(ms),
-            },
+            marker_ttl_ms: marker_ttl(ttl),
         })
         .collect())
 }
 
-/// The status of each run id that is a number (slot members, queue
-/// entries); ids absent from the table are absent from the map.
+/// A run behind a slot or a slot-queue entry, as the database has it now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlotRun {
+    pub status: String,
+    pub call_sid: Option<String>,
+}
+
+/// Each (business, run id): still a member of `rec_slots:<business>`, and
+/// the time left on its marker — the re-read of the suspects.
+pub async fn still_held(
+    conn: &mut MultiplexedConnection,
+    members: &[(i64, String)],
+) -> redis::RedisResult<Vec<(bool, Option<i64>)>> {
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for (bid, m) in members {
+        p.cmd("SISMEMBER").arg(format!("rec_slots:{bid}")).arg(m);
+        p.cmd("PTTL").arg(format!("rec_inflight:{bid}:{m}"));
+    }
+    let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
+    Ok(replies
+        .chunks(2)
+        .map(|pair| {
+            let member = pair.first().and_then(super::rq::int) == Some(1);
+            let ttl = pair.get(1).and_then(super::rq::int);
+            (member, marker_ttl(ttl))
+        })
+        .collect())
+}
+
+/// PTTL's answer as the time a marker has left: -2 no key; -1 a key
+/// without expiry (live for good).
+fn marker_ttl(ttl: Option<i64>) -> Option<i64> {
+    match ttl {
+        Some(-2) | None => None,
+        Some(-1) => Some(i64::MAX),
+        Some(ms) => Some(ms),
+    }
+}
+
+/// The status and call of each run id that is a number (slot members,
+/// queue entries); ids absent from the table are absent from the map.
 pub async fn run_statuses(
     db: &mut Db,
     ids: &[String],
-) -> Result<BTreeMap<i64, String>, sqlx::Error> {
+) -> Result<BTreeMap<i64, SlotRun>, sqlx::Error> {
     let numbers: BTreeSet<i64> = ids.iter().filter_map(|id| id.trim().parse().ok()).collect();
     let mut out = BTreeMap::new();
     if numbers.is_empty() {
@@ -319,14 +416,22 @@ pub async fn run_statuses(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!("SELECT CAST(id AS BIGINT), status FROM recording_runs WHERE id IN ({list})");
+    let sql = format!(
+        "SELECT CAST(id AS BIGINT), status, call_sid FROM recording_runs WHERE id IN ({list})"
+    );
     macro_rules! read {
         ($c:expr) => {{
             for r in query(AssertSqlSafe(sql.as_str()))
                 .fetch_all(&mut *$c)
                 .await?
             {
-                out.insert(r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?);
+                out.insert(
+                    r.try_get::<i64, _>(0)?,
+                    SlotRun {
+                        status: r.try_get(1)?,
+                        call_sid: r.try_get(2)?,
+                    },
+                );
             }
         }};
     }

@@ -71,14 +71,7 @@ pub async fn connect(target: &DatabaseTarget, timeout: Duration) -> Result<Db, D
                     .connect()
                     .await
                     .map_err(|e| classify(&e, target, timeout))?;
-                let ms = timeout.as_millis().max(1);
-                let begin = format!(
-                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
-                     SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}; \
-                     SET LOCAL idle_in_transaction_session_timeout = {}",
-                    ms.saturating_mul(2)
-                );
-                sqlx::raw_sql(AssertSqlSafe(begin))
+                sqlx::raw_sql(AssertSqlSafe(begin(timeout)))
                     .execute(&mut conn)
                     .await
                     .map_err(|e| classify(&e, target, timeout))?;
@@ -101,6 +94,17 @@ pub async fn connect(target: &DatabaseTarget, timeout: Duration) -> Result<Db, D
     tokio::time::timeout(timeout, connecting)
         .await
         .map_err(|_| DbFailure::Timeout { after: timeout })?
+}
+
+/// The read-only transaction every PostgreSQL session runs in.
+fn begin(timeout: Duration) -> String {
+    let ms = timeout.as_millis().max(1);
+    format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+         SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}; \
+         SET LOCAL idle_in_transaction_session_timeout = {}",
+        ms.saturating_mul(2)
+    )
 }
 
 /// A query as every probe sends it: unnamed, so that no prepared
@@ -160,6 +164,22 @@ impl Db {
             .filter(|c| !have.iter().any(|h| h.eq_ignore_ascii_case(c)))
             .map(|c| format!("{table}.{c}"))
             .collect())
+    }
+
+    /// End the current snapshot and start a new one, so that what is read
+    /// next is at least as new as what was read elsewhere in between (the
+    /// slots in Redis, say). SQLite reads outside a transaction: each
+    /// statement already sees the newest data.
+    pub async fn fresh_snapshot(&mut self, timeout: Duration) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Pg(c) => {
+                sqlx::raw_sql(AssertSqlSafe(format!("COMMIT; {}", begin(timeout))))
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            }
+            Db::Sqlite(_) => Ok(()),
+        }
     }
 
     /// End the session: the read-only transaction is rolled back first,

@@ -86,16 +86,29 @@ pub struct RunsFacts {
     /// Call SIDs of active runs whose `<SID>.mp3` is valid: those runs are
     /// superseded (filled by the check from the directory, not the database).
     pub valid_files: std::collections::BTreeSet<String>,
+    /// Why the active runs' files were not looked at, if they were not:
+    /// the runs were then judged without knowing which are superseded.
+    pub files_unread: Option<String>,
+    /// Active runs beyond [`ACTIVE_LIMIT`], the oldest, not read.
+    pub active_left_out: u64,
 }
 
 /// Texts the API writes when it fails a run it found stuck.
 const RECOVERY_TEXTS: [&str; 3] = ["Job stuck%", "Job cleanup%", "Worker not processing%"];
 
+/// The API's stuck rule fails a run no sooner than this after it was
+/// created (spec §1 item 6): when the recovery wrote no time, a sibling
+/// processed before then was certainly processed before the recovery.
+const STUCK_AFTER_S: u32 = 300;
+
 /// 1 when run `r` failed by the API's stuck recovery while a sibling run of
-/// the same call, created at or after it, was processed by a worker (it
-/// started, completed, or failed for a reason of its own): the recovery
-/// text is then an echo of the sibling's fate (spec §1 item 6).
-fn echo_expr() -> String {
+/// the same call, created at or after it, was *already* being processed
+/// by a worker when the recovery failed the row: it had started, or
+/// completed, or failed for a reason of its own, before `r`'s failure
+/// time. The recovery text is then an echo of the sibling's fate (spec §6).
+/// A run that a real outage left queued is no echo: its siblings only
+/// start after the recovery enqueued them again.
+fn echo_expr(d: Dialect) -> String {
     let is_recovery = |col: &str| {
         RECOVERY_TEXTS
             .iter()
@@ -103,9 +116,21 @@ fn echo_expr() -> String {
             .collect::<Vec<_>>()
             .join(" OR ")
     };
+    let failed_at = format!(
+        "COALESCE({}, {} + {STUCK_AFTER_S})",
+        d.epoch("r.completed_at"),
+        d.epoch("r.created_at")
+    );
+    let before = |col: &str| format!("{} <= {failed_at}", d.epoch(col));
     format!(
-        "CAST(CASE WHEN ({}) AND EXISTS (SELECT 1 FROM recording_runs s          WHERE s.call_sid = r.call_sid AND s.business_id = r.business_id AND s.id <> r.id          AND s.created_at >= r.created_at AND (s.started_at IS NOT NULL OR s.status = 'completed'          OR (s.status = 'failed' AND NOT ({})))) THEN 1 ELSE 0 END AS BIGINT)",
+        "CAST(CASE WHEN ({}) AND EXISTS (SELECT 1 FROM recording_runs s \
+         WHERE s.call_sid = r.call_sid AND s.business_id = r.business_id AND s.id <> r.id \
+         AND s.created_at >= r.created_at AND ((s.started_at IS NOT NULL AND {}) \
+         OR (s.status IN ('completed', 'failed') AND s.completed_at IS NOT NULL AND {} \
+         AND NOT ({})))) THEN 1 ELSE 0 END AS BIGINT)",
         is_recovery("r.error_message"),
+        before("s.started_at"),
+        before("s.completed_at"),
         is_recovery("s.error_message")
     )
 }
@@ -160,9 +185,14 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
     let active_sql = format!(
         "SELECT CAST(r.id AS BIGINT), r.call_sid, r.status, r.job_type, {}, {}, \
          CAST(r.business_id AS BIGINT), {SUPERSEDED_EXPR} FROM recording_runs r \
-         WHERE r.created_at >= {} AND r.status IN ('queued', 'running') ORDER BY r.created_at LIMIT {ACTIVE_LIMIT}",
+         WHERE r.created_at >= {} AND r.status IN ('queued', 'running') \
+         ORDER BY r.created_at DESC, r.id DESC LIMIT {ACTIVE_LIMIT}",
         d.epoch("r.created_at"),
         d.epoch("r.started_at"),
+        d.param(1)
+    );
+    let active_total_sql = format!(
+        "SELECT COUNT(*) FROM recording_runs WHERE created_at >= {} AND status IN ('queued', 'running')",
         d.param(1)
     );
     let failures_sql = format!(
@@ -171,14 +201,14 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
         d.epoch("r.created_at"),
         d.epoch("r.completed_at"),
         d.prefix("r.error_message", ERROR_CHARS),
-        echo_expr(),
+        echo_expr(d),
         d.param(1)
     );
     let groups_sql = format!(
         "SELECT {}, {}, COUNT(*) FROM recording_runs r \
          WHERE r.created_at >= {} AND r.status = 'failed' GROUP BY 1, 2",
         d.prefix("r.error_message", 40),
-        echo_expr(),
+        echo_expr(d),
         d.param(1)
     );
 
@@ -217,6 +247,15 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     business_id: row.try_get(6)?,
                     superseded: row.try_get::<i64, _>(7)? == 1,
                 });
+            }
+            // The newest are read; how many older ones were left out is said.
+            if facts.active.len() as i64 >= ACTIVE_LIMIT {
+                let total = query_scalar::<_, i64>(AssertSqlSafe(active_total_sql.as_str()))
+                    .bind(active_since)
+                    .fetch_one(&mut *$c)
+                    .await?;
+                facts.active_left_out =
+                    (total.max(0) as u64).saturating_sub(facts.active.len() as u64);
             }
             for row in query(AssertSqlSafe(failures_sql.as_str()))
                 .bind(since)

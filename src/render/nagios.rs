@@ -173,10 +173,18 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
                 }
             }
             Metrics::Workers(w) => {
-                p.add("workers_alive", Some(w.alive as f64), "", "", "", "0", "");
+                p.add(
+                    "workers_alive",
+                    w.alive.map(|n| n as f64),
+                    "",
+                    "",
+                    "",
+                    "0",
+                    "",
+                );
                 p.add(
                     "workers_stale",
-                    Some((w.stale + w.ghosts) as f64),
+                    w.stale.zip(w.ghosts).map(|(s, g)| (s + g) as f64),
                     "",
                     "0",
                     "",

@@ -266,7 +266,8 @@ fn metrics(f: &mut Families, m: &Metrics) {
                     *c += 1;
                 }
             }
-            for (liveness, count) in by {
+            // Workers that were not read have no count, not a zero.
+            for (liveness, count) in by.into_iter().filter(|_| w.alive.is_some()) {
                 f.add(
                     "workers",
                     "RQ workers by liveness (heartbeat age, not key existence).",

@@ -93,9 +93,9 @@ pub fn report() -> Report {
                     ..Default::default()
                 },
             ],
-            alive: 1,
-            stale: 0,
-            ghosts: 1,
+            alive: Some(1),
+            stale: Some(0),
+            ghosts: Some(1),
             suspended: Some(false),
             scheduler_lock: Some(true),
             scheduler_last_tick_age_s: Some(42.0),

@@ -3,12 +3,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{Check, CheckId, ConsistencyMetrics, Finding, FindingCode, Metrics, Status};
-use crate::probe::consistency::{ActiveRow, DbSide, RedisSide};
+use crate::probe::consistency::{ActiveRow, DbSide, RedisSide, SlotMember, SlotRun};
 use crate::text;
 
 /// A queued/running run this young may still be on its way into RQ.
 pub const ORPHAN_AFTER_S: f64 = 120.0;
 const MAX_SUBJECTS: usize = 10;
+/// The app's in-flight marker lives this long from when a slot is taken.
+const INFLIGHT_TTL_MS: i64 = 900_000;
+/// A slot taken this recently by a queued run may belong to a run about
+/// to be marked `running` (the app takes the slot first): not phantom.
+const SLOT_GRACE_MS: i64 = 10_000;
 
 /// What each side gave: `Err` says why that side could not be read.
 #[derive(Debug)]
@@ -22,8 +27,13 @@ pub struct ConsistencyFacts {
     /// Orphan candidates whose jobs were looked for one by one, because a
     /// queue or registry was larger than the bounded read.
     pub looked_up: BTreeSet<String>,
-    /// Statuses of the run ids in the slots and slot queues (None: not read).
-    pub run_statuses: Option<BTreeMap<i64, String>>,
+    /// The runs behind the slots and slot queues, read after the slots in
+    /// a newer snapshot, suspects confirmed (None: not read or not confirmed).
+    pub run_statuses: Option<BTreeMap<i64, SlotRun>>,
+    /// The slot suspects could not be read again: slots not judged.
+    pub slots_unconfirmed: bool,
+    /// Why the files were not compared although the directory exists.
+    pub files_not_read: Option<String>,
     /// The window, for messages.
     pub window_s: f64,
     /// The recordings directory, when it does not exist: no comparison with
@@ -71,24 +81,36 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
             "completed runs against their files: the recordings directory {dir} does not exist"
         ));
     }
+    if let Some(why) = &facts.files_not_read {
+        m.not_compared
+            .push(format!("runs against their files: {why}"));
+    }
+    if facts.slots_unconfirmed {
+        m.not_compared.push(
+            "slots against their runs: the suspects could not be read again to confirm them".into(),
+        );
+    }
+    if let Some(db) = db {
+        for (n, what) in [
+            (db.active_left_out, "active runs"),
+            (db.completed_left_out, "completed runs"),
+            (db.recent_left_out, "recent runs (for dedup locks)"),
+        ] {
+            if n > 0 {
+                m.not_compared.push(format!(
+                    "{} {what}: older than the newest read, left out of the bounded read",
+                    text::count(n)
+                ));
+            }
+        }
+    }
     if let Some(missing) = &facts.missing_files {
         m.completed_runs_missing_file = Some(missing.len() as u64);
         findings.extend(completed_run_missing_file(missing));
     }
     if let (Some(db), Some(redis)) = (db, redis) {
         m.rq_jobs_seen = Some(redis.jobs_seen);
-        let mut orphans: BTreeSet<String> = BTreeSet::new();
-        let mut unknown: BTreeSet<String> = BTreeSet::new();
-        for run in orphan_candidates(&db.active, &facts.valid_files, now_s) {
-            if redis.job_sids.contains(&run.call_sid) {
-                continue;
-            }
-            if redis.complete || facts.looked_up.contains(&run.call_sid) {
-                orphans.insert(run.call_sid.clone());
-            } else {
-                unknown.insert(run.call_sid.clone());
-            }
-        }
+        let (orphans, unknown) = orphans_of(&facts, db, redis, now_s);
         let orphans: Vec<String> = orphans.into_iter().collect();
         m.orphaned_runs = Some(orphans.len() as u64);
         m.orphans_not_compared = Some(unknown.len() as u64);
@@ -100,13 +122,22 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
         }
         findings.extend(orphaned_runs(&orphans));
         let active: BTreeSet<&str> = db.active.iter().map(|r| r.call_sid.as_str()).collect();
+        // A lock is stale only when everything it could belong to was seen.
+        let complete = redis.complete && db.active_left_out == 0 && db.recent_left_out == 0;
+        if !complete {
+            m.not_compared.push(
+                "dedup locks against jobs and active runs: a bounded read did not see everything"
+                    .into(),
+            );
+        }
         let stale: Vec<String> = redis
             .locks
             .iter()
+            .filter(|_| complete)
             .filter(|((_, sid), _)| !redis.job_sids.contains(sid) && !active.contains(sid.as_str()))
             .map(|(_, key)| key.clone())
             .collect();
-        m.stale_locks = Some(stale.len() as u64);
+        m.stale_locks = complete.then_some(stale.len() as u64);
         findings.extend(stale_dedup_locks(&stale));
         if let Some(statuses) = &facts.run_statuses {
             let slots = slot_facts(redis, statuses);
@@ -169,6 +200,55 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
     )
 }
 
+/// Calls whose queued run has no job in any queue or registry, and calls
+/// that could not be compared (the bounded read did not see everything).
+fn orphans_of(
+    facts: &ConsistencyFacts,
+    db: &DbSide,
+    redis: &RedisSide,
+    now_s: f64,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut orphans: BTreeSet<String> = BTreeSet::new();
+    let mut unknown: BTreeSet<String> = BTreeSet::new();
+    for run in orphan_candidates(&db.active, &facts.valid_files, now_s) {
+        if redis.job_sids.contains(&run.call_sid) {
+            continue;
+        }
+        if redis.complete || facts.looked_up.contains(&run.call_sid) {
+            orphans.insert(run.call_sid.clone());
+        } else {
+            unknown.insert(run.call_sid.clone());
+        }
+    }
+    (orphans, unknown)
+}
+
+/// The calls ORPHANED_RUNS names (for the runs check, which then leaves
+/// them out of RUNS_STUCK: one fault, one finding).
+pub fn orphan_sids(facts: &ConsistencyFacts, now: jiff::Timestamp) -> BTreeSet<String> {
+    match (&facts.db, &facts.redis) {
+        (Ok(db), Ok(redis)) => orphans_of(facts, db, redis, now.as_microsecond() as f64 / 1e6).0,
+        _ => BTreeSet::new(),
+    }
+}
+
+/// The `No slot available` failures of businesses whose slots are
+/// phantom-held: the jam's, which PHANTOM_SLOTS reports.
+pub fn jammed_failures(facts: &ConsistencyFacts) -> u64 {
+    let (Ok(db), Ok(redis), Some(statuses)) = (&facts.db, &facts.redis, &facts.run_statuses) else {
+        return 0;
+    };
+    let blocked: BTreeSet<i64> = slot_facts(redis, statuses)
+        .phantoms
+        .iter()
+        .map(|p| p.business_id)
+        .collect();
+    blocked
+        .iter()
+        .filter_map(|b| db.no_slot_failures.get(b))
+        .sum()
+}
+
 /// Queued runs that carry their call's fate (not superseded by a newer run
 /// or the call's valid file) and are older than the enqueue grace. Running
 /// runs are not orphans: a worker picked them up ("never enqueued" would be
@@ -203,31 +283,64 @@ pub struct Phantom {
     pub marker_ttl_ms: i64,
 }
 
-pub fn slot_facts(redis: &RedisSide, statuses: &BTreeMap<i64, String>) -> SlotFacts {
-    let status_of = |id: &str| {
-        id.trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|n| statuses.get(&n).cloned())
-    };
+pub fn run_of<'a>(statuses: &'a BTreeMap<i64, SlotRun>, id: &str) -> Option<&'a SlotRun> {
+    id.trim().parse::<i64>().ok().and_then(|n| statuses.get(&n))
+}
+
+/// Phantom means dead: a slot member whose marker is live and older than
+/// the grace, whose run is not `running`, and for whose call no job is in
+/// RQ's started registry (a live download whose run the app's stuck rule
+/// failed still holds its slot rightly). The marker's time left, if so.
+pub fn phantom_ttl(
+    started_sids: &BTreeSet<String>,
+    statuses: &BTreeMap<i64, SlotRun>,
+    slot: &SlotMember,
+) -> Option<i64> {
+    // An expired marker frees itself on the business's next download.
+    let ttl = slot.marker_ttl_ms.filter(|t| *t > 0)?;
+    let run = run_of(statuses, &slot.run_id);
+    if run.is_some_and(|r| r.status == "running") {
+        return None;
+    }
+    // The app takes the slot, then marks its run running: a queued run
+    // with a slot this fresh is on its way. (A run that had already failed
+    // when `release_slot` handed it the slot is phantom at once.)
+    let fresh = ttl != i64::MAX && ttl > INFLIGHT_TTL_MS - SLOT_GRACE_MS;
+    if fresh && run.is_some_and(|r| r.status == "queued") {
+        return None;
+    }
+    let downloading = run
+        .and_then(|r| r.call_sid.as_ref())
+        .is_some_and(|sid| started_sids.contains(sid));
+    (!downloading).then_some(ttl)
+}
+
+/// Slot members that look phantom now and must be read again before
+/// anything is said of them: (business id, run id).
+pub fn slot_suspects(redis: &RedisSide, statuses: &BTreeMap<i64, SlotRun>) -> Vec<(i64, String)> {
+    redis
+        .slots
+        .iter()
+        .filter(|s| phantom_ttl(&redis.started_sids, statuses, s).is_some())
+        .map(|s| (s.business_id, s.run_id.clone()))
+        .collect()
+}
+
+pub fn slot_facts(redis: &RedisSide, statuses: &BTreeMap<i64, SlotRun>) -> SlotFacts {
     let mut out = SlotFacts::default();
     for s in &redis.slots {
-        // An expired marker frees itself on the business's next download.
-        let Some(ttl) = s.marker_ttl_ms.filter(|t| *t > 0) else {
-            continue;
-        };
-        let status = status_of(&s.run_id);
-        if status.as_deref() != Some("running") {
+        if let Some(ttl) = phantom_ttl(&redis.started_sids, statuses, s) {
             out.phantoms.push(Phantom {
                 business_id: s.business_id,
                 run_id: s.run_id.clone(),
-                status,
+                status: run_of(statuses, &s.run_id).map(|r| r.status.clone()),
                 marker_ttl_ms: ttl,
             });
         }
     }
     for (bid, id) in &redis.slot_queue {
-        if !matches!(status_of(id).as_deref(), Some("queued" | "running")) {
+        let status = run_of(statuses, id).map(|r| r.status.as_str());
+        if !matches!(status, Some("queued" | "running")) {
             out.dead_queued.push((*bid, id.clone()));
         }
     }

@@ -4,8 +4,8 @@
 pub mod call;
 pub mod causes;
 pub mod consistency;
-pub mod correlate;
 pub mod failed;
+pub mod judgement;
 pub mod logs;
 pub mod recordings_dir;
 pub mod redis;

@@ -105,6 +105,12 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
     // Started jobs of queues of interest whose worker is gone or whose time is up.
     let mut abandoned: HashMap<&str, Vec<&str>> = HashMap::new();
     for s in &snap.started {
+        // A job that finished between the registry read and its hash's is
+        // not abandoned; nor is one run by a worker registered since.
+        let moved_on = s.job_exists && s.status.as_deref().is_some_and(|st| st != "started");
+        if moved_on || s.worker_registered_since {
+            continue;
+        }
         let worker_gone = s
             .worker_name
             .as_deref()
@@ -236,9 +242,9 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         workers_summary,
         Metrics::Workers(WorkersMetrics {
             workers: worker_metrics,
-            alive,
-            stale: stale + dead,
-            ghosts,
+            alive: Some(alive),
+            stale: Some(stale + dead),
+            ghosts: Some(ghosts),
             suspended: Some(suspended),
             scheduler_lock: Some(snap.app.scheduler_lock),
             scheduler_last_tick_age_s: tick_age,
@@ -247,6 +253,45 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         worker_findings,
     );
     (queues, workers)
+}
+
+/// The queue the app's downloads wait in.
+const RECORDINGS: &str = "recordings";
+
+/// Why queued runs are not picked up, from what RQ holds: the workers
+/// suspended, none alive, none on the recordings queue, or the one worker
+/// busy with other queues. None when nothing in RQ explains it.
+pub fn queued_cause(snap: &RqSnapshot, now: jiff::Timestamp, t: &Thresholds) -> Option<String> {
+    if snap.app.suspended {
+        return Some("the workers are suspended (rq suspend): run rq resume -u $REDIS_URL".into());
+    }
+    let live: Vec<&WorkerFacts> = snap
+        .workers
+        .iter()
+        .filter(|w| liveness(w, now, t) == Liveness::Live)
+        .collect();
+    if live.is_empty() {
+        return Some(format!(
+            "no worker is alive: {}, then read its log",
+            crate::restart_worker!()
+        ));
+    }
+    let q = snap.queues.iter().find(|q| q.name == RECORDINGS)?;
+    if !live
+        .iter()
+        .any(|w| w.queues.iter().any(|n| n == RECORDINGS))
+    {
+        return Some(format!(
+            "no live worker listens on '{RECORDINGS}': add it to the worker's RQ_QUEUES, then {}",
+            crate::restart_worker!()
+        ));
+    }
+    if q.queued.unwrap_or(0) > 0 {
+        return Some(format!(
+            "live workers listen on '{RECORDINGS}' but jobs wait: one worker serves every queue in priority order, so other queues' bursts delay recordings — add a worker for '{RECORDINGS}'"
+        ));
+    }
+    None
 }
 
 fn unavailable(id: CheckId, outcome: &RqOutcome) -> Check {

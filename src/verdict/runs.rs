@@ -36,7 +36,27 @@ pub enum RunsOutcome {
     },
 }
 
-pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thresholds) -> Check {
+/// What other sources know that the runs are judged with, so that one
+/// fault is one finding and the hint follows the cause found elsewhere.
+#[derive(Debug, Clone, Default)]
+pub struct RunsContext {
+    /// `No slot available` failures of businesses whose slots are
+    /// phantom-held: the jam's, which PHANTOM_SLOTS reports.
+    pub jammed: u64,
+    /// Calls whose queued run has no job at all: ORPHANED_RUNS reports them.
+    pub orphans: std::collections::BTreeSet<String>,
+    /// Why queued runs are not picked up, from RQ's facts (None: not read,
+    /// or nothing in them explains it).
+    pub queued_cause: Option<String>,
+}
+
+pub fn judge(
+    outcome: RunsOutcome,
+    window_s: f64,
+    now: jiff::Timestamp,
+    t: &Thresholds,
+    ctx: &RunsContext,
+) -> Check {
     let empty = |target: Option<&DatabaseTarget>| RunsMetrics {
         database: target.map(|t| t.url.to_string()),
         database_source: target.map(|t| t.source.to_string()),
@@ -150,6 +170,15 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             superseded_active += 1;
             continue;
         }
+        // A queued run with no job at all is ORPHANED_RUNS' to report.
+        if run.status == "queued"
+            && run
+                .call_sid
+                .as_ref()
+                .is_some_and(|sid| ctx.orphans.contains(sid))
+        {
+            continue;
+        }
         // The app's own stuck rule (spec §1 item 6): queued from
         // created_at, running from started_at.
         let (age, limit) = if run.status == "queued" {
@@ -238,16 +267,16 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
         anomalies,
     };
     let findings: Vec<Finding> = [
-        low_completion_rate(&metrics, t),
+        low_completion_rate_apart(&metrics, t, ctx.jammed),
         slow_downloads(&metrics, t),
-        runs_stuck(&metrics, t),
+        runs_stuck(&metrics, t, ctx.queued_cause.as_deref()),
         duplicate_active_runs(&metrics),
         missing_index(&metrics, facts.rows_estimate),
     ]
     .into_iter()
     .flatten()
     .collect();
-    let summary = format!(
+    let mut summary = format!(
         "{} in {}: {} completed, {} failed{}, avg download {}, {} stuck{}",
         text::plural(total, "run", "runs"),
         text::seconds(window_s),
@@ -265,6 +294,18 @@ pub fn judge(outcome: RunsOutcome, window_s: f64, now: jiff::Timestamp, t: &Thre
             (a, e) => format!("; {} superseded (the app's leftover rows)", a + e),
         },
     );
+    if facts.active_left_out > 0 {
+        summary.push_str(&format!(
+            "; {} older active runs not read (the newest {} were)",
+            text::count(facts.active_left_out),
+            text::count(facts.active.len() as u64)
+        ));
+    }
+    if let Some(why) = &facts.files_unread {
+        summary.push_str(&format!(
+            "; judged without the files ({why}): a run whose file is already valid may be counted as stuck"
+        ));
+    }
     Check::new(
         CheckId::Runs,
         summary,
@@ -474,17 +515,19 @@ pub fn slow_downloads(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
 /// RUNS_STUCK: runs that carry their call's fate, past the app's own
 /// 5-minute rule. The hint follows what the statuses say; `health` refines
 /// it with the workers' state (see `verdict::correlate`).
-pub fn runs_stuck(m: &RunsMetrics, t: &Thresholds) -> Option<Finding> {
+pub fn runs_stuck(m: &RunsMetrics, t: &Thresholds, queued_cause: Option<&str>) -> Option<Finding> {
     if m.stuck_runs.is_empty() {
         return None;
     }
     let queued = m.stuck_runs.iter().filter(|r| r.status == "queued").count() as u64;
     let running = m.stuck_runs.len() as u64 - queued;
-    let hint = match (queued, running) {
-        (_, 0) => STUCK_QUEUED_HINT,
-        (0, _) => STUCK_RUNNING_HINT,
-        _ => {
-            "queued runs were not picked up and running ones did not finish: check recdiag workers and recdiag queues, then the worker log"
+    let hint = match (queued, running, queued_cause) {
+        (_, 0, Some(cause)) => cause.to_string(),
+        (_, 0, None) => STUCK_QUEUED_HINT.to_string(),
+        (0, _, _) => STUCK_RUNNING_HINT.to_string(),
+        (_, _, Some(cause)) => format!("{cause}; running ones: {STUCK_RUNNING_HINT}"),
+        (_, _, None) => {
+            "queued runs were not picked up and running ones did not finish: check recdiag workers and recdiag queues, then the worker log".to_string()
         }
     };
     Some(

@@ -72,6 +72,12 @@ pub struct StartedJob {
     pub expires_at: Option<jiff::Timestamp>,
     pub worker_name: Option<String>,
     pub job_exists: bool,
+    /// The job's status when its hash was read, after the registry: a job
+    /// that finished in between is no longer `started`.
+    pub status: Option<String>,
+    /// Its worker was not in the list read first but is registered now (a
+    /// worker that started in between): alive, not gone.
+    pub worker_registered_since: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -330,6 +336,40 @@ pub async fn read(
         let reply = items(it.next().unwrap_or(&Value::Nil));
         s.job_exists = reply.iter().any(|v| !matches!(v, Value::Nil));
         s.worker_name = reply.first().and_then(text).filter(|w| !w.is_empty());
+        s.status = reply.get(1).and_then(text);
+    }
+
+    // Round trip 4, only when a started job names a worker not read in
+    // round 1: is it registered now? (A worker that started since.)
+    let known: BTreeSet<&str> = snap.workers.iter().map(|w| w.name.as_str()).collect();
+    let unknown: Vec<String> = snap
+        .started
+        .iter()
+        .filter_map(|s| s.worker_name.clone())
+        .filter(|w| !known.contains(w.as_str()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if unknown.is_empty() {
+        return Ok(snap);
+    }
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for w in &unknown {
+        p.cmd("EXISTS").arg(format!("rq:worker:{w}"));
+    }
+    let fourth: Vec<Value> = query_pipe(&mut p, conn).await?;
+    let registered: BTreeSet<&str> = unknown
+        .iter()
+        .zip(&fourth)
+        .filter(|(_, v)| int(v) == Some(1))
+        .map(|(w, _)| w.as_str())
+        .collect();
+    for s in &mut snap.started {
+        s.worker_registered_since = s
+            .worker_name
+            .as_deref()
+            .is_some_and(|w| registered.contains(w));
     }
     Ok(snap)
 }
