@@ -459,3 +459,78 @@ pub fn stale_dedup_locks(keys: &[String]) -> Option<Finding> {
         .subjects(keys.iter().take(MAX_SUBJECTS).cloned())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SID: &str = "CA00000000000000000000000000000007";
+
+    fn slot(run_id: &str, age_s: i64) -> SlotMember {
+        SlotMember {
+            business_id: 7,
+            run_id: run_id.into(),
+            marker_ttl_ms: Some(INFLIGHT_TTL_MS - age_s * 1000),
+        }
+    }
+
+    fn runs(rows: &[(i64, &str)]) -> BTreeMap<i64, SlotRun> {
+        rows.iter()
+            .map(|(id, status)| {
+                (
+                    *id,
+                    SlotRun {
+                        status: status.to_string(),
+                        call_sid: Some(SID.into()),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn phantom_means_dead() {
+        let none = BTreeSet::new();
+        let started: BTreeSet<String> = [SID.to_string()].into();
+        let statuses = runs(&[
+            (1, "running"),
+            (2, "failed"),
+            (3, "queued"),
+            (4, "completed"),
+        ]);
+        // A running run holds its slot rightly.
+        assert_eq!(phantom_ttl(&none, &statuses, &slot("1", 60)), None);
+        // A failed run's slot is phantom — unless its call's job still runs
+        // (the app's stuck rule failed a live download).
+        assert!(phantom_ttl(&none, &statuses, &slot("2", 60)).is_some());
+        assert_eq!(phantom_ttl(&started, &statuses, &slot("2", 60)), None);
+        // A queued run that took its slot a moment ago is about to run...
+        assert_eq!(phantom_ttl(&none, &statuses, &slot("3", 2)), None);
+        // ...but not a minute later.
+        assert!(phantom_ttl(&none, &statuses, &slot("3", 60)).is_some());
+        // A run that had failed before release_slot handed it the slot is
+        // phantom at once; so is a run id the table does not have.
+        assert!(phantom_ttl(&none, &statuses, &slot("2", 1)).is_some());
+        assert!(phantom_ttl(&none, &statuses, &slot("99", 1)).is_some());
+        assert!(phantom_ttl(&none, &statuses, &slot("4", 60)).is_some());
+        // An expired marker frees itself: never phantom.
+        let expired = SlotMember {
+            marker_ttl_ms: None,
+            ..slot("2", 60)
+        };
+        assert_eq!(phantom_ttl(&none, &statuses, &expired), None);
+    }
+
+    #[test]
+    fn suspects_are_what_would_be_phantom() {
+        let side = RedisSide {
+            slots: vec![slot("1", 60), slot("2", 60), slot("3", 2)],
+            ..Default::default()
+        };
+        let statuses = runs(&[(1, "running"), (2, "failed"), (3, "queued")]);
+        assert_eq!(slot_suspects(&side, &statuses), vec![(7, "2".to_string())]);
+        let mut side = side;
+        side.refresh_slot(7, "2", false, None);
+        assert!(slot_suspects(&side, &statuses).is_empty());
+    }
+}

@@ -671,4 +671,88 @@ mod tests {
         assert!(slow_downloads(&metrics(1, 0, 60.0), &t).is_none());
         assert!(slow_downloads(&metrics(1, 0, 60.5), &t).is_some());
     }
+
+    /// `completed` runs, and failures by cause: (no slot, download errors).
+    fn with_causes(completed: u64, no_slot: u64, errors: u64) -> RunsMetrics {
+        let failed = no_slot + errors;
+        RunsMetrics {
+            window_s: 3600.0,
+            by_status: Some(StatusCounts {
+                completed,
+                failed,
+                ..Default::default()
+            }),
+            completion_rate: Some(completed as f64 / (completed + failed) as f64),
+            completion_sample: Some(completed + failed),
+            failures_by_cause: Some(CauseCounts {
+                no_slot,
+                download_error: errors,
+                ..Default::default()
+            }),
+            dominant_cause: Some(
+                if no_slot >= errors {
+                    "no_slot"
+                } else {
+                    "download_error"
+                }
+                .into(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_jam_alone_is_one_finding() {
+        let t = Thresholds::default();
+        let m = with_causes(10, 6, 0);
+        assert!(low_completion_rate(&m, &t).is_some());
+        assert!(low_completion_rate_apart(&m, &t, 6).is_none());
+    }
+
+    #[test]
+    fn another_cause_keeps_the_rate_a_finding_of_its_own() {
+        // 4 completed, 4 failed for want of a slot, 1 download error:
+        // 44 % with the jam, 80 % without it (still below 95 %).
+        let f = low_completion_rate_apart(&with_causes(4, 4, 1), &Thresholds::default(), 4)
+            .expect("the download error keeps the rate low");
+        assert_eq!(f.severity, Status::Warning);
+        assert!(f.message.contains("80.0%"), "{}", f.message);
+        assert!(
+            f.message.contains("not counting 4 downloads that failed"),
+            "{}",
+            f.message
+        );
+        assert!(!f.hint.contains("PHANTOM_SLOTS"), "{}", f.hint);
+    }
+
+    fn stuck(status: &str) -> StuckRun {
+        StuckRun {
+            id: 1,
+            call_sid: Some("CA00000000000000000000000000000001".into()),
+            status: status.into(),
+            age_s: Some(400.0),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_stuck_hint_follows_the_cause_rq_shows() {
+        let t = Thresholds::default();
+        let mut m = metrics(1, 0, 1.0);
+        m.stuck_runs = vec![stuck("queued")];
+        let cause = "no worker is alive: restart it";
+        assert_eq!(runs_stuck(&m, &t, Some(cause)).unwrap().hint, cause);
+        assert_eq!(runs_stuck(&m, &t, None).unwrap().hint, STUCK_QUEUED_HINT);
+        m.stuck_runs = vec![stuck("running")];
+        assert_eq!(
+            runs_stuck(&m, &t, Some(cause)).unwrap().hint,
+            STUCK_RUNNING_HINT
+        );
+        m.stuck_runs = vec![stuck("queued"), stuck("running")];
+        let both = runs_stuck(&m, &t, Some(cause)).unwrap().hint;
+        assert!(
+            both.starts_with(cause) && both.contains(STUCK_RUNNING_HINT),
+            "{both}"
+        );
+    }
 }

@@ -135,9 +135,10 @@ struct QueueMetrics {
 #[allow(dead_code)]
 struct WorkersMetrics {
     workers: Vec<WorkerMetrics>,
-    alive: u64,
-    stale: u64,
-    ghosts: u64,
+    // null when the workers were not read: never a zero.
+    alive: Option<u64>,
+    stale: Option<u64>,
+    ghosts: Option<u64>,
     suspended: Option<bool>,
     scheduler_lock: Option<bool>,
     scheduler_last_tick_age_s: Option<f64>,

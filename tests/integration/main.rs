@@ -24,4 +24,5 @@ mod rq_bad_data;
 mod runs;
 mod secrets;
 mod sentinel;
+mod snapshot;
 mod support;

@@ -1,0 +1,167 @@
+//! One snapshot, then one judgement: each source within its own budget,
+//! nothing unmeasured printed as zero, echoes told apart by time.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::app::{AppWorld, sid};
+use crate::support::python::RQ_APP;
+use crate::support::{PgDb, Recdiag, RedisServer, free_port, wait_until};
+
+/// Holds an exclusive lock on `recording_runs` for `seconds`: every read
+/// of the table waits that long — a slow database that still answers.
+fn slow_database(db: &PgDb, seconds: f64) -> Child {
+    let child = Command::new("psql")
+        .arg(db.url())
+        .args([
+            "-qAtc",
+            &format!(
+                "BEGIN; LOCK TABLE recording_runs IN ACCESS EXCLUSIVE MODE; \
+                 SELECT pg_sleep({seconds}); COMMIT;"
+            ),
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run psql (apt-get install postgresql-client)");
+    let held = wait_until(Duration::from_secs(10), || {
+        let out = Command::new("psql")
+            .arg(db.url())
+            .args([
+                "-qAtc",
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                 WHERE c.relname = 'recording_runs' AND l.mode = 'AccessExclusiveLock' AND l.granted",
+            ])
+            .output()
+            .expect("run psql");
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    });
+    assert!(held, "the lock on recording_runs was not taken");
+    child
+}
+
+#[test]
+fn a_slow_database_never_makes_a_healthy_redis_look_unreachable() {
+    let redis = RedisServer::start();
+    let db = PgDb::with_schema();
+    let dir = tempfile::tempdir().unwrap();
+    // The database answers after 1.6 s of a 2 s budget; Redis at once.
+    let mut lock = slow_database(&db, 1.6);
+    let r = Recdiag::new()
+        .args([
+            "health",
+            "--json",
+            "--timeout",
+            "2s",
+            "--skip",
+            "recordings_dir",
+        ])
+        .env("REDIS_URL", redis.url())
+        .env("DATABASE_URL", db.url())
+        .env("RECORDINGS_DIR", dir.path())
+        .run();
+    let _ = lock.wait();
+    let codes = r.all_codes();
+    assert!(
+        !codes.contains(&"REDIS_UNREACHABLE".to_string()),
+        "{codes:?}\n{}",
+        r.stdout
+    );
+    assert!(
+        !codes.contains(&"DATABASE_UNREACHABLE".to_string()),
+        "{codes:?}\n{}",
+        r.stdout
+    );
+    assert_eq!(r.check("redis")["status"], "ok", "{}", r.stdout);
+    assert_eq!(r.check("consistency")["status"], "ok", "{}", r.stdout);
+}
+
+#[test]
+fn redis_down_prints_no_zero_for_what_was_not_read() {
+    let db = PgDb::with_schema();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("redis://127.0.0.1:{}/0", free_port());
+    // Runs stuck for 10 minutes, so that a hint could reason from the workers.
+    db.sql(
+        "INSERT INTO recording_runs (business_id, call_sid, status, created_at) \
+         VALUES (1, 'CA000000000000000000000000000000a1', 'queued', now() at time zone 'utc' - interval '10 minutes')",
+    );
+    let run = |format: &str| {
+        Recdiag::new()
+            .args(["health", "--format", format])
+            .env("REDIS_URL", &url)
+            .env("DATABASE_URL", db.url())
+            .env("RECORDINGS_DIR", dir.path())
+            .run()
+    };
+    let j = run("json");
+    j.assert_code(2);
+    let workers = j.check("workers");
+    assert_eq!(workers["status"], "unknown", "{workers}");
+    for field in ["alive", "stale", "ghosts"] {
+        assert!(
+            workers["metrics"][field].is_null(),
+            "{field}: {}",
+            workers["metrics"]
+        );
+    }
+    for f in j.all_findings() {
+        let hint = f["hint"].as_str().unwrap_or_default();
+        assert!(!hint.contains("no worker is alive"), "{f}");
+    }
+    let prom = run("prometheus");
+    assert!(!prom.stdout.contains("recdiag_workers{"), "{}", prom.stdout);
+    assert!(
+        prom.stdout.contains("recdiag_up{check=\"workers\"} 0"),
+        "{}",
+        prom.stdout
+    );
+    let nagios = run("nagios");
+    assert!(
+        !nagios.stdout.contains("workers_alive"),
+        "{}",
+        nagios.stdout
+    );
+}
+
+/// The worker is down for 6m40s; each call's open fails its stuck run
+/// and enqueues again; the worker comes back and downloads. The runs the
+/// recovery failed are failures of the outage, not echoes: their
+/// siblings started only after the recovery.
+#[test]
+fn an_outage_with_stuck_recoveries_is_a_low_completion_rate() {
+    let mut w = AppWorld::new(RQ_APP);
+    let sids: Vec<String> = (61..=65).map(sid).collect();
+    let mut steps: Vec<String> = Vec::new();
+    for s in &sids {
+        steps.push(format!("call:{s}:1"));
+        steps.push(format!("open:{s}"));
+    }
+    steps.push("age:400".into());
+    for s in &sids {
+        steps.push(format!("open:{s}"));
+    }
+    steps.push("tick".into());
+    let report = w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(report.matches("202 enqueued").count(), 10, "{report}");
+    w.start_worker();
+    let done = wait_until(Duration::from_secs(90), || {
+        sids.iter().all(|s| w.file(s).is_file())
+    });
+    assert!(done, "the worker did not download {sids:?}");
+    let h = w
+        .recdiag()
+        .args(["health", "--json"])
+        .env("RECDIAG_ACCEPT", "SCHEDULER_DOWN")
+        .run();
+    let low = h
+        .all_findings()
+        .into_iter()
+        .find(|f| f["code"] == "LOW_COMPLETION_RATE")
+        .unwrap_or_else(|| panic!("the outage is waved away:\n{}", h.stdout));
+    assert_eq!(low["severity"], "critical", "{low}");
+    let message = low["message"].as_str().unwrap();
+    assert!(message.contains("not picked up by a worker"), "{low}");
+    let runs = &h.check("runs")["metrics"];
+    assert_eq!(runs["superseded_failures"], 0, "{runs}");
+    assert_eq!(runs["failures_by_cause"]["stuck_recovery"], 5, "{runs}");
+}
