@@ -44,6 +44,27 @@ fn completions_in_the_repo_are_current() {
     );
 }
 
+/// The README's table of findings is the catalogue's, code for code.
+#[test]
+fn readme_findings_table_is_the_catalogue() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = fs::read_to_string(&path).unwrap();
+    let begin = readme.find("<!-- findings:begin").expect("findings:begin marker");
+    let body = begin + readme[begin..].find('\n').unwrap() + 1;
+    let end = readme.find("<!-- findings:end -->").expect("findings:end marker");
+    let want = recdiag::model::FindingCode::markdown_table();
+    if update() {
+        let fresh = format!("{}{want}{}", &readme[..body], &readme[end..]);
+        fs::write(&path, fresh).unwrap();
+    } else {
+        assert_eq!(
+            &readme[body..end],
+            want,
+            "README.md's findings table drifted from the catalogue: run UPDATE_GENERATED=1 cargo test generated"
+        );
+    }
+}
+
 /// doc/*.1 hold exactly the pages the program makes, every page a
 /// reference names exists, every option names its environment variable
 /// where it has one, and groff renders them without a warning.
