@@ -469,21 +469,26 @@ pub fn low_completion_rate_apart(m: &RunsMetrics, t: &Thresholds, jammed: u64) -
             subjects.push(sid.clone());
         }
     }
-    let apart = if jammed > 0 {
-        format!(
-            ", not counting {} for want of a slot in a jammed business (PHANTOM_SLOTS)",
-            text::plural(jammed, "download that failed", "downloads that failed")
-        )
-    } else {
-        String::new()
+    // The rate shown is the one every output shows (the metric); beside a
+    // jam, the rate it was judged by is said with it.
+    let (shown, apart) = match m.completion_rate {
+        Some(all) if jammed > 0 => (
+            all * 100.0,
+            format!(
+                "; {pct:.1}% not counting {} for want of a slot in a jammed business (PHANTOM_SLOTS)",
+                text::plural(jammed, "download that failed", "downloads that failed")
+            ),
+        ),
+        _ => (pct, String::new()),
     };
     Some(
         Finding::new(
             FindingCode::LowCompletionRate,
             format!(
-                "completion rate {pct:.1}% in the last {} ({} completed, {failed} failed{apart}; should be above {}%){because}{few}",
+                "completion rate {shown:.1}% in the last {} ({} completed, {} failed{apart}; should be above {}%){because}{few}",
                 text::seconds(m.window_s),
                 s.completed,
+                failed + jammed,
                 t.min_completion_rate
             ),
         )

@@ -49,9 +49,13 @@ fn completions_in_the_repo_are_current() {
 fn readme_findings_table_is_the_catalogue() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = fs::read_to_string(&path).unwrap();
-    let begin = readme.find("<!-- findings:begin").expect("findings:begin marker");
+    let begin = readme
+        .find("<!-- findings:begin")
+        .expect("findings:begin marker");
     let body = begin + readme[begin..].find('\n').unwrap() + 1;
-    let end = readme.find("<!-- findings:end -->").expect("findings:end marker");
+    let end = readme
+        .find("<!-- findings:end -->")
+        .expect("findings:end marker");
     let want = recdiag::model::FindingCode::markdown_table();
     if update() {
         let fresh = format!("{}{want}{}", &readme[..body], &readme[end..]);
