@@ -111,10 +111,13 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         if moved_on || s.worker_registered_since {
             continue;
         }
-        let worker_gone = s
-            .worker_name
-            .as_deref()
-            .is_none_or(|w| !live_names.contains(&w));
+        // A job whose hash names no worker yet is being taken (RQ adds it
+        // to the registry first): only its timeout can say it is abandoned.
+        // A job whose hash is gone has no worker left to name.
+        let worker_gone = match s.worker_name.as_deref() {
+            Some(w) => !live_names.contains(&w),
+            None => !s.job_exists,
+        };
         let timed_out = s.expires_at.is_some_and(|e| e < now);
         if worker_gone || timed_out {
             abandoned
