@@ -122,7 +122,7 @@ catalogue! {
                 );
     QueueBacklog = "QUEUE_BACKLOG", check "queues", Warning, None,
         severity "warning ≥ 10, critical ≥ 50",
-        when "waiting jobs in a queue of interest",
+        when "waiting jobs in a queue of interest, the oldest for 30 s or more (a burst drained within seconds is not a backlog)",
         hint "jobs arrive faster than they finish: add workers or look for slow downloads";
     QueueStalled = "QUEUE_STALLED", check "queues", Critical, None,
         severity "critical",

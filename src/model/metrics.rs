@@ -181,8 +181,10 @@ pub struct RunsMetrics {
     /// Active runs a newer run of the same call (or the call's valid file)
     /// supersedes: the app's leftover API rows. Counted, never alarmed on.
     pub superseded_active: Option<u64>,
-    /// Failed runs whose stuck-recovery text echoes a sibling run's fate:
-    /// left out of the completion rate and the causes.
+    /// Failed runs that are not their call's fate: stuck-recovery texts
+    /// that echo a sibling run's fate, and runs the API's 5-minute rule
+    /// failed while their download still runs (RQ's started registry has
+    /// their call's job). Left out of the completion rate and the causes.
     pub superseded_failures: Option<u64>,
     /// Failed runs in the window by cause (spec §6 "Failure causes").
     pub failures_by_cause: Option<CauseCounts>,
@@ -208,6 +210,9 @@ pub struct CauseCounts {
     pub timeout: u64,
     pub no_slot: u64,
     pub stuck_recovery: u64,
+    /// Failed by the API's stuck rule while running past 5 minutes.
+    #[serde(default)]
+    pub stuck_running: u64,
     pub worker_offline: u64,
     pub call_log_missing: u64,
     pub cancelled: u64,

@@ -91,7 +91,13 @@ pub struct RunsFacts {
     pub files_unread: Option<String>,
     /// Active runs beyond [`ACTIVE_LIMIT`], the oldest, not read.
     pub active_left_out: u64,
+    /// Runs the API's stuck rule failed while they ran, per call: (call
+    /// SID, echo, count) — the newest calls, at most [`STUCK_CALLS`].
+    pub stuck_running: Vec<(String, bool, u64)>,
 }
+
+/// Calls whose runs the stuck rule failed while running, read at most.
+pub const STUCK_CALLS: i64 = 1_000;
 
 /// Texts the API writes when it fails a run it found stuck.
 const RECOVERY_TEXTS: [&str; 3] = ["Job stuck%", "Job cleanup%", "Worker not processing%"];
@@ -204,6 +210,14 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
         echo_expr(d),
         d.param(1)
     );
+    let stuck_running_sql = format!(
+        "SELECT r.call_sid, {}, COUNT(*) FROM recording_runs r \
+         WHERE r.created_at >= {} AND r.status = 'failed' AND r.call_sid IS NOT NULL \
+         AND (r.error_message LIKE 'Job stuck: running%' OR r.error_message LIKE 'Job stuck: marked running%') \
+         GROUP BY 1, 2 ORDER BY MAX(r.created_at) DESC LIMIT {STUCK_CALLS}",
+        echo_expr(d),
+        d.param(1)
+    );
     let groups_sql = format!(
         "SELECT {}, {}, COUNT(*) FROM recording_runs r \
          WHERE r.created_at >= {} AND r.status = 'failed' GROUP BY 1, 2",
@@ -271,6 +285,17 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     error_message: row.try_get(5)?,
                     echo: row.try_get::<i64, _>(6)? == 1,
                 });
+            }
+            for row in query(AssertSqlSafe(stuck_running_sql.as_str()))
+                .bind(since)
+                .fetch_all(&mut *$c)
+                .await?
+            {
+                facts.stuck_running.push((
+                    row.try_get(0)?,
+                    row.try_get::<i64, _>(1)? == 1,
+                    row.try_get::<i64, _>(2)?.max(0) as u64,
+                ));
             }
             for row in query(AssertSqlSafe(groups_sql.as_str()))
                 .bind(since)

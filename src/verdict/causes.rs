@@ -15,8 +15,12 @@ pub enum Cause {
     Timeout,
     /// No per-business slot was free.
     NoSlot,
-    /// The API failed a run it found queued/running for over 5 minutes.
+    /// The API failed a run it found queued for over 5 minutes: no
+    /// worker picked it up.
     StuckRecovery,
+    /// The API failed a run it found running for over 5 minutes: a slow
+    /// download (which may still be running) or a dead work-horse.
+    StuckRunning,
     /// The API gave up: the worker did not process the queue after 3 recoveries.
     WorkerOffline,
     /// A full run found no call_log row or no audio yet.
@@ -26,11 +30,12 @@ pub enum Cause {
 }
 
 impl Cause {
-    pub const ALL: [Cause; 8] = [
+    pub const ALL: [Cause; 9] = [
         Cause::DownloadError,
         Cause::Timeout,
         Cause::NoSlot,
         Cause::StuckRecovery,
+        Cause::StuckRunning,
         Cause::WorkerOffline,
         Cause::CallLogMissing,
         Cause::Cancelled,
@@ -52,6 +57,8 @@ impl Cause {
             Cause::Timeout
         } else if starts("No slot available") {
             Cause::NoSlot
+        } else if starts("Job stuck: running") || starts("Job stuck: marked running") {
+            Cause::StuckRunning
         } else if starts("Job stuck") || starts("Job cleanup") {
             Cause::StuckRecovery
         } else if starts("Worker not processing queue") {
@@ -87,6 +94,7 @@ impl Cause {
             Cause::Timeout => "timeout",
             Cause::NoSlot => "no_slot",
             Cause::StuckRecovery => "stuck_recovery",
+            Cause::StuckRunning => "stuck_running",
             Cause::WorkerOffline => "worker_offline",
             Cause::CallLogMissing => "call_log_missing",
             Cause::Cancelled => "cancelled",
@@ -101,6 +109,9 @@ impl Cause {
             Cause::Timeout => "job timeout",
             Cause::NoSlot => "no download slot free",
             Cause::StuckRecovery => "stuck: not picked up by a worker within 5 min",
+            Cause::StuckRunning => {
+                "stuck: still running after 5 min (a slow download, or a killed work-horse)"
+            }
             Cause::WorkerOffline => "worker not processing the queue (API gave up)",
             Cause::CallLogMissing => "call_log row or audio missing",
             Cause::Cancelled => "cancelled",
@@ -122,6 +133,9 @@ impl Cause {
             }
             Cause::StuckRecovery => {
                 "no worker picked the jobs up within 5 min: check recdiag workers and recdiag queues (a worker down, rq suspend, or a backlog on higher-priority queues)"
+            }
+            Cause::StuckRunning => {
+                "the API's 5-minute rule failed runs that were still running: a download slower than 5 min (the network to Twilio; the download may still finish) or a work-horse killed mid-job (recdiag failed, the worker log's 'Work horse killed')"
             }
             Cause::WorkerOffline => {
                 "the API gave up after 3 recoveries in 10 min and told the player the worker is offline: docker-compose -f docker-compose.prod.yml restart worker, then reopen the call"
@@ -153,6 +167,14 @@ mod tests {
                 StuckRecovery,
             ),
             ("Job cleanup: stale", StuckRecovery),
+            (
+                "Job stuck: running for 401s without completion. Retry attempt 2/3",
+                StuckRunning,
+            ),
+            (
+                "Job stuck: queued for 400s without being picked up by worker. Retry attempt 1/3",
+                StuckRecovery,
+            ),
             (
                 "Worker not processing queue after 3 attempts in 10 minutes. Original issue: x",
                 WorkerOffline,

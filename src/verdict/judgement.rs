@@ -4,19 +4,38 @@
 //! leaves runs waiting — so no finding is rewritten after it is made, and
 //! `runs` alone says what `health` says.
 
+use std::collections::BTreeSet;
+
 use crate::checks::{Snapshot, internal_error};
 use crate::config::Config;
 use crate::model::{Check, CheckId, FindingCode, SourceKind};
+use crate::sid::CallSid;
 
 use super::rq::RqOutcome;
 use super::runs::RunsContext;
+
+/// Calls whose job RQ's started registry holds: read by the RQ snapshot
+/// and by the comparisons.
+fn downloading(snap: &Snapshot) -> BTreeSet<String> {
+    let mut sids: BTreeSet<String> = match &snap.rq {
+        Some(RqOutcome::Read(rq)) => rq
+            .started
+            .iter()
+            .filter_map(|s| CallSid::find_in(&s.job_id).map(|sid| sid.to_string()))
+            .collect(),
+        _ => BTreeSet::new(),
+    };
+    if let Some(Ok(redis)) = snap.consistency.as_ref().map(|f| &f.redis) {
+        sids.extend(redis.started_sids.iter().cloned());
+    }
+    sids
+}
 
 /// Judge `snap` into the checks `ids`, in the order of `CheckId::ALL`.
 pub fn judge(snap: Snapshot, ids: &[CheckId], config: &Config) -> Vec<Check> {
     let t = &config.thresholds;
     let now = config.now;
     let window_s = config.window.as_secs_f64();
-    let mut checks: Vec<Check> = snap.decided;
 
     let ctx = RunsContext {
         jammed: snap
@@ -32,7 +51,9 @@ pub fn judge(snap: Snapshot, ids: &[CheckId], config: &Config) -> Vec<Check> {
             Some(RqOutcome::Read(rq)) => super::rq::queued_cause(rq, now, t),
             _ => None,
         },
+        downloading: downloading(&snap),
     };
+    let mut checks: Vec<Check> = snap.decided;
     if let Some(o) = snap.redis {
         checks.push(super::redis::judge(o, t));
     }

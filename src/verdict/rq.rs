@@ -380,8 +380,17 @@ pub fn queue_not_watched(q: &QueueMetrics) -> Option<Finding> {
 }
 
 /// QUEUE_BACKLOG: warning at `max_backlog`, critical at `crit_backlog` waiting jobs.
+/// A backlog whose oldest job has waited less than this is a burst being
+/// drained (the busy pipeline sees 10 waiting whose head waited 3 s).
+const BACKLOG_MIN_AGE_S: f64 = 30.0;
+
 pub fn queue_backlog(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
     let n = q.queued?;
+    if q.oldest_queued_age_s
+        .is_some_and(|age| age < BACKLOG_MIN_AGE_S)
+    {
+        return None;
+    }
     let severity = if n >= t.crit_backlog {
         Status::Critical
     } else if n >= t.max_backlog {
@@ -393,9 +402,13 @@ pub fn queue_backlog(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
         Finding::new(
             FindingCode::QueueBacklog,
             format!(
-                "queue '{}' has {} waiting (warning at {}, critical at {})",
+                "queue '{}' has {} waiting{} (warning at {}, critical at {})",
                 q.name,
                 text::plural(n, "job", "jobs"),
+                q.oldest_queued_age_s.map_or(String::new(), |a| format!(
+                    ", the oldest for {}",
+                    text::seconds(a)
+                )),
                 t.max_backlog,
                 t.crit_backlog
             ),
@@ -577,15 +590,17 @@ mod tests {
     #[test]
     fn thresholds_of_queue_rules() {
         let t = Thresholds::default();
-        assert!(queue_backlog(&queue(9, 0, 1, 1.0), &t).is_none());
+        assert!(queue_backlog(&queue(9, 0, 1, 60.0), &t).is_none());
         assert_eq!(
-            queue_backlog(&queue(10, 0, 1, 1.0), &t).unwrap().severity,
+            queue_backlog(&queue(10, 0, 1, 60.0), &t).unwrap().severity,
             Status::Warning
         );
         assert_eq!(
-            queue_backlog(&queue(50, 0, 1, 1.0), &t).unwrap().severity,
+            queue_backlog(&queue(50, 0, 1, 60.0), &t).unwrap().severity,
             Status::Critical
         );
+        // A burst being drained: the head has waited only seconds.
+        assert!(queue_backlog(&queue(50, 0, 1, 3.0), &t).is_none());
         assert!(failed_jobs(&queue(0, 0, 1, 1.0), &t).is_none());
         assert_eq!(
             failed_jobs(&queue(0, 1, 1, 1.0), &t).unwrap().severity,

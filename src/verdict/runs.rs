@@ -48,6 +48,8 @@ pub struct RunsContext {
     /// Why queued runs are not picked up, from RQ's facts (None: not read,
     /// or nothing in them explains it).
     pub queued_cause: Option<String>,
+    /// Calls with a job in RQ's started registry: their download runs now.
+    pub downloading: std::collections::BTreeSet<String>,
 }
 
 pub fn judge(
@@ -220,6 +222,17 @@ pub fn judge(
         }
         *cause_slot(&mut causes, Cause::classify(g.head.as_deref())) += g.count;
     }
+    // A run the 5-minute rule failed while its download still runs is not
+    // a failure yet: it turns completed if the download finishes.
+    let in_flight: u64 = facts
+        .stuck_running
+        .iter()
+        .filter(|(sid, echo, _)| !echo && ctx.downloading.contains(sid))
+        .map(|(_, _, n)| n)
+        .sum();
+    let in_flight = in_flight.min(causes.stuck_running);
+    causes.stuck_running -= in_flight;
+    echoes += in_flight;
     let dominant = dominant_cause(&causes);
     let failed_own = by_status.failed.saturating_sub(echoes);
     let finished = by_status.completed + failed_own;
@@ -331,6 +344,7 @@ pub fn cause_slot(c: &mut CauseCounts, cause: Cause) -> &mut u64 {
         Cause::Timeout => &mut c.timeout,
         Cause::NoSlot => &mut c.no_slot,
         Cause::StuckRecovery => &mut c.stuck_recovery,
+        Cause::StuckRunning => &mut c.stuck_running,
         Cause::WorkerOffline => &mut c.worker_offline,
         Cause::CallLogMissing => &mut c.call_log_missing,
         Cause::Cancelled => &mut c.cancelled,

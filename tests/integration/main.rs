@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod app_flow;
+mod busy;
 mod call;
 mod cli;
 mod consistency;

@@ -165,3 +165,53 @@ fn an_outage_with_stuck_recoveries_is_a_low_completion_rate() {
     assert_eq!(runs["superseded_failures"], 0, "{runs}");
     assert_eq!(runs["failures_by_cause"]["stuck_recovery"], 5, "{runs}");
 }
+
+/// A download slower than the app's 5-minute rule: reopening the call
+/// fails the API's row, then the live worker run, while the download goes
+/// on holding its slot. Nothing is phantom, no hint says to remove the
+/// slot, and the live run's "failure" is not counted against the rate.
+#[test]
+fn a_live_download_failed_by_the_five_minute_rule_is_not_a_fault() {
+    let mut w = AppWorld::new(RQ_APP);
+    w.start_worker();
+    let s = sid(71);
+    w.steps(&[&format!("call:{s}:4:slow-45"), &format!("open:{s}"), "tick"]);
+    let running = wait_until(Duration::from_secs(30), || {
+        w.query("SELECT count(*) FROM recording_runs WHERE status = 'running'") == "1"
+    });
+    assert!(running, "the worker did not start the download");
+    // Five minutes and more pass; the player reopens the call twice.
+    let report = w.steps(&[
+        "age:401",
+        &format!("open:{s}"),
+        &format!("open:{s}"),
+        "tick",
+    ]);
+    assert_eq!(
+        w.query(
+            "SELECT count(*) FROM recording_runs WHERE error_message LIKE 'Job stuck: running%'"
+        ),
+        "1",
+        "the live run was failed by the stuck rule: {report}"
+    );
+    assert!(!w.file(&s).is_file(), "the download must still be running");
+    let h = w
+        .recdiag()
+        .args(["health", "--json"])
+        .env("RECDIAG_ACCEPT", "SCHEDULER_DOWN")
+        .run();
+    assert!(
+        !w.file(&s).is_file(),
+        "the download finished before health ran"
+    );
+    for f in h.all_findings() {
+        assert_ne!(f["code"], "PHANTOM_SLOTS", "{}", h.stdout);
+        assert_ne!(f["code"], "LOW_COMPLETION_RATE", "{}", h.stdout);
+        let hint = f["hint"].as_str().unwrap_or_default();
+        assert!(!hint.contains("SREM"), "{f}");
+    }
+    let runs = &h.check("runs")["metrics"];
+    assert_eq!(runs["superseded_failures"], 2, "{runs}");
+    let c = w.recdiag().args(["call", &s, "--json"]).run();
+    assert_ne!(c.json()["verdict"], "FAILED", "{}", c.stdout);
+}

@@ -79,6 +79,37 @@ impl AppWorld {
         stdout
     }
 
+    /// tests/fixtures/busy_pipeline.py: a healthy app under load (real
+    /// workers, calls opened and reopened by the player) with recdiag's
+    /// `health` and `call` run every 2 s; its summary and one JSON line per
+    /// recdiag run.
+    pub fn busy(&self, args: &[&str]) -> (String, Vec<serde_json::Value>) {
+        let out_path = self.logs.path().join("busy.jsonl");
+        let bin = assert_cmd::cargo::cargo_bin("recdiag");
+        let mut cmd = Command::new(&self.python);
+        cmd.arg(fixtures().join("busy_pipeline.py"))
+            .args(args)
+            .arg("--recdiag")
+            .arg(&bin)
+            .arg("--out")
+            .arg(&out_path)
+            .stderr(Stdio::null());
+        self.env(&mut cmd);
+        let out = cmd.output().expect("run busy_pipeline.py");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "busy_pipeline.py {args:?} (rq {}) failed:\n{stdout}",
+            self.rq
+        );
+        let rows = std::fs::read_to_string(&out_path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        (stdout, rows)
+    }
+
     /// A long-running `rq worker` on the app's queues, registered before this returns.
     pub fn start_worker(&mut self) {
         let before = self.registered_workers();
