@@ -566,7 +566,66 @@ def bench_logs(repeat, baseline=None):
           f"{os.cpu_count()} cores")
 
 
+def bench_busy(seconds):
+    """A healthy, busy pipeline of the app for `seconds` (3 workers, 8
+    businesses, ~1.5 downloads a second, the player reopening calls in
+    flight), `recdiag health` and `recdiag call` every 2 s: every finding
+    and every non-calm verdict is a false alarm. Prints false findings per
+    1,000 health runs (target: 0)."""
+    import json
+    import shutil
+    import tempfile
+    py = rq_python()
+    port = free_port()
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = f"recdiag_bench_busy_{os.getpid()}"
+    work = Path(tempfile.mkdtemp(prefix="recdiag-busy-"))
+    try:
+        for _ in range(100):
+            if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG":
+                break
+            time.sleep(0.1)
+        psql("postgres", f"DROP DATABASE IF EXISTS {db}")
+        psql("postgres", f"CREATE DATABASE {db}")
+        subprocess.run(["psql", f"{PG_ADMIN}/{db}", "-qf", str(ROOT / "tests" / "fixtures" / "schema.sql")],
+                       check=True, capture_output=True)
+        env = dict(os.environ, REDIS_URL=f"redis://127.0.0.1:{port}/0", DATABASE_URL=f"{PG_ADMIN}/{db}",
+                   RECORDINGS_DIR=str(work / "recordings"))
+        out = work / "results.jsonl"
+        print(f"\nbusy pipeline: {seconds:.0f} s of a healthy app under load, recdiag every 2 s")
+        subprocess.run([str(py), str(ROOT / "tests" / "fixtures" / "busy_pipeline.py"), "--seconds", str(seconds),
+                        "--workers", "3", "--businesses", "8", "--rate", "1.5", "--slow-every", "25",
+                        "--recdiag", str(ROOT / "target" / "release" / "recdiag"), "--every", "2",
+                        "--out", str(out)], env=env, check=True)
+        rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+        health = [r for r in rows if r.get("cmd") == "health"]
+        calls = [r for r in rows if r.get("cmd") == "call"]
+        false_health = [r for r in health if r.get("codes")]
+        findings = sum(len(r["codes"]) for r in false_health)
+        restless = [r for r in calls if r.get("exit", 0) >= 2]
+        per_1000 = 1000 * findings / max(len(health), 1)
+        print(f"  {len(health)} health runs: {findings} false findings in {len(false_health)} runs "
+              f"= {per_1000:.1f} per 1,000 runs (target 0)")
+        print(f"  {len(calls)} call runs: {len(restless)} with a failing verdict")
+        for r in false_health[:5]:
+            print(f"    t={r.get('t', 0):.0f}s {r['codes']}")
+        BUSY.append(f"busy pipeline: {per_1000:.1f} false findings per 1,000 health runs "
+                    f"({len(health)} runs, {seconds:.0f} s; target 0)")
+    finally:
+        redis.kill()
+        redis.wait()
+        psql("postgres", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+BUSY = []
+
+
 def summary():
+    for line in BUSY:
+        print(f"\n{line}")
     print("\nsummary (each ratio against the recdiag command of its section)")
     print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  ratio")
     for name, seconds, rss, ratio in SUMMARY:
@@ -576,11 +635,13 @@ def summary():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "tls", "logs", "all"],
+    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "tls", "logs", "busy", "all"],
                     default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--baseline", help="logs world: another recdiag binary timed in the same rounds")
+    ap.add_argument("--busy-seconds", type=float, default=600,
+                    help="busy world: how long the healthy pipeline runs (10 min by default)")
     args = ap.parse_args()
     if not os.path.exists(GNU_TIME):
         sys.exit("GNU time is needed for peak memory: apt-get install time")
@@ -601,6 +662,8 @@ def main():
         bench_tls(args.repeat)
     if args.world in ("logs", "all"):
         bench_logs(args.repeat, args.baseline)
+    if args.world in ("busy", "all"):
+        bench_busy(args.busy_seconds)
     summary()
 
 

@@ -134,10 +134,12 @@ pub async fn app_state(
             .arg(started_key("default"))
             .arg(0)
             .arg(99)
-            .cmd("ZRANGEBYSCORE")
+            // Newest first: a busy default queue finishes more than the
+            // limit in the window, and the newest tick is the one that counts.
+            .cmd("ZREVRANGEBYSCORE")
             .arg(finished_key("default"))
-            .arg(now_s + RESULT_TTL_S - TRAIL_S)
             .arg("+inf")
+            .arg(now_s + RESULT_TTL_S - TRAIL_S)
             .arg("LIMIT")
             .arg(0)
             .arg(1000),
