@@ -14,7 +14,7 @@ use crate::support::fixtures::{load_rq, redis_cmd};
 use crate::support::{PgDb, Recdiag, RedisServer};
 
 /// The commands recdiag may send: reads, and the connection's own set-up.
-const READS: [&str; 23] = [
+const READS: [&str; 25] = [
     "PING",
     "INFO",
     "AUTH",
@@ -29,6 +29,8 @@ const READS: [&str; 23] = [
     "HMGET",
     "ZRANGE",
     "ZRANGEBYSCORE",
+    "ZREVRANGEBYSCORE",
+    "SISMEMBER",
     "ZREVRANGE",
     "XREVRANGE",
     "LRANGE",
