@@ -69,7 +69,14 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
                 f.runs = Some(runs);
             }
         }
-        Err(why) => note_all(&mut facts, &why),
+        Err((why, down)) => {
+            for f in facts.iter_mut() {
+                if down {
+                    f.database_down = Some(why.clone());
+                }
+            }
+            note_all(&mut facts, &why)
+        }
     }
     let parents: Vec<(usize, String)> = facts
         .iter()
@@ -235,10 +242,15 @@ async fn run_statuses(
 async fn read_database(
     config: &Config,
     sids: &[CallSid],
-) -> Result<Vec<(Option<CallLogInfo>, Vec<RunInfo>)>, String> {
+) -> Result<Vec<(Option<CallLogInfo>, Vec<RunInfo>)>, (String, bool)> {
     let target = match &config.database {
-        Source::Missing => return Err("database: not configured (DATABASE_URL unset)".into()),
-        Source::Invalid(e) => return Err(format!("database: {e}")),
+        Source::Missing => {
+            return Err((
+                "database: not configured (DATABASE_URL unset)".into(),
+                false,
+            ));
+        }
+        Source::Invalid(e) => return Err((format!("database: {e}"), false)),
         Source::Ready(target) => target,
     };
     let read = async {
@@ -256,11 +268,18 @@ async fn read_database(
     };
     match bounded(config.timeout, read).await {
         Some(Ok(rows)) => Ok(rows),
-        Some(Err(e)) => Err(format!("database at {}: {e}", target.url)),
-        None => Err(format!(
-            "database at {}: no answer within {}",
-            target.url,
-            humantime::format_duration(config.timeout)
+        // A missing table is the schema, not a database that is down.
+        Some(Err(e @ probe::database::DbFailure::NotFound { .. })) => {
+            Err((format!("database at {}: {e}", target.url), false))
+        }
+        Some(Err(e)) => Err((format!("database at {}: {e}", target.url), true)),
+        None => Err((
+            format!(
+                "database at {}: no answer within {}",
+                target.url,
+                humantime::format_duration(config.timeout)
+            ),
+            true,
         )),
     }
 }

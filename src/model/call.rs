@@ -21,6 +21,9 @@ pub enum Verdict {
     Stuck,
     UndersizedFile,
     UnknownCall,
+    /// The file is on disk, but the database is down: the API reads
+    /// call_log first and answers 500.
+    DatabaseDown,
 }
 
 impl Verdict {
@@ -38,7 +41,8 @@ impl Verdict {
             | Verdict::Failed
             | Verdict::Stuck
             | Verdict::UndersizedFile
-            | Verdict::UnknownCall => Status::Critical,
+            | Verdict::UnknownCall
+            | Verdict::DatabaseDown => Status::Critical,
         }
     }
 
@@ -57,6 +61,7 @@ impl Verdict {
             Verdict::Stuck => "STUCK",
             Verdict::UndersizedFile => "UNDERSIZED_FILE",
             Verdict::UnknownCall => "UNKNOWN_CALL",
+            Verdict::DatabaseDown => "DATABASE_DOWN",
         }
     }
 }

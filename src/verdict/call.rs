@@ -45,6 +45,9 @@ pub struct CallFacts {
     /// The recordings directory does not exist: nothing is judged from files.
     pub dir_missing: bool,
     pub unavailable: Vec<String>,
+    /// The database is configured but did not answer (why): the API
+    /// cannot serve even a valid file.
+    pub database_down: Option<String>,
 }
 
 /// What `decide` concluded.
@@ -166,6 +169,17 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
                     days_old.unwrap_or(0)
                 ),
                 "nothing to do in the player; the daily cleanup will delete the file",
+            );
+        }
+        // The API reads call_log before it looks at the file.
+        if let Some(why) = &f.database_down {
+            return decision(
+                Verdict::DatabaseDown,
+                format!(
+                    "{} exists ({size} bytes), but the database is down ({why}): the API reads call_log first and answers 500, so the player shows 'contact support'",
+                    f.file.path
+                ),
+                "bring the database back (the app's DATABASE_URL); the recording plays as soon as it answers",
             );
         }
         return decision(

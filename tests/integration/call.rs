@@ -354,3 +354,37 @@ fn invalid_sids_are_rejected_before_any_io() {
         assert!(r.stderr.len() < 400, "the message is bounded");
     }
 }
+
+/// The file is on disk but the database is down: the API reads call_log
+/// first and answers 500, so the recording does not play.
+#[test]
+fn a_valid_file_with_the_database_down_is_not_ready() {
+    let redis = crate::support::RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sid = "CA5555555555555555555555555555555a";
+    fs::write(dir.path().join(format!("{sid}.mp3")), vec![1u8; 5000]).unwrap();
+    let r = Recdiag::new()
+        .args(["call", "--json", sid])
+        .env("REDIS_URL", redis.url())
+        .env(
+            "DATABASE_URL",
+            format!(
+                "postgres://postgres@127.0.0.1:{}/x",
+                crate::support::free_port()
+            ),
+        )
+        .env("RECORDINGS_DIR", dir.path())
+        .run();
+    r.assert_code(2);
+    let j = r.json();
+    assert_eq!(j["verdict"], "DATABASE_DOWN", "{j}");
+    assert!(j["reason"].as_str().unwrap().contains("answers 500"), "{j}");
+    crate::json_contract::assert_call_contract(&r);
+    // Without a database configured, nothing says it is down: READY.
+    let r = Recdiag::new()
+        .args(["call", "--json", sid])
+        .env("REDIS_URL", redis.url())
+        .env("RECORDINGS_DIR", dir.path())
+        .run();
+    assert_eq!(r.json()["verdict"], "READY", "{}", r.stdout);
+}
