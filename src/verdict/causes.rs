@@ -63,11 +63,12 @@ impl Cause {
             Cause::StuckRecovery
         } else if starts("Worker not processing queue") {
             Cause::WorkerOffline
-        } else if starts("CallLog not found")
-            || starts("Audio file not available")
-            || starts("Waiting for")
-        {
+        } else if starts("CallLog not found") || starts("Waiting for CallLog") {
             Cause::CallLogMissing
+        } else if starts("Audio file not available") || starts("Waiting for audio") {
+            // A full job could not obtain the recording (or the processing
+            // after it raised): a download failure, never the webhook's order.
+            Cause::DownloadError
         } else if starts("cancel") {
             Cause::Cancelled
         } else if [
@@ -105,7 +106,7 @@ impl Cause {
     /// A few words for people.
     pub fn label(self) -> &'static str {
         match self {
-            Cause::DownloadError => "download error (Twilio HTTP error; detail in the worker log)",
+            Cause::DownloadError => "the recording could not be obtained (the worker log says why)",
             Cause::Timeout => "job timeout",
             Cause::NoSlot => "no download slot free",
             Cause::StuckRecovery => "stuck: not picked up by a worker within 5 min",
@@ -113,7 +114,7 @@ impl Cause {
                 "stuck: still running after 5 min (a slow download, or a killed work-horse)"
             }
             Cause::WorkerOffline => "worker not processing the queue (API gave up)",
-            Cause::CallLogMissing => "call_log row or audio missing",
+            Cause::CallLogMissing => "call_log row missing when the full job ran",
             Cause::Cancelled => "cancelled",
             Cause::Other => "other error",
         }
@@ -123,7 +124,7 @@ impl Cause {
     pub fn hint(self) -> &'static str {
         match self {
             Cause::DownloadError => {
-                "Twilio refused or failed the download and the database only says 'unknown reason': find the status in the worker log (docker-compose -f docker-compose.prod.yml logs worker --since 1h | grep -E 'RECORDING_SERVICE|DOWNLOAD_ONLY'); 401/403 means TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the worker's environment"
+                "the database only says 'unknown reason' (or, for a full job, 'Audio file not available'): run recdiag logs on the worker's log (docker-compose -f docker-compose.prod.yml logs worker --since 1h) — 401/403: TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the worker's environment; 404 on every format: not found, or not ready yet; 5xx: Twilio's side; 'Missing Twilio credentials': set them in the worker (no request was made); the circuit breaker; a file-lock timeout"
             }
             Cause::Timeout => {
                 "downloads ran past the 10 min job timeout: check the network from the worker to api.twilio.com and the worker's load"
@@ -141,7 +142,7 @@ impl Cause {
                 "the API gave up after 3 recoveries in 10 min and told the player the worker is offline: docker-compose -f docker-compose.prod.yml restart worker, then reopen the call"
             }
             Cause::CallLogMissing => {
-                "full jobs ran before the call_log row or the audio existed: check the webhook's order; RQ retries them at once, 3 times"
+                "full jobs ran before the call_log row existed: check the webhook's order; RQ retries them at once, 3 times"
             }
             Cause::Cancelled => "the runs were cancelled: reopen the call to download it again",
             Cause::Other => {
@@ -181,7 +182,7 @@ mod tests {
             ),
             ("CallLog not found - retry 3/5", CallLogMissing),
             ("CallLog not found after 5 retries", CallLogMissing),
-            ("Audio file not available - retry 1/5", CallLogMissing),
+            ("Audio file not available - retry 1/5", DownloadError),
             ("Waiting for CallLog (attempt 1/5)", CallLogMissing),
             ("401 Client Error: Unauthorized for url", DownloadError),
             ("psycopg2.OperationalError: server closed", Other),

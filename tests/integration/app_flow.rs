@@ -226,7 +226,10 @@ fn a_swallowed_401_is_failed_with_its_cause() {
         );
         let low = finding(&h, "LOW_COMPLETION_RATE");
         assert!(
-            low["message"].as_str().unwrap().contains("download error"),
+            low["message"]
+                .as_str()
+                .unwrap()
+                .contains("could not be obtained"),
             "{low}"
         );
         assert!(
