@@ -99,7 +99,10 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
     let mut slot_members: Vec<(usize, BusinessSlots)> = Vec::new();
     let mut started_sids: BTreeSet<String> = BTreeSet::new();
     match rq {
-        Ok((mut conn, found, snapshot)) => {
+        Ok((mut conn, found, snapshot, life)) => {
+            for f in facts.iter_mut() {
+                f.redis_life = Some(life.clone());
+            }
             started_sids = snapshot
                 .started
                 .iter()
@@ -284,7 +287,17 @@ async fn read_database(
     }
 }
 
-type RqRead = (MultiplexedConnection, Vec<RedisCall>, RqSnapshot);
+type RqRead = (MultiplexedConnection, Vec<RedisCall>, RqSnapshot, RedisLife);
+
+/// Redis's own memory of its life, from INFO: how long it has run, how
+/// many keys it evicted and under which policy — what tells a lost job's
+/// cause (None where INFO could not be read).
+#[derive(Debug, Clone, Default)]
+pub struct RedisLife {
+    pub uptime_s: Option<u64>,
+    pub evicted_keys: Option<u64>,
+    pub maxmemory_policy: Option<String>,
+}
 
 async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
     let target = match &config.redis {
@@ -303,13 +316,23 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
                     .map_err(classify)?,
             );
         }
-        let mut snapshot = probe::rq::snapshot::read(&mut conn, &[])
+        // The queues of interest's started registries too: a slot whose
+        // call has a running job is a live download, never phantom.
+        let mut snapshot = probe::rq::snapshot::read(&mut conn, &config.queues)
             .await
             .map_err(classify)?;
         snapshot.app = probe::rq::snapshot::app_state(&mut conn, config.now)
             .await
             .map_err(classify)?;
-        Ok::<_, probe::redis::RedisFailure>((conn, found, snapshot))
+        let mut life = RedisLife::default();
+        if let Ok(info) = redis::cmd("INFO").query_async::<String>(&mut conn).await {
+            let info = probe::redis::parse_info(&info);
+            let num = |k: &str| info.get(k).and_then(|v| v.trim().parse::<u64>().ok());
+            life.uptime_s = num("uptime_in_seconds");
+            life.evicted_keys = num("evicted_keys");
+            life.maxmemory_policy = info.get("maxmemory_policy").cloned();
+        }
+        Ok::<_, probe::redis::RedisFailure>((conn, found, snapshot, life))
     };
     match bounded(config.timeout, read).await {
         Some(Ok(read)) => Ok(read),

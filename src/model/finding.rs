@@ -177,8 +177,8 @@ catalogue! {
         hint "one call has several active runs: look for an enqueue loop in the API log";
     OrphanedRuns = "ORPHANED_RUNS", check "consistency", Critical, None,
         severity "critical",
-        when "a queued run with no RQ job anywhere: never enqueued",
-        hint "runs were created but never enqueued: check the API's Redis connection and its log";
+        when "a queued run older than 30 s with no RQ job anywhere, with its cause from Redis's own evidence: Redis restarted empty after the run was created (uptime shorter than the run's age), the job evicted (keys evicted under an evicting policy), or the API's enqueue failed (neither)",
+        hint "the hint follows the cause: a volume and appendonly for a Redis that restarts empty; maxmemory or noeviction for evictions; the API's Redis connection for a failed enqueue";
     CompletedRunMissingFile = "COMPLETED_RUN_MISSING_FILE", check "consistency", Warning, None,
         severity "warning",
         when "completed runs whose file is absent",

@@ -48,6 +48,8 @@ pub struct CallFacts {
     /// The database is configured but did not answer (why): the API
     /// cannot serve even a valid file.
     pub database_down: Option<String>,
+    /// Redis's uptime and evictions (None: Redis not read).
+    pub redis_life: Option<crate::call::RedisLife>,
 }
 
 /// What `decide` concluded.
@@ -426,21 +428,38 @@ fn decide_from_run(
             } else {
                 "only a dedup lock"
             };
-            let next = if waited <= t.max_queued_run_age.as_secs_f64() {
-                "until it is 5 min old, opening the call answers 202 and enqueues nothing; after that, opening it fails this run and enqueues again"
+            // What the app does next, and when (spec §1 item 6).
+            let stuck_at = t.max_queued_run_age.as_secs_f64();
+            let next = if waited <= stuck_at {
+                let at = now
+                    .checked_add(jiff::SignedDuration::from_secs_f64(stuck_at - waited))
+                    .map_or(String::new(), |at| {
+                        format!(" (at {} UTC)", at.strftime("%H:%M:%S"))
+                    });
+                format!(
+                    "the API answers 202 and enqueues nothing until run {} turns 5 min old in {}{at}; a reopen after that fails it and enqueues again",
+                    run.id,
+                    text::seconds(stuck_at - waited)
+                )
             } else {
-                "opening the call now fails this run and enqueues a new download"
+                "opening the call now fails this run and enqueues a new download".to_string()
             };
+            let life = f.redis_life.clone().unwrap_or_default();
+            let cause = super::consistency::LostJob::of(
+                life.uptime_s,
+                life.evicted_keys,
+                life.maxmemory_policy.as_deref(),
+                Some(waited),
+            );
             Some(decision(
                 Verdict::Stuck,
                 format!(
-                    "run {} has been queued for {} with no RQ job in any queue or registry and {locked}: it was never enqueued",
+                    "run {} has been queued for {} with no RQ job in any queue or registry and {locked}: {}",
                     run.id,
-                    text::seconds(waited)
+                    text::seconds(waited),
+                    cause.why(life.uptime_s, life.evicted_keys)
                 ),
-                format!(
-                    "the API's enqueue failed (Redis down or REDIS_URL unset in the API: see its log for 'Failed to prepare recording'); {next}"
-                ),
+                format!("{}; {next}", cause.hint()),
             ))
         }
         "failed" | "cancelled" => {

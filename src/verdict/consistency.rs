@@ -6,8 +6,9 @@ use crate::model::{Check, CheckId, ConsistencyMetrics, Finding, FindingCode, Met
 use crate::probe::consistency::{ActiveRow, DbSide, RedisSide, SlotMember, SlotRun};
 use crate::text;
 
-/// A queued/running run this young may still be on its way into RQ.
-pub const ORPHAN_AFTER_S: f64 = 120.0;
+/// A queued run this young may still be on its way into RQ: the API
+/// enqueues within milliseconds of the insert, and the read is consistent.
+pub const ORPHAN_AFTER_S: f64 = 30.0;
 const MAX_SUBJECTS: usize = 10;
 /// The app's in-flight marker lives this long from when a slot is taken.
 const INFLIGHT_TTL_MS: i64 = 900_000;
@@ -111,7 +112,6 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
     if let (Some(db), Some(redis)) = (db, redis) {
         m.rq_jobs_seen = Some(redis.jobs_seen);
         let (orphans, unknown) = orphans_of(&facts, db, redis, now_s);
-        let orphans: Vec<String> = orphans.into_iter().collect();
         m.orphaned_runs = Some(orphans.len() as u64);
         m.orphans_not_compared = Some(unknown.len() as u64);
         if !unknown.is_empty() {
@@ -120,7 +120,7 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
                 text::plural(unknown.len() as u64, "call", "calls")
             ));
         }
-        findings.extend(orphaned_runs(&orphans));
+        findings.extend(orphaned_runs(&orphans, redis));
         let active: BTreeSet<&str> = db.active.iter().map(|r| r.call_sid.as_str()).collect();
         // A lock is stale only when everything it could belong to was seen.
         let complete = redis.complete && db.active_left_out == 0 && db.recent_left_out == 0;
@@ -207,15 +207,20 @@ fn orphans_of(
     db: &DbSide,
     redis: &RedisSide,
     now_s: f64,
-) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut orphans: BTreeSet<String> = BTreeSet::new();
+) -> (BTreeMap<String, Option<f64>>, BTreeSet<String>) {
+    let mut orphans: BTreeMap<String, Option<f64>> = BTreeMap::new();
     let mut unknown: BTreeSet<String> = BTreeSet::new();
     for run in orphan_candidates(&db.active, &facts.valid_files, now_s) {
         if redis.job_sids.contains(&run.call_sid) {
             continue;
         }
         if redis.complete || facts.looked_up.contains(&run.call_sid) {
-            orphans.insert(run.call_sid.clone());
+            let age = run.created_at.map(|c| now_s - c);
+            let e = orphans.entry(run.call_sid.clone()).or_insert(age);
+            // The oldest queued run of the call says when the job was lost.
+            if age > *e {
+                *e = age;
+            }
         } else {
             unknown.insert(run.call_sid.clone());
         }
@@ -227,7 +232,10 @@ fn orphans_of(
 /// them out of RUNS_STUCK: one fault, one finding).
 pub fn orphan_sids(facts: &ConsistencyFacts, now: jiff::Timestamp) -> BTreeSet<String> {
     match (&facts.db, &facts.redis) {
-        (Ok(db), Ok(redis)) => orphans_of(facts, db, redis, now.as_microsecond() as f64 / 1e6).0,
+        (Ok(db), Ok(redis)) => orphans_of(facts, db, redis, now.as_microsecond() as f64 / 1e6)
+            .0
+            .into_keys()
+            .collect(),
         _ => BTreeSet::new(),
     }
 }
@@ -417,18 +425,130 @@ pub fn phantom_slots(
     )
 }
 
-/// ORPHANED_RUNS: rows created but never enqueued.
-pub fn orphaned_runs(sids: &[String]) -> Option<Finding> {
-    (!sids.is_empty()).then(|| {
+/// Slack on Redis's uptime (whole seconds, read a moment after the runs).
+const UPTIME_SLACK_S: f64 = 2.0;
+
+/// Why a queued run has no job, from Redis's own evidence (spec §6
+/// ORPHANED_RUNS): the job was lost with a Redis that restarted empty, or
+/// evicted, or never enqueued by the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LostJob {
+    /// Redis started after the run was created: the job and its lock were
+    /// lost with it (the app's Redis has no volume of its own and no AOF).
+    RedisRestarted,
+    /// Redis evicted keys under an evicting policy: the job went with them.
+    Evicted,
+    /// Redis ran through, nothing evicted: the API's enqueue failed.
+    EnqueueFailed,
+    /// Redis's INFO could not be read: the cause is not known.
+    Unknown,
+}
+
+impl LostJob {
+    pub fn of(
+        uptime_s: Option<u64>,
+        evicted_keys: Option<u64>,
+        policy: Option<&str>,
+        run_age_s: Option<f64>,
+    ) -> LostJob {
+        let Some(uptime) = uptime_s else {
+            return LostJob::Unknown;
+        };
+        // INFO's uptime is whole seconds: a run must be older by more than
+        // that to predate the server.
+        if run_age_s.is_some_and(|age| age > uptime as f64 + UPTIME_SLACK_S) {
+            return LostJob::RedisRestarted;
+        }
+        let evicting = policy.is_some_and(|p| p != "noeviction");
+        if evicted_keys.is_some_and(|n| n > 0) && evicting {
+            return LostJob::Evicted;
+        }
+        LostJob::EnqueueFailed
+    }
+
+    /// What happened, in words, with Redis's evidence.
+    pub fn why(self, uptime_s: Option<u64>, evicted_keys: Option<u64>) -> String {
+        match self {
+            LostJob::RedisRestarted => format!(
+                "Redis started {} ago, after the run was created: the job and its dedup lock were lost with it",
+                text::seconds(uptime_s.unwrap_or(0) as f64)
+            ),
+            LostJob::Evicted => format!(
+                "Redis evicted {} under its eviction policy: the job went with them",
+                text::plural(evicted_keys.unwrap_or(0), "key", "keys")
+            ),
+            LostJob::EnqueueFailed => {
+                "Redis ran through and evicted nothing: the API's enqueue failed after it inserted the run".into()
+            }
+            LostJob::Unknown => {
+                "Redis's INFO could not be read, so whether Redis restarted or evicted is not known".into()
+            }
+        }
+    }
+
+    pub fn hint(self) -> &'static str {
+        match self {
+            LostJob::RedisRestarted => {
+                "Redis restarted empty (killed, or removed and created anew): give the app's Redis a volume and appendonly yes so RQ's jobs survive; reopening a call enqueues again once its run is 5 min old"
+            }
+            LostJob::Evicted => {
+                "raise Redis's maxmemory or set maxmemory-policy noeviction (the app's compose runs allkeys-lru): evicted jobs are gone; reopening a call enqueues again once its run is 5 min old"
+            }
+            LostJob::EnqueueFailed => {
+                "the API's enqueue failed: check the API's Redis connection (REDIS_URL in the API) and its log for 'Failed to prepare recording'"
+            }
+            LostJob::Unknown => {
+                "let recdiag's Redis user run INFO to tell a restart or an eviction from a failed enqueue; meanwhile check the API's log for 'Failed to prepare recording'"
+            }
+        }
+    }
+}
+
+/// ORPHANED_RUNS: queued runs whose job is gone, each with its cause.
+pub fn orphaned_runs(
+    orphans: &BTreeMap<String, Option<f64>>,
+    redis: &RedisSide,
+) -> Option<Finding> {
+    if orphans.is_empty() {
+        return None;
+    }
+    let mut by_cause: BTreeMap<LostJob, Vec<&str>> = BTreeMap::new();
+    for (sid, age) in orphans {
+        let cause = LostJob::of(
+            redis.uptime_s,
+            redis.evicted_keys,
+            redis.maxmemory_policy.as_deref(),
+            *age,
+        );
+        by_cause.entry(cause).or_default().push(sid);
+    }
+    let parts: Vec<String> = by_cause
+        .iter()
+        .map(|(cause, sids)| {
+            format!(
+                "{}: {}",
+                text::plural(sids.len() as u64, "call", "calls"),
+                cause.why(redis.uptime_s, redis.evicted_keys)
+            )
+        })
+        .collect();
+    let main = by_cause
+        .iter()
+        .max_by_key(|(c, sids)| (sids.len(), std::cmp::Reverse(**c)))
+        .map_or(LostJob::Unknown, |(c, _)| *c);
+    Some(
         Finding::new(
             FindingCode::OrphanedRuns,
             format!(
-                "{} a queued run older than 2 min, no newer run, no file and no RQ job in any queue or registry (created, never enqueued)",
-                text::plural(sids.len() as u64, "call has", "calls have")
+                "{} a queued run older than {}, no newer run, no file and no RQ job in any queue or registry — {}",
+                text::plural(orphans.len() as u64, "call has", "calls have"),
+                text::seconds(ORPHAN_AFTER_S),
+                parts.join("; ")
             ),
         )
-        .subjects(sids.iter().take(MAX_SUBJECTS).cloned())
-    })
+        .hint(main.hint())
+        .subjects(orphans.keys().take(MAX_SUBJECTS).cloned()),
+    )
 }
 
 /// COMPLETED_RUN_MISSING_FILE: the worker finished, the API cannot see the file.
@@ -463,6 +583,33 @@ pub fn stale_dedup_locks(keys: &[String]) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_job_is_named_by_redis_evidence() {
+        let lru = Some("allkeys-lru");
+        // Redis younger than the run: restarted empty.
+        assert_eq!(
+            LostJob::of(Some(60), Some(0), lru, Some(100.0)),
+            LostJob::RedisRestarted
+        );
+        // Whole-second uptime: a run a moment older is no restart.
+        assert_eq!(
+            LostJob::of(Some(60), Some(0), lru, Some(61.5)),
+            LostJob::EnqueueFailed
+        );
+        // Evictions under an evicting policy.
+        assert_eq!(
+            LostJob::of(Some(600), Some(12), lru, Some(100.0)),
+            LostJob::Evicted
+        );
+        // noeviction evicts nothing: a failed enqueue.
+        assert_eq!(
+            LostJob::of(Some(600), Some(12), Some("noeviction"), Some(100.0)),
+            LostJob::EnqueueFailed
+        );
+        // Without INFO, nobody can tell.
+        assert_eq!(LostJob::of(None, None, None, Some(100.0)), LostJob::Unknown);
+    }
 
     const SID: &str = "CA00000000000000000000000000000007";
 

@@ -435,49 +435,155 @@ fn the_api_giving_up_is_gave_up() {
 
 /// item 5: ORPHANED_RUNS for a run whose enqueue failed, and never from a
 /// bounded read: 20,001 waiting jobs hide no job from the comparison.
+/// Real time passes (not the fixture's aging): Redis has run longer than
+/// the run is old and evicted nothing, so the cause is the API's enqueue.
 #[test]
 fn orphans_are_found_by_lookup_not_by_a_bounded_read() {
-    for rq in RQ_REAL_FLOW {
-        let w = AppWorld::new(rq);
-        // 20,000 unrelated ids ahead of this call's job in the queue.
-        let mut client = redis::Client::open(w.redis.url())
-            .unwrap()
-            .get_connection()
-            .unwrap();
-        let filler: Vec<String> = (0..20_000).map(|i| format!("filler_{i}")).collect();
-        for chunk in filler.chunks(5_000) {
-            redis::cmd("RPUSH")
-                .arg("rq:queue:recordings")
-                .arg(chunk)
-                .exec(&mut client)
+    let (queued, broken) = (sid(71), sid(72));
+    let worlds: Vec<AppWorld> = RQ_REAL_FLOW
+        .iter()
+        .map(|rq| {
+            let w = AppWorld::new(rq);
+            // 20,000 unrelated ids ahead of this call's job in the queue.
+            let mut client = redis::Client::open(w.redis.url())
+                .unwrap()
+                .get_connection()
                 .unwrap();
-        }
-        let (queued, broken) = (sid(71), sid(72));
-        w.steps(&[
-            &format!("call:{queued}:1"),
-            &format!("call:{broken}:1"),
-            &format!("open:{queued}"),
-            &format!("open-broken:{broken}:1"),
-            "age:180",
-            "tick",
-        ]);
+            let filler: Vec<String> = (0..20_000).map(|i| format!("filler_{i}")).collect();
+            for chunk in filler.chunks(5_000) {
+                redis::cmd("RPUSH")
+                    .arg("rq:queue:recordings")
+                    .arg(chunk)
+                    .exec(&mut client)
+                    .unwrap();
+            }
+            w.steps(&[
+                &format!("call:{queued}:1"),
+                &format!("call:{broken}:1"),
+                &format!("open:{queued}"),
+                &format!("open-broken:{broken}:1"),
+                "tick",
+            ]);
+            w
+        })
+        .collect();
+    // Past the 30 s grace, in real time.
+    std::thread::sleep(Duration::from_secs(32));
+    for w in &worlds {
+        let rq = &w.rq;
         let h = w
             .recdiag()
             .args(["health", "--only", "consistency", "--format", "json"])
             .run();
         let o = finding(&h, "ORPHANED_RUNS");
         assert_eq!(o["subjects"], serde_json::json!([broken]), "rq {rq}: {o}");
-        assert_eq!(h.check("consistency")["metrics"]["orphans_not_compared"], 0);
-        let c = call(&w, &broken);
-        c.assert_code(2);
-        assert_eq!(c.json()["verdict"], "STUCK");
         assert!(
-            c.json()["reason"]
+            o["message"]
                 .as_str()
                 .unwrap()
-                .contains("never enqueued")
+                .contains("the API's enqueue failed"),
+            "rq {rq}: {o}"
         );
+        assert!(
+            o["hint"].as_str().unwrap().contains("REDIS_URL in the API"),
+            "{o}"
+        );
+        assert_eq!(h.check("consistency")["metrics"]["orphans_not_compared"], 0);
+        let c = call(w, &broken);
+        c.assert_code(2);
+        assert_eq!(c.json()["verdict"], "STUCK");
+        let reason = c.json()["reason"].as_str().unwrap().to_string();
+        assert!(reason.contains("the API's enqueue failed"), "{reason}");
+        // What the app does next, and when.
+        let hint = c.json()["hint"].as_str().unwrap().to_string();
+        assert!(hint.contains("turns 5 min old in 4m"), "{hint}");
+        assert!(hint.contains("UTC)"), "{hint}");
     }
+}
+
+/// Redis restarted empty (the app's compose Redis has no volume and no
+/// AOF): queued runs older than Redis's uptime, their jobs and locks
+/// gone. ORPHANED_RUNS and call name the restart, not the API.
+#[test]
+fn jobs_lost_with_a_redis_restarted_empty_are_named_so() {
+    let mut w = AppWorld::new(RQ_REAL_FLOW[0]);
+    let s = sid(73);
+    w.steps(&[&format!("call:{s}:1"), &format!("open:{s}")]);
+    w.redis.restart_empty();
+    // The run is older than the new Redis: 40 s pass.
+    w.steps(&["age:40", "tick"]);
+    let h = w
+        .recdiag()
+        .args(["health", "--only", "consistency", "--format", "json"])
+        .run();
+    let o = finding(&h, "ORPHANED_RUNS");
+    assert_eq!(o["subjects"], serde_json::json!([s]), "{o}");
+    let message = o["message"].as_str().unwrap();
+    assert!(message.contains("Redis started"), "{o}");
+    assert!(!message.contains("enqueue failed"), "{o}");
+    assert!(
+        o["hint"].as_str().unwrap().contains("appendonly yes"),
+        "{o}"
+    );
+    let c = call(&w, &s);
+    assert_eq!(c.json()["verdict"], "STUCK", "{}", c.stdout);
+    assert!(
+        c.json()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Redis started"),
+        "{}",
+        c.stdout
+    );
+}
+
+/// Eviction under the app's allkeys-lru: the queued jobs, the queue and
+/// the locks evicted. ORPHANED_RUNS names the eviction.
+#[test]
+fn jobs_lost_to_eviction_are_named_so() {
+    let w = AppWorld::with_redis_args(
+        RQ_REAL_FLOW[0],
+        &["--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru"],
+    );
+    let sids: Vec<String> = (74..=76).map(sid).collect();
+    let mut steps: Vec<String> = Vec::new();
+    for s in &sids {
+        steps.push(format!("call:{s}:1"));
+        steps.push(format!("open:{s}"));
+    }
+    w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
+    // Fill Redis past maxmemory: the LRU keys (the app's jobs) go first.
+    let mut client = redis::Client::open(w.redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let blob = vec![b'x'; 64 * 1024];
+    for i in 0..200 {
+        let _: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(format!("filler:{i}"))
+            .arg(&blob)
+            .query(&mut client);
+    }
+    let left: i64 = redis::cmd("EXISTS")
+        .arg(
+            sids.iter()
+                .map(|s| format!("job:download:1:{s}"))
+                .collect::<Vec<_>>(),
+        )
+        .query(&mut client)
+        .unwrap();
+    assert_eq!(left, 0, "the locks were not evicted");
+    // Real time past the grace: the runs stay younger than Redis.
+    std::thread::sleep(Duration::from_secs(32));
+    let h = w
+        .recdiag()
+        .args(["health", "--only", "consistency", "--format", "json"])
+        .run();
+    let o = finding(&h, "ORPHANED_RUNS");
+    let message = o["message"].as_str().unwrap();
+    assert!(message.contains("evicted"), "{o}");
+    assert!(!message.contains("enqueue failed"), "{o}");
+    assert!(o["hint"].as_str().unwrap().contains("noeviction"), "{o}");
 }
 
 /// item 5: DUPLICATE_ACTIVE_RUNS only beyond the app's own rows.

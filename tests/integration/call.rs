@@ -157,7 +157,7 @@ fn stuck_runs_and_runs_never_enqueued() {
          (1, '{running}', 'running', 'download', '{}', '{}'), \
          (1, '{queued}', 'queued', 'download', '{}', NULL), \
          (1, '{fresh}', 'queued', 'download', '{}', NULL)",
-        w.ago(1300), w.ago(1200), w.ago(400), w.ago(30)
+        w.ago(1300), w.ago(1200), w.ago(400), w.ago(10)
     ));
     let r = w.call(&[running]);
     r.assert_code(2);
@@ -192,7 +192,7 @@ fn stuck_runs_and_runs_never_enqueued() {
     assert_eq!(
         verdict(&w.call(&[fresh])),
         "QUEUED",
-        "30 s old: still being enqueued"
+        "10 s old: still being enqueued"
     );
 }
 

@@ -53,7 +53,7 @@ impl World {
             run(&enqueued, 1, "queued", 600), // has its RQ job: fine
             run("CA0000000000000000000000000000aaa1", 1, "queued", 600), // orphan
             run("CA0000000000000000000000000000aaa2", 1, "running", 900), // a worker took it: not an orphan
-            run("CA0000000000000000000000000000aaa3", 1, "queued", 30),   // too young to judge
+            run("CA0000000000000000000000000000aaa3", 1, "queued", 10),   // too young to judge
             run("CA0000000000000000000000000000bbb1", 1, "completed", 600), // file present
             run("CA0000000000000000000000000000bbb2", 1, "completed", 600), // file missing
             run("CA0000000000000000000000000000bbb3", 1, "completed", 600), // parent's file present

@@ -14,6 +14,7 @@ use super::{free_port, require_program, wait_until};
 /// A real `redis-server` on a free port, killed when dropped.
 pub struct RedisServer {
     child: Option<Child>,
+    args: Vec<String>,
     pub port: u16,
     pub tls_port: Option<u16>,
     _dir: tempfile::TempDir,
@@ -81,6 +82,7 @@ impl RedisServer {
             .expect("spawn redis-server");
         let server = RedisServer {
             child: Some(child),
+            args,
             port,
             tls_port,
             _dir: dir,
@@ -123,6 +125,26 @@ impl RedisServer {
         let mut out = String::new();
         let _ = s.read_to_string(&mut out);
         out
+    }
+
+    /// Kill the server and start it again on the same port, empty — as the
+    /// app's Redis comes back after a crash or `docker compose rm` (no
+    /// volume of its own, no AOF).
+    pub fn restart_empty(&mut self) {
+        self.kill();
+        let bin = require_program("redis-server", "apt-get install redis-server");
+        let child = Command::new(bin)
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        self.child = Some(child);
+        let port = self.port;
+        let up = wait_until(Duration::from_secs(10), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(up, "redis-server did not restart on port {port}");
     }
 
     /// Stop the server now (the port stays closed).
