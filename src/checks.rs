@@ -51,7 +51,7 @@ enum Read {
     Rq(RqOutcome),
     Runs(RunsOutcome),
     Dir(DirFacts),
-    Consistency(ConsistencyFacts),
+    Consistency(Box<ConsistencyFacts>),
     /// Checks already decided without a judgement: recdiag's own failure,
     /// or a read that ran past its guard.
     Decided(Vec<Check>),
@@ -120,7 +120,7 @@ pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
             Read::Rq(o) => snap.rq = Some(o),
             Read::Runs(o) => snap.runs = Some(o),
             Read::Dir(f) => snap.dir = Some(f),
-            Read::Consistency(f) => snap.consistency = Some(f),
+            Read::Consistency(f) => snap.consistency = Some(*f),
             Read::Decided(checks) => snap.decided.extend(checks),
         }
     }
@@ -151,7 +151,7 @@ async fn dispatch(task: Task, config: &Config) -> Read {
     match task {
         Task::Redis => Read::Redis(redis_outcome(config).await),
         Task::Rq => Read::Rq(rq_outcome(config).await),
-        Task::Consistency => Read::Consistency(crate::consistency::facts(config).await),
+        Task::Consistency => Read::Consistency(Box::new(crate::consistency::facts(config).await)),
         Task::Runs => Read::Runs(runs_outcome(config).await),
         Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
