@@ -123,9 +123,33 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
                         .iter()
                         .filter(|w| w.queues.contains(&queue))
                         .filter(|w| {
-                            verdict::rq::liveness(w, config.now, t) == verdict::rq::Liveness::Live
+                            verdict::rq::liveness_in(w, &snapshot, config.now, t).0
+                                == verdict::rq::Liveness::Live
                         })
                         .map(|w| w.name.clone())
+                        .collect();
+                    // Registered on that queue but not working: say so.
+                    f.workers_not_working = snapshot
+                        .workers
+                        .iter()
+                        .filter(|w| w.queues.contains(&queue))
+                        .filter_map(|w| {
+                            let (l, why) = verdict::rq::liveness_in(w, &snapshot, config.now, t);
+                            (l != verdict::rq::Liveness::Live).then(|| {
+                                let ttl =
+                                    w.key_ttl_ms.filter(|t| *t > 0).map_or(String::new(), |t| {
+                                        format!(
+                                            "; its key refuses a restart under that name for {}",
+                                            crate::text::seconds(t as f64 / 1000.0)
+                                        )
+                                    });
+                                format!(
+                                    "{} ({}{ttl})",
+                                    w.name,
+                                    why.unwrap_or_else(|| "its heartbeat stopped".into())
+                                )
+                            })
+                        })
                         .collect();
                 }
                 f.jobs = Some(jobs);

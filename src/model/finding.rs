@@ -102,18 +102,18 @@ catalogue! {
         hint "check the sentinels named (redis-cli -p 26379 SENTINEL master <name>): with fewer than a majority up, no failover can happen";
     NoWorkers = "NO_WORKERS", check "workers", Warning, None,
         severity "critical if jobs wait, else warning",
-        when "no live worker at all",
+        when "no live worker at all; it names the registered workers that are not working (dead, stale, ghosts) and how long a dead one's key refuses a restart under its name — one fault, one finding",
         hint concat!("start the worker: ", crate::restart_worker!());
     QueueNotWatched = "QUEUE_NOT_WATCHED", check "queues", Critical, None,
         severity "critical",
-        when "a queue of interest has waiting jobs and no live worker listens on it",
+        when "a queue of interest has waiting jobs and no live worker listens on it, while other workers live (the hint names the app's prosaas-worker-1 name clash when that is the registered worker)",
         hint concat!(
                     "no worker listens on this queue: add it to the worker's RQ_QUEUES, then ",
                     crate::restart_worker!()
                 );
     WorkerStale = "WORKER_STALE", check "workers", Warning, None,
         severity "warning",
-        when "a registered worker whose heartbeat is old, or whose hash is gone",
+        when "a registered worker that is not working while others live: heartbeat old, hash gone, exited, or dead by its conduct — idle while a job has waited over 10 s in its queues with no heartbeat since (or, where `CLIENT LIST` is allowed and RQ names connections, no connection named after it); says how long its key refuses a restart under that name",
         hint concat!(
                     "the worker stopped heart-beating: read its log (",
                     crate::worker_log!(),

@@ -39,6 +39,9 @@ pub struct CallFacts {
     pub locks: Vec<LockInfo>,
     pub slots: Vec<SlotInfo>,
     pub workers_listening: Vec<String>,
+    /// Workers registered on the queued job's queue that are not working,
+    /// each with why (not in the JSON: the reason says it).
+    pub workers_not_working: Vec<String>,
     /// `recording_retry_attempts:<SID>` and its TTL in ms.
     pub retry_attempts: Option<(i64, Option<i64>)>,
     pub suspended: bool,
@@ -249,7 +252,20 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
                 "resume the workers: rq resume -u $REDIS_URL",
             );
         }
-        let (workers, hint) = if f.workers_listening.is_empty() {
+        let (workers, hint) = if f.workers_listening.is_empty() && !f.workers_not_working.is_empty()
+        {
+            (
+                format!(
+                    "NO live worker listens on it: registered but not working: {}",
+                    f.workers_not_working.join(", ")
+                ),
+                concat!(
+                    "the worker is dead, so nothing will take this job: ",
+                    crate::restart_worker!(),
+                    " (under another name while its old key lives)"
+                ),
+            )
+        } else if f.workers_listening.is_empty() {
             (
                 "and NO live worker listens on it".to_string(),
                 concat!(

@@ -73,6 +73,90 @@ pub fn liveness(w: &WorkerFacts, now: jiff::Timestamp, t: &Thresholds) -> Livene
     }
 }
 
+/// A live idle worker takes a waiting job within milliseconds, and
+/// heart-beats when it does: one idle this long beside jobs waiting this
+/// long in its queues is dead.
+const DEAD_AFTER_S: f64 = 10.0;
+
+/// How alive a worker is, from everything the snapshot says of it: its
+/// heartbeat (see [`liveness`]), and its conduct — `idle` while jobs have
+/// waited in a queue it listens on, no heartbeat since, and no Redis
+/// connection named after it — and, where `CLIENT LIST` may be read and
+/// this RQ names its connections, the missing connection itself (a worker
+/// born before a Redis restart reconnected unnamed: not counted then).
+/// `Some(why)` when dead by conduct.
+pub fn liveness_in(
+    w: &WorkerFacts,
+    snap: &RqSnapshot,
+    now: jiff::Timestamp,
+    t: &Thresholds,
+) -> (Liveness, Option<String>) {
+    let by_heartbeat = liveness(w, now, t);
+    if by_heartbeat != Liveness::Live {
+        return (by_heartbeat, None);
+    }
+    let quiet_s = w.last_heartbeat.map_or(f64::INFINITY, |hb| age_s(now, hb));
+    if quiet_s <= DEAD_AFTER_S {
+        return (Liveness::Live, None);
+    }
+    let named = snap
+        .client_names
+        .as_ref()
+        .map(|names| names.contains(&w.name));
+    if named == Some(true) {
+        return (Liveness::Live, None);
+    }
+    let idle = w.state.as_deref() != Some("busy");
+    let waited = snap
+        .queues
+        .iter()
+        .filter(|q| w.queues.contains(&q.name) && q.queued.unwrap_or(0) > 0)
+        .filter_map(|q| q.oldest_enqueued_at.map(|at| (q, age_s(now, at))))
+        .filter(|(_, age)| *age > DEAD_AFTER_S)
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if idle
+        && !snap.app.suspended
+        && let Some((q, age)) = waited
+    {
+        return (
+            Liveness::Dead,
+            Some(format!(
+                "idle while a job has waited {} in '{}', no heartbeat for {}{}",
+                text::seconds(age),
+                q.name,
+                text::seconds(quiet_s),
+                if named == Some(false) {
+                    ", and no Redis connection named after it"
+                } else {
+                    ""
+                }
+            )),
+        );
+    }
+    // The connection alone: only where this RQ names its connections (some
+    // other registered worker's name is connected) and Redis has run since
+    // before the worker was born.
+    let naming = snap.client_names.as_ref().is_some_and(|names| {
+        snap.workers
+            .iter()
+            .any(|o| o.name != w.name && names.contains(&o.name))
+    });
+    let born_since_start = match (w.birth, snap.redis_uptime_s) {
+        (Some(b), Some(up)) => age_s(now, b) + 2.0 < up as f64,
+        _ => false,
+    };
+    if named == Some(false) && naming && born_since_start {
+        return (
+            Liveness::Dead,
+            Some(format!(
+                "no Redis connection named after it, no heartbeat for {}",
+                text::seconds(quiet_s)
+            )),
+        );
+    }
+    (Liveness::Live, None)
+}
+
 /// Judge the snapshot into the `queues` and `workers` checks.
 pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check, Check) {
     let mut snap = match outcome {
@@ -86,7 +170,12 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
     };
     // SMEMBERS has no order; people and diffs want one.
     snap.workers.sort_by(|a, b| a.name.cmp(&b.name));
-    let states: Vec<Liveness> = snap.workers.iter().map(|w| liveness(w, now, t)).collect();
+    let judged: Vec<(Liveness, Option<String>)> = snap
+        .workers
+        .iter()
+        .map(|w| liveness_in(w, &snap, now, t))
+        .collect();
+    let states: Vec<Liveness> = judged.iter().map(|(l, _)| *l).collect();
     let live: Vec<&WorkerFacts> = snap
         .workers
         .iter()
@@ -152,8 +241,18 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
 
     let mut queue_findings = Vec::new();
     let suspended = snap.app.suspended;
+    let any_live = states.contains(&Liveness::Live);
+    let clash = snap
+        .workers
+        .iter()
+        .any(|w| w.name == "prosaas-worker-1" && w.pid == Some(1));
     for q in &interesting {
-        queue_findings.extend(queue_not_watched(q));
+        // With no live worker at all, NO_WORKERS says it once.
+        if any_live {
+            queue_findings.extend(
+                queue_not_watched(q).map(|f| if clash { f.hint(NAME_CLASH_HINT) } else { f }),
+            );
+        }
         queue_findings.extend(queue_backlog(q, t));
         // Under `rq suspend` nothing is picked up: WORKERS_SUSPENDED says
         // why, once; a stalled queue would only echo it.
@@ -225,9 +324,23 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         count(Liveness::Dead),
         count(Liveness::Ghost),
     );
+    let bad: Vec<NotWorking> = worker_metrics
+        .iter()
+        .zip(&judged)
+        .zip(&snap.workers)
+        .filter(|((m, _), _)| !m.alive)
+        .map(|((m, (_, why)), w)| NotWorking {
+            worker: m,
+            why: why.as_deref(),
+            key_ttl_ms: w.key_ttl_ms,
+        })
+        .collect();
     let mut worker_findings = Vec::new();
-    worker_findings.extend(no_workers(alive, waiting));
-    worker_findings.extend(worker_stale(&worker_metrics, t));
+    if alive == 0 {
+        worker_findings.extend(no_live_worker(&bad, waiting));
+    } else {
+        worker_findings.extend(worker_stale(&bad, t));
+    }
     if suspended {
         worker_findings.push(workers_suspended(alive, waiting, &interesting));
     }
@@ -271,7 +384,7 @@ pub fn queued_cause(snap: &RqSnapshot, now: jiff::Timestamp, t: &Thresholds) -> 
     let live: Vec<&WorkerFacts> = snap
         .workers
         .iter()
-        .filter(|w| liveness(w, now, t) == Liveness::Live)
+        .filter(|w| liveness_in(w, snap, now, t).0 == Liveness::Live)
         .collect();
     if live.is_empty() {
         return Some(format!(
@@ -362,6 +475,11 @@ pub fn scheduler_down(lock: bool, last_tick_age_s: Option<f64>) -> Option<Findin
         .subjects(["scheduler:global_lock".to_string()]),
     )
 }
+
+/// QUEUE_NOT_WATCHED's hint when the registered worker is the app's
+/// `prosaas-worker-1` with PID 1 (spec §1 item 11): every worker container
+/// has that name, so only one registers and the others crash-loop.
+const NAME_CLASH_HINT: &str = "the registered worker is prosaas-worker-1 with PID 1: every worker container gets that name (server/worker.py names workers by PID), so RQ refuses the others ('There exists an active worker named ...') and only one of the multi-worker profile's workers or replicas runs — whichever won, on its queues; give each worker a unique name (e.g. hostname and PID), or run one worker on every queue";
 
 /// QUEUE_NOT_WATCHED: waiting jobs and no live worker listening.
 pub fn queue_not_watched(q: &QueueMetrics) -> Option<Finding> {
@@ -502,45 +620,106 @@ pub fn no_workers(alive: u64, waiting: u64) -> Option<Finding> {
     })
 }
 
-/// WORKER_STALE: registered but not working (old heartbeat, exited, or hash gone).
-pub fn worker_stale(workers: &[WorkerMetrics], t: &Thresholds) -> Option<Finding> {
-    let bad: Vec<&WorkerMetrics> = workers.iter().filter(|w| !w.alive).collect();
+/// A worker that is registered but not working, and why.
+pub struct NotWorking<'a> {
+    pub worker: &'a WorkerMetrics,
+    /// Dead by its conduct (idle beside waiting jobs, no connection).
+    pub why: Option<&'a str>,
+    /// Time left on its key: a restart under the same name is refused until then.
+    pub key_ttl_ms: Option<i64>,
+}
+
+fn describe(w: &NotWorking) -> String {
+    let m = w.worker;
+    match (m.liveness.as_str(), w.why) {
+        ("ghost", _) => format!("{} (listed, hash gone)", m.name),
+        ("dead", Some(why)) => format!("{} (dead: {why})", m.name),
+        ("dead", None) => format!("{} (exited, still listed)", m.name),
+        _ => format!(
+            "{} (last heartbeat {} ago)",
+            m.name,
+            m.last_heartbeat_age_s
+                .map_or("never".to_string(), text::seconds)
+        ),
+    }
+}
+
+/// How to restart: the longest-lived key among them refuses a worker of
+/// the same name until it expires.
+fn restart_hint(bad: &[NotWorking]) -> String {
+    let blocking = bad
+        .iter()
+        .filter_map(|w| w.key_ttl_ms.filter(|t| *t > 0).map(|t| (w, t)))
+        .max_by_key(|(_, t)| *t);
+    match blocking {
+        Some((w, ttl)) => format!(
+            "{}; its key rq:worker:{name} refuses a restart under the same name for another {} (RQ: 'There exists an active worker named …'): restart it under another name, or clear the key first (redis-cli DEL rq:worker:{name}; redis-cli SREM rq:workers rq:worker:{name})",
+            crate::restart_worker!(),
+            text::seconds(ttl as f64 / 1000.0),
+            name = w.worker.name
+        ),
+        None => format!(
+            "{}, then read its log ({})",
+            crate::restart_worker!(),
+            crate::worker_log!()
+        ),
+    }
+}
+
+/// WORKER_STALE: registered but not working (old heartbeat, dead by its
+/// conduct, exited, or hash gone) while other workers live. With none
+/// alive, NO_WORKERS says it, once.
+pub fn worker_stale(bad: &[NotWorking], t: &Thresholds) -> Option<Finding> {
     if bad.is_empty() {
         return None;
     }
-    let describe = |w: &WorkerMetrics| match w.liveness.as_str() {
-        "ghost" => format!("{} (listed, hash gone)", w.name),
-        "dead" => format!("{} (exited, still listed)", w.name),
-        _ => format!(
-            "{} (last heartbeat {} ago)",
-            w.name,
-            w.last_heartbeat_age_s
-                .map_or("never".to_string(), text::seconds)
-        ),
-    };
     Some(
         Finding::new(
             FindingCode::WorkerStale,
             format!(
                 "{} registered but not working: {}",
                 text::plural(bad.len() as u64, "worker", "workers"),
-                bad.iter().take(MAX_SUBJECTS).map(|w| describe(w)).collect::<Vec<_>>().join(", ")
+                bad.iter().take(MAX_SUBJECTS).map(describe).collect::<Vec<_>>().join(", ")
             ),
         )
         .hint(format!(
-            "a busy worker heart-beats every 30 s (stale after {}), an idle one every ~405 s (stale after {}): \
-             {}; ghosts vanish from rq:workers only when RQ cleans up",
+            "{} (a busy worker heart-beats every 30 s, stale after {}; an idle one every ~405 s, stale after {})",
+            restart_hint(bad),
             humantime::format_duration(t.stale_busy_heartbeat),
             humantime::format_duration(t.stale_idle_heartbeat),
-            crate::restart_worker!()
         ))
-        .subjects(bad.iter().take(MAX_SUBJECTS).map(|w| w.name.clone())),
+        .subjects(bad.iter().take(MAX_SUBJECTS).map(|w| w.worker.name.clone())),
     )
+}
+
+/// NO_WORKERS with the registered workers that are not working: one
+/// fault (the worker is down), one finding.
+pub fn no_live_worker(bad: &[NotWorking], waiting: u64) -> Option<Finding> {
+    let mut f = no_workers(0, waiting)?;
+    if !bad.is_empty() {
+        f.message = format!(
+            "{}; registered but not working: {}",
+            f.message,
+            bad.iter()
+                .take(MAX_SUBJECTS)
+                .map(describe)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        f.hint = restart_hint(bad);
+        f.subjects = bad
+            .iter()
+            .take(MAX_SUBJECTS)
+            .map(|w| w.worker.name.clone())
+            .collect();
+    }
+    Some(f)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::rq::snapshot::QueueFacts;
     use std::time::Duration;
 
     fn now() -> jiff::Timestamp {
@@ -623,6 +802,74 @@ mod tests {
             ..Thresholds::default()
         };
         assert!(queue_stalled(&queue(1, 0, 1, 11.0), &custom).is_some());
+    }
+
+    /// A snapshot with one worker on 'recordings' and a job that has
+    /// waited `waited_s` there.
+    fn world(w: WorkerFacts, waited_s: i64) -> RqSnapshot {
+        RqSnapshot {
+            queues: vec![QueueFacts {
+                name: "recordings".into(),
+                queued: Some(1),
+                oldest_enqueued_at: Some(now() - jiff::SignedDuration::from_secs(waited_s)),
+                ..Default::default()
+            }],
+            workers: vec![w],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn dead_by_conduct_in_seconds() {
+        let t = Thresholds::default();
+        let mut w = worker("idle", 30);
+        w.queues = vec!["recordings".into()];
+        // Idle, quiet for 30 s, a job waiting 20 s: dead.
+        let (l, why) = liveness_in(&w, &world(w.clone(), 20), now(), &t);
+        assert_eq!(l, Liveness::Dead);
+        assert!(why.unwrap().contains("idle while a job has waited"));
+        // The job only just arrived: a live worker is about to take it.
+        assert_eq!(
+            liveness_in(&w, &world(w.clone(), 3), now(), &t).0,
+            Liveness::Live
+        );
+        // Its connection is there: alive (between two jobs).
+        let mut named = world(w.clone(), 20);
+        named.client_names = Some(["w".to_string()].into());
+        assert_eq!(liveness_in(&w, &named, now(), &t).0, Liveness::Live);
+        // rq suspend: idle on purpose.
+        let mut suspended = world(w.clone(), 20);
+        suspended.app.suspended = true;
+        assert_eq!(liveness_in(&w, &suspended, now(), &t).0, Liveness::Live);
+        // Busy: its job runs.
+        let mut busy = w.clone();
+        busy.state = Some("busy".into());
+        assert_eq!(
+            liveness_in(&busy, &world(busy.clone(), 20), now(), &t).0,
+            Liveness::Live
+        );
+    }
+
+    #[test]
+    fn a_missing_connection_counts_only_where_rq_names_them_and_redis_ran_through() {
+        let t = Thresholds::default();
+        let mut w = worker("idle", 60);
+        w.birth = Some(now() - jiff::SignedDuration::from_secs(600));
+        let mut other = worker("idle", 1);
+        other.name = "other".into();
+        let mut snap = world(w.clone(), 0);
+        snap.queues.clear();
+        snap.workers.push(other);
+        snap.client_names = Some(["other".to_string()].into());
+        snap.redis_uptime_s = Some(3600);
+        assert_eq!(liveness_in(&w, &snap, now(), &t).0, Liveness::Dead);
+        // Redis restarted after the worker was born: it reconnected unnamed.
+        snap.redis_uptime_s = Some(60);
+        assert_eq!(liveness_in(&w, &snap, now(), &t).0, Liveness::Live);
+        // No worker's connection is named: this RQ does not name them.
+        snap.redis_uptime_s = Some(3600);
+        snap.client_names = Some(Default::default());
+        assert_eq!(liveness_in(&w, &snap, now(), &t).0, Liveness::Live);
     }
 
     #[test]

@@ -215,3 +215,56 @@ fn a_live_download_failed_by_the_five_minute_rule_is_not_a_fault() {
     let c = w.recdiag().args(["call", &s, "--json"]).run();
     assert_ne!(c.json()["verdict"], "FAILED", "{}", c.stdout);
 }
+
+/// The only worker SIGKILLed: its key lives up to 480 s and its heartbeat
+/// looks fresh for minutes, but it is idle while a job waits and no Redis
+/// connection bears its name. Dead in seconds: one finding (NO_WORKERS)
+/// with how long its key refuses a restart under that name; `call` says
+/// the worker is dead, never "waiting its turn".
+#[test]
+fn a_killed_worker_is_dead_in_seconds_and_reported_once() {
+    let mut w = AppWorld::new(RQ_APP);
+    w.start_worker();
+    w.kill_workers();
+    let s = sid(81);
+    w.steps(&[&format!("call:{s}:1"), &format!("open:{s}"), "tick"]);
+    std::thread::sleep(Duration::from_secs(12));
+    let h = w
+        .recdiag()
+        .args(["health", "--json"])
+        .env("RECDIAG_ACCEPT", "SCHEDULER_DOWN")
+        .run();
+    let codes = h.all_codes();
+    assert!(
+        codes.contains(&"NO_WORKERS".to_string()),
+        "{codes:?}\n{}",
+        h.stdout
+    );
+    for wrong in ["QUEUE_NOT_WATCHED", "WORKER_STALE", "QUEUE_STALLED"] {
+        assert!(!codes.contains(&wrong.to_string()), "{wrong}: {codes:?}");
+    }
+    let f = h
+        .all_findings()
+        .into_iter()
+        .find(|f| f["code"] == "NO_WORKERS")
+        .unwrap();
+    assert_eq!(f["severity"], "critical", "{f}");
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("idle while a job has waited"), "{f}");
+    let hint = f["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("refuses a restart under the same name"),
+        "{f}"
+    );
+    let workers = &h.check("workers")["metrics"];
+    assert_eq!(workers["alive"], 0, "{workers}");
+    let c = w.recdiag().args(["call", &s, "--json"]).run();
+    let reason = c.json()["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("not working"), "{reason}");
+    assert!(
+        !c.json()["hint"]
+            .as_str()
+            .unwrap()
+            .contains("waiting its turn")
+    );
+}

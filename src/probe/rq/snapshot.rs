@@ -62,6 +62,9 @@ pub struct WorkerFacts {
     pub successful_jobs: Option<u64>,
     pub failed_jobs: Option<u64>,
     pub version: Option<String>,
+    /// Milliseconds left on its key (`rq:worker:<name>`): while it lives,
+    /// RQ refuses a new worker of the same name.
+    pub key_ttl_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,6 +93,12 @@ pub struct RqSnapshot {
     pub started_not_read: u64,
     /// Bad data met on the way: wrong key types, unparsable fields.
     pub anomalies: Vec<String>,
+    /// Names of the clients connected to Redis (`CLIENT LIST`): RQ names a
+    /// worker's connection after it. None: not permitted, or not read.
+    pub client_names: Option<BTreeSet<String>>,
+    /// How long Redis has run (INFO): a worker born before a restart
+    /// reconnected unnamed, so a missing name proves nothing then.
+    pub redis_uptime_s: Option<u64>,
     /// The app's own state around RQ (read by [`app_state`]).
     pub app: AppState,
 }
@@ -230,6 +239,7 @@ pub async fn read(
     for key in &worker_keys {
         p.cmd("HMGET").arg(key).arg(&WORKER_FIELDS[..]);
         p.cmd("SMEMBERS").arg(format!("{key}:executions"));
+        p.cmd("PTTL").arg(key);
     }
     for q in interest {
         p.cmd("ZRANGE")
@@ -272,8 +282,10 @@ pub async fn read(
     for key in &worker_keys {
         let fields = next();
         let executions = next();
-        snap.workers
-            .push(worker_from(key, fields, executions, &mut snap.anomalies));
+        let ttl = int(next()).filter(|t| *t >= 0);
+        let mut w = worker_from(key, fields, executions, &mut snap.anomalies);
+        w.key_ttl_ms = ttl;
+        snap.workers.push(w);
     }
     for q in interest {
         let reply = items(next());
@@ -293,6 +305,36 @@ pub async fn read(
                 expires_at: score.and_then(|s| jiff::Timestamp::from_second(s as i64).ok()),
                 ..Default::default()
             });
+        }
+    }
+
+    // Who is connected, and since when Redis runs: each read on its own,
+    // so that a user without +client or +info still gets the rest.
+    if !snap.workers.is_empty() {
+        if let Ok(list) = redis::cmd("CLIENT")
+            .arg("LIST")
+            .query_async::<String>(conn)
+            .await
+        {
+            snap.client_names = Some(
+                list.lines()
+                    .filter_map(|l| {
+                        l.split(' ')
+                            .find_map(|f| f.strip_prefix("name="))
+                            .filter(|n| !n.is_empty())
+                            .map(str::to_string)
+                    })
+                    .collect(),
+            );
+        }
+        if let Ok(info) = redis::cmd("INFO")
+            .arg("server")
+            .query_async::<String>(conn)
+            .await
+        {
+            snap.redis_uptime_s = crate::probe::redis::parse_info(&info)
+                .get("uptime_in_seconds")
+                .and_then(|v| v.trim().parse().ok());
         }
     }
 
@@ -417,6 +459,7 @@ fn worker_from(
         successful_jobs: get(8).and_then(count),
         failed_jobs: get(9).and_then(count),
         version: txt(10),
+        key_ttl_ms: None,
         name,
     }
 }

@@ -139,6 +139,15 @@ impl AppWorld {
         }
     }
 
+    /// Kill the long-running workers with SIGKILL (the OOM killer, `docker
+    /// kill`): no warm shutdown, their keys stay until they expire.
+    pub fn kill_workers(&mut self) {
+        for mut child in self.workers.drain(..) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     fn registered_workers(&self) -> i64 {
         match redis_cmd(&self.redis, &[b"SCARD", b"rq:workers"]) {
             redis::Value::Int(n) => n,
