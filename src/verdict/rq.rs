@@ -106,6 +106,32 @@ pub fn liveness_in(
     if named == Some(true) {
         return (Liveness::Live, None);
     }
+    // Whether a missing name means anything: RQ 2 and 3 name a worker's
+    // connection after it (seen on 2.6.1 and 3.0.0), and so does any RQ
+    // whose other workers' names are connected — unless Redis restarted
+    // after the worker was born (it reconnected unnamed).
+    let naming = w
+        .version
+        .as_deref()
+        .and_then(|v| v.split('.').next()?.parse::<u32>().ok())
+        .is_some_and(|major| major >= 2)
+        || snap.client_names.as_ref().is_some_and(|names| {
+            snap.workers
+                .iter()
+                .any(|o| o.name != w.name && names.contains(&o.name))
+        });
+    let born_since_start = match (w.birth, snap.redis_uptime_s) {
+        (Some(b), Some(up)) => age_s(now, b) < up as f64,
+        _ => false,
+    };
+    let unnamed = named == Some(false) && naming && born_since_start;
+    // Without that evidence, a live worker between two jobs may read idle
+    // with a heartbeat as old as its last job's monitoring beat (30 s).
+    let quiet_enough = if unnamed {
+        DEAD_AFTER_S
+    } else {
+        QUIET_UNCONFIRMED_S
+    };
     let idle = w.state.as_deref() != Some("busy");
     let waited = snap
         .queues
@@ -116,6 +142,7 @@ pub fn liveness_in(
         .max_by(|a, b| a.1.total_cmp(&b.1));
     if idle
         && !snap.app.suspended
+        && quiet_s > quiet_enough
         && let Some((q, age)) = waited
     {
         return (
@@ -125,7 +152,7 @@ pub fn liveness_in(
                 text::seconds(age),
                 q.name,
                 text::seconds(quiet_s),
-                if named == Some(false) {
+                if unnamed {
                     ", and no Redis connection named after it"
                 } else {
                     ""
@@ -133,19 +160,7 @@ pub fn liveness_in(
             )),
         );
     }
-    // The connection alone: only where this RQ names its connections (some
-    // other registered worker's name is connected) and Redis has run since
-    // before the worker was born.
-    let naming = snap.client_names.as_ref().is_some_and(|names| {
-        snap.workers
-            .iter()
-            .any(|o| o.name != w.name && names.contains(&o.name))
-    });
-    let born_since_start = match (w.birth, snap.redis_uptime_s) {
-        (Some(b), Some(up)) => age_s(now, b) + 2.0 < up as f64,
-        _ => false,
-    };
-    if named == Some(false) && naming && born_since_start {
+    if unnamed {
         return (
             Liveness::Dead,
             Some(format!(
@@ -156,6 +171,10 @@ pub fn liveness_in(
     }
     (Liveness::Live, None)
 }
+
+/// Quiet this long, idle beside waiting jobs, and no connection evidence
+/// either way: dead (a busy worker beats every 30 s while its job runs).
+const QUIET_UNCONFIRMED_S: f64 = 45.0;
 
 /// Judge the snapshot into the `queues` and `workers` checks.
 pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check, Check) {
@@ -822,12 +841,29 @@ mod tests {
     #[test]
     fn dead_by_conduct_in_seconds() {
         let t = Thresholds::default();
-        let mut w = worker("idle", 30);
+        let mut w = worker("idle", 60);
         w.queues = vec!["recordings".into()];
-        // Idle, quiet for 30 s, a job waiting 20 s: dead.
+        // Idle, quiet for 60 s, a job waiting 20 s: dead.
         let (l, why) = liveness_in(&w, &world(w.clone(), 20), now(), &t);
         assert_eq!(l, Liveness::Dead);
         assert!(why.unwrap().contains("idle while a job has waited"));
+        // Quiet for 30 s only, and nothing else known: maybe between jobs.
+        let between = worker("idle", 30);
+        let mut between = WorkerFacts {
+            queues: w.queues.clone(),
+            ..between
+        };
+        assert_eq!(
+            liveness_in(&between, &world(between.clone(), 20), now(), &t).0,
+            Liveness::Live
+        );
+        // ...but an RQ that names its connections, and no connection: dead.
+        between.version = Some("2.6.1".into());
+        between.birth = Some(now() - jiff::SignedDuration::from_secs(600));
+        let mut unnamed = world(between.clone(), 20);
+        unnamed.client_names = Some(Default::default());
+        unnamed.redis_uptime_s = Some(3600);
+        assert_eq!(liveness_in(&between, &unnamed, now(), &t).0, Liveness::Dead);
         // The job only just arrived: a live worker is about to take it.
         assert_eq!(
             liveness_in(&w, &world(w.clone(), 3), now(), &t).0,
