@@ -138,7 +138,7 @@ async fn run_task(task: Task, config: &Config) -> Read {
     // The comparisons read each source within its own budget, one after
     // the other at worst: their guard is longer.
     let guard = match task {
-        Task::Consistency => crate::consistency::longest(config.timeout),
+        Task::Consistency => crate::comparisons::longest(config.timeout),
         _ => config.timeout,
     } + GRACE;
     match tokio::time::timeout(guard, dispatch(task, config)).await {
@@ -151,7 +151,7 @@ async fn dispatch(task: Task, config: &Config) -> Read {
     match task {
         Task::Redis => Read::Redis(redis_outcome(config).await),
         Task::Rq => Read::Rq(rq_outcome(config).await),
-        Task::Consistency => Read::Consistency(Box::new(crate::consistency::facts(config).await)),
+        Task::Consistency => Read::Consistency(Box::new(crate::comparisons::facts(config).await)),
         Task::Runs => Read::Runs(runs_outcome(config).await),
         Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
@@ -326,7 +326,7 @@ fn timed_out(task: Task, config: &Config) -> Read {
                 CheckId::Consistency,
                 format!(
                     "not finished: the comparisons took longer than {}",
-                    humantime::format_duration(crate::consistency::longest(config.timeout))
+                    humantime::format_duration(crate::comparisons::longest(config.timeout))
                 ),
                 Check::empty_metrics(CheckId::Consistency),
                 Vec::new(),

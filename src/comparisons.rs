@@ -1,4 +1,4 @@
-//! Gathers the facts of the `consistency` check in an order where a later
+//! Gathers what the `consistency` check compares, in an order where a later
 //! read cannot make an earlier one false:
 //!
 //! 1. the database (one read-only snapshot) and RQ's queues and registries,
