@@ -278,7 +278,15 @@ fn ten_minutes_later_everyone_is_stale() {
     let codes = r.codes("workers");
     assert!(codes.contains(&"NO_WORKERS".to_string()), "{codes:?}");
     assert_eq!(r.check("workers")["findings"][0]["severity"], "critical");
-    assert!(r.codes("queues").contains(&"QUEUE_NOT_WATCHED".to_string()));
+    // One fault (no worker works), one finding: NO_WORKERS names the
+    // stale workers; neither QUEUE_NOT_WATCHED nor WORKER_STALE repeats it.
+    assert!(!r.codes("queues").contains(&"QUEUE_NOT_WATCHED".to_string()));
+    assert!(!codes.contains(&"WORKER_STALE".to_string()), "{codes:?}");
+    let message = r.check("workers")["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("registered but not working"), "{message}");
 }
 
 #[test]
