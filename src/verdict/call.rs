@@ -16,6 +16,9 @@ use crate::verdict::logs::Evidence;
 use super::Thresholds;
 use super::causes::Cause;
 
+/// The player's retries: 12 × the API's Retry-After of 2 s, plus requests.
+const PLAYER_GIVES_UP_S: f64 = 26.0;
+
 /// A queued run this young with no job may still be on its way into RQ:
 /// the same grace as ORPHANED_RUNS, so `call` and `health` agree.
 use super::consistency::ORPHAN_AFTER_S as ENQUEUE_GRACE_S;
@@ -290,10 +293,25 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
         );
     }
     if let Some(j) = newest_job("started") {
+        // The player (AudioPlayer.tsx) retries a 202 twelve times, waiting
+        // the API's Retry-After of 2 s: it gives up after about 26 s.
+        let player = age(now, j.started_at.or(j.enqueued_at)).map_or(String::new(), |took| {
+            if took > PLAYER_GIVES_UP_S {
+                format!(
+                    "; it has taken {}, longer than the player's ~26 s of retries (12 × Retry-After 2 s), so the user saw the retry button — it plays once done",
+                    text::seconds(took)
+                )
+            } else {
+                format!(
+                    "; {} so far, the player retries for ~26 s",
+                    text::seconds(took)
+                )
+            }
+        });
         return decision(
             Verdict::Downloading,
             format!(
-                "job {} is running on {}",
+                "job {} is running on {}{player}",
                 j.id,
                 j.worker_name.as_deref().unwrap_or("a worker")
             ),

@@ -152,10 +152,12 @@ pub fn liveness_in(
                 text::seconds(age),
                 q.name,
                 text::seconds(quiet_s),
-                if unnamed {
-                    ", and no Redis connection named after it"
-                } else {
-                    ""
+                match (unnamed, named) {
+                    (true, _) => ", and no Redis connection named after it",
+                    (false, None) => {
+                        " (its connection could not be checked: CLIENT LIST is not permitted to this user)"
+                    }
+                    _ => "",
                 }
             )),
         );
