@@ -11,6 +11,7 @@ use crate::model::{CallLogInfo, CallReport, FileInfo, JobInfo, LockInfo, RunInfo
 use crate::probe;
 use crate::probe::call::RedisCall;
 use crate::probe::consistency::{SlotMember, SlotRun};
+use crate::probe::redis::RedisLife;
 use crate::probe::rq::job::Job;
 use crate::probe::rq::snapshot::RqSnapshot;
 use crate::sid::CallSid;
@@ -103,11 +104,7 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
             for f in facts.iter_mut() {
                 f.redis_life = Some(life.clone());
             }
-            started_sids = snapshot
-                .started
-                .iter()
-                .filter_map(|s| CallSid::find_in(&s.job_id).map(|sid| sid.to_string()))
-                .collect();
+            started_sids = snapshot.started_sids();
             for f in facts.iter_mut() {
                 f.suspended = snapshot.app.suspended;
             }
@@ -313,16 +310,6 @@ async fn read_database(
 
 type RqRead = (MultiplexedConnection, Vec<RedisCall>, RqSnapshot, RedisLife);
 
-/// Redis's own memory of its life, from INFO: how long it has run, how
-/// many keys it evicted and under which policy — what tells a lost job's
-/// cause (None where INFO could not be read).
-#[derive(Debug, Clone, Default)]
-pub struct RedisLife {
-    pub uptime_s: Option<u64>,
-    pub evicted_keys: Option<u64>,
-    pub maxmemory_policy: Option<String>,
-}
-
 async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
     let target = match &config.redis {
         Source::Missing => return Err("Redis: not configured (REDIS_URL unset)".into()),
@@ -348,14 +335,7 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
         snapshot.app = probe::rq::snapshot::app_state(&mut conn, config.now)
             .await
             .map_err(classify)?;
-        let mut life = RedisLife::default();
-        if let Ok(info) = redis::cmd("INFO").query_async::<String>(&mut conn).await {
-            let info = probe::redis::parse_info(&info);
-            let num = |k: &str| info.get(k).and_then(|v| v.trim().parse::<u64>().ok());
-            life.uptime_s = num("uptime_in_seconds");
-            life.evicted_keys = num("evicted_keys");
-            life.maxmemory_policy = info.get("maxmemory_policy").cloned();
-        }
+        let life = probe::redis::life(&mut conn).await;
         Ok::<_, probe::redis::RedisFailure>((conn, found, snapshot, life))
     };
     match bounded(config.timeout, read).await {

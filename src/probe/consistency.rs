@@ -212,11 +212,8 @@ pub struct RedisSide {
     pub job_sids: BTreeSet<String>,
     /// Call SIDs of jobs in the started registries: a download runs for them.
     pub started_sids: BTreeSet<String>,
-    /// Redis's own memory of its life, read with the jobs: how long it has
-    /// run, how many keys it evicted, under which policy (None: not read).
-    pub uptime_s: Option<u64>,
-    pub evicted_keys: Option<u64>,
-    pub maxmemory_policy: Option<String>,
+    /// Redis's own memory of its life, read with the jobs.
+    pub life: super::redis::RedisLife,
     pub jobs_seen: u64,
     /// False when a queue or registry held more than was read: a SID not
     /// seen may still have a job.
@@ -269,13 +266,7 @@ pub async fn rq_side(
     side.complete = true;
     let replies = super::rq::query_pipe(&mut p, conn).await?;
     // INFO apart from the pipeline: a user without +info still compares.
-    if let Ok(info) = redis::cmd("INFO").query_async::<String>(conn).await {
-        let info = super::redis::parse_info(&info);
-        let num = |k: &str| info.get(k).and_then(|v| v.trim().parse::<u64>().ok());
-        side.uptime_s = num("uptime_in_seconds");
-        side.evicted_keys = num("evicted_keys");
-        side.maxmemory_policy = info.get("maxmemory_policy").cloned();
-    }
+    side.life = super::redis::life(conn).await;
     // Per queue: the queue, then started, scheduled, deferred, failed, finished.
     for (i, pair) in replies.chunks(2).enumerate() {
         let started = i % 6 == 1;

@@ -179,6 +179,31 @@ fn sentinel_metrics(spec: &SentinelSpec, found: &sentinel::Resolution) -> Sentin
     }
 }
 
+/// Redis's own memory of its life, from INFO: how long it has run, how
+/// many keys it evicted and under which policy — what tells why a job is
+/// gone, and whether a worker reconnected after a restart.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RedisLife {
+    pub uptime_s: Option<u64>,
+    pub evicted_keys: Option<u64>,
+    pub maxmemory_policy: Option<String>,
+}
+
+/// Read [`RedisLife`] (one INFO). An error (a user without +info) leaves
+/// every field unknown, never a zero.
+pub async fn life(conn: &mut MultiplexedConnection) -> RedisLife {
+    let Ok(text) = redis::cmd("INFO").query_async::<String>(conn).await else {
+        return RedisLife::default();
+    };
+    let info = parse_info(&text);
+    let num = |k: &str| info.get(k).and_then(|v| v.trim().parse::<u64>().ok());
+    RedisLife {
+        uptime_s: num("uptime_in_seconds"),
+        evicted_keys: num("evicted_keys"),
+        maxmemory_policy: info.get("maxmemory_policy").cloned(),
+    }
+}
+
 /// `INFO` text into a map of `field → value` (sections flattened).
 pub fn parse_info(text: &str) -> HashMap<String, String> {
     text.lines()

@@ -55,7 +55,7 @@ pub struct CallFacts {
     /// cannot serve even a valid file.
     pub database_down: Option<String>,
     /// Redis's uptime and evictions (None: Redis not read).
-    pub redis_life: Option<crate::call::RedisLife>,
+    pub redis_life: Option<crate::probe::redis::RedisLife>,
 }
 
 /// What `decide` concluded.
@@ -479,19 +479,14 @@ fn decide_from_run(
                 "opening the call now fails this run and enqueues a new download".to_string()
             };
             let life = f.redis_life.clone().unwrap_or_default();
-            let cause = super::consistency::LostJob::of(
-                life.uptime_s,
-                life.evicted_keys,
-                life.maxmemory_policy.as_deref(),
-                Some(waited),
-            );
+            let cause = super::consistency::LostJob::of(&life, Some(waited));
             Some(decision(
                 Verdict::Stuck,
                 format!(
                     "run {} has been queued for {} with no RQ job in any queue or registry and {locked}: {}",
                     run.id,
                     text::seconds(waited),
-                    cause.why(life.uptime_s, life.evicted_keys)
+                    cause.why(&life)
                 ),
                 format!("{}; {next}", cause.hint()),
             ))

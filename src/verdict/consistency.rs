@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{Check, CheckId, ConsistencyMetrics, Finding, FindingCode, Metrics, Status};
 use crate::probe::consistency::{ActiveRow, DbSide, RedisSide, SlotMember, SlotRun};
+use crate::probe::redis::RedisLife;
 use crate::text;
 
 /// A queued run this young may still be on its way into RQ: the API
@@ -445,13 +446,8 @@ pub enum LostJob {
 }
 
 impl LostJob {
-    pub fn of(
-        uptime_s: Option<u64>,
-        evicted_keys: Option<u64>,
-        policy: Option<&str>,
-        run_age_s: Option<f64>,
-    ) -> LostJob {
-        let Some(uptime) = uptime_s else {
+    pub fn of(life: &RedisLife, run_age_s: Option<f64>) -> LostJob {
+        let Some(uptime) = life.uptime_s else {
             return LostJob::Unknown;
         };
         // INFO's uptime is whole seconds: a run must be older by more than
@@ -459,23 +455,26 @@ impl LostJob {
         if run_age_s.is_some_and(|age| age > uptime as f64 + UPTIME_SLACK_S) {
             return LostJob::RedisRestarted;
         }
-        let evicting = policy.is_some_and(|p| p != "noeviction");
-        if evicted_keys.is_some_and(|n| n > 0) && evicting {
+        let evicting = life
+            .maxmemory_policy
+            .as_deref()
+            .is_some_and(|p| p != "noeviction");
+        if life.evicted_keys.is_some_and(|n| n > 0) && evicting {
             return LostJob::Evicted;
         }
         LostJob::EnqueueFailed
     }
 
     /// What happened, in words, with Redis's evidence.
-    pub fn why(self, uptime_s: Option<u64>, evicted_keys: Option<u64>) -> String {
+    pub fn why(self, life: &RedisLife) -> String {
         match self {
             LostJob::RedisRestarted => format!(
                 "Redis started {} ago, after the run was created: the job and its dedup lock were lost with it",
-                text::seconds(uptime_s.unwrap_or(0) as f64)
+                text::seconds(life.uptime_s.unwrap_or(0) as f64)
             ),
             LostJob::Evicted => format!(
                 "Redis evicted {} under its eviction policy: the job went with them",
-                text::plural(evicted_keys.unwrap_or(0), "key", "keys")
+                text::plural(life.evicted_keys.unwrap_or(0), "key", "keys")
             ),
             LostJob::EnqueueFailed => {
                 "Redis ran through and evicted nothing: the API's enqueue failed after it inserted the run".into()
@@ -514,12 +513,7 @@ pub fn orphaned_runs(
     }
     let mut by_cause: BTreeMap<LostJob, Vec<&str>> = BTreeMap::new();
     for (sid, age) in orphans {
-        let cause = LostJob::of(
-            redis.uptime_s,
-            redis.evicted_keys,
-            redis.maxmemory_policy.as_deref(),
-            *age,
-        );
+        let cause = LostJob::of(&redis.life, *age);
         by_cause.entry(cause).or_default().push(sid);
     }
     let parts: Vec<String> = by_cause
@@ -528,7 +522,7 @@ pub fn orphaned_runs(
             format!(
                 "{}: {}",
                 text::plural(sids.len() as u64, "call", "calls"),
-                cause.why(redis.uptime_s, redis.evicted_keys)
+                cause.why(&redis.life)
             )
         })
         .collect();
@@ -586,29 +580,34 @@ mod tests {
 
     #[test]
     fn a_lost_job_is_named_by_redis_evidence() {
+        let of = |up: Option<u64>, evicted: Option<u64>, policy: Option<&str>, age: Option<f64>| {
+            let life = RedisLife {
+                uptime_s: up,
+                evicted_keys: evicted,
+                maxmemory_policy: policy.map(str::to_string),
+            };
+            LostJob::of(&life, age)
+        };
         let lru = Some("allkeys-lru");
         // Redis younger than the run: restarted empty.
         assert_eq!(
-            LostJob::of(Some(60), Some(0), lru, Some(100.0)),
+            of(Some(60), Some(0), lru, Some(100.0)),
             LostJob::RedisRestarted
         );
         // Whole-second uptime: a run a moment older is no restart.
         assert_eq!(
-            LostJob::of(Some(60), Some(0), lru, Some(61.5)),
+            of(Some(60), Some(0), lru, Some(61.5)),
             LostJob::EnqueueFailed
         );
         // Evictions under an evicting policy.
-        assert_eq!(
-            LostJob::of(Some(600), Some(12), lru, Some(100.0)),
-            LostJob::Evicted
-        );
+        assert_eq!(of(Some(600), Some(12), lru, Some(100.0)), LostJob::Evicted);
         // noeviction evicts nothing: a failed enqueue.
         assert_eq!(
-            LostJob::of(Some(600), Some(12), Some("noeviction"), Some(100.0)),
+            of(Some(600), Some(12), Some("noeviction"), Some(100.0)),
             LostJob::EnqueueFailed
         );
         // Without INFO, nobody can tell.
-        assert_eq!(LostJob::of(None, None, None, Some(100.0)), LostJob::Unknown);
+        assert_eq!(of(None, None, None, Some(100.0)), LostJob::Unknown);
     }
 
     const SID: &str = "CA00000000000000000000000000000007";

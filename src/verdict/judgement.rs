@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use crate::checks::{Snapshot, internal_error};
 use crate::config::Config;
 use crate::model::{Check, CheckId, FindingCode, SourceKind};
-use crate::sid::CallSid;
 
 use super::rq::RqOutcome;
 use super::runs::RunsContext;
@@ -18,11 +17,7 @@ use super::runs::RunsContext;
 /// and by the comparisons.
 fn downloading(snap: &Snapshot) -> BTreeSet<String> {
     let mut sids: BTreeSet<String> = match &snap.rq {
-        Some(RqOutcome::Read(rq)) => rq
-            .started
-            .iter()
-            .filter_map(|s| CallSid::find_in(&s.job_id).map(|sid| sid.to_string()))
-            .collect(),
+        Some(RqOutcome::Read(rq)) => rq.started_sids(),
         _ => BTreeSet::new(),
     };
     if let Some(Ok(redis)) = snap.consistency.as_ref().map(|f| &f.redis) {

@@ -103,6 +103,16 @@ pub struct RqSnapshot {
     pub app: AppState,
 }
 
+impl RqSnapshot {
+    /// Call SIDs of the started jobs read: their downloads run now.
+    pub fn started_sids(&self) -> BTreeSet<String> {
+        self.started
+            .iter()
+            .filter_map(|s| crate::sid::CallSid::find_in(&s.job_id).map(|sid| sid.to_string()))
+            .collect()
+    }
+}
+
 /// What the app keeps beside RQ's keys that says whether anything runs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppState {
@@ -327,15 +337,7 @@ pub async fn read(
                     .collect(),
             );
         }
-        if let Ok(info) = redis::cmd("INFO")
-            .arg("server")
-            .query_async::<String>(conn)
-            .await
-        {
-            snap.redis_uptime_s = crate::probe::redis::parse_info(&info)
-                .get("uptime_in_seconds")
-                .and_then(|v| v.trim().parse().ok());
-        }
+        snap.redis_uptime_s = crate::probe::redis::life(conn).await.uptime_s;
     }
 
     // Round trip 3: when the oldest waiting jobs were enqueued; who runs the
