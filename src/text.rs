@@ -140,6 +140,18 @@ pub fn datetime(t: Option<jiff::Timestamp>) -> String {
     })
 }
 
+/// A moment after `now`, absolute and relative: `13:20:02 UTC (in 14m
+/// 2s)`; one already past: `13:20:02 UTC (12s ago)`.
+pub fn moment(now: jiff::Timestamp, at: jiff::Timestamp) -> String {
+    let d = (at.as_millisecond() - now.as_millisecond()) as f64 / 1000.0;
+    let clock = at.strftime("%H:%M:%S");
+    if d >= 0.0 {
+        format!("{clock} UTC (in {})", seconds(d))
+    } else {
+        format!("{clock} UTC ({} ago)", seconds(-d))
+    }
+}
+
 /// "1 file" / "2 files".
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
@@ -148,6 +160,14 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_are_absolute_and_relative() {
+        let now: jiff::Timestamp = "2026-12-03T13:05:00Z".parse().unwrap();
+        let later: jiff::Timestamp = "2026-12-03T13:20:02Z".parse().unwrap();
+        assert_eq!(moment(now, later), "13:20:02 UTC (in 15m 2s)");
+        assert_eq!(moment(later, now), "13:05:00 UTC (15m 2s ago)");
+    }
 
     #[test]
     fn sanitize_escapes_terminal_tricks() {

@@ -175,6 +175,10 @@ catalogue! {
         severity "warning",
         when "more active runs for one call than the app's own flow makes",
         hint "one call has several active runs: look for an enqueue loop in the API log";
+    WorkhorseKilled = "WORKHORSE_KILLED", check "runs", Warning, None,
+        severity "warning",
+        when "a download run left `running` with no job running it while a newer run of the call started: RQ ran the same job again after its work-horse died (the OOM killer, `docker kill`, RQ's hard kill at `job_timeout` + 60 s). Names the run, the run that took over and the slot it holds until its marker expires; never `DUPLICATE_ACTIVE_RUNS`, never from `waitpid returned 256` or `retries_left` alone",
+        hint "find why the work-horse died: docker inspect <worker container> --format '{{.State.OOMKilled}}', dmesg | grep -i oom, and the worker log's 'Work horse killed' lines (recdiag logs); raise the worker's memory limit if the OOM killer did it. The killed run's slot frees itself when its marker expires";
     OrphanedRuns = "ORPHANED_RUNS", check "consistency", Critical, None,
         severity "critical",
         when "a queued run older than 30 s with no RQ job anywhere, with its cause from Redis's own evidence: Redis restarted empty after the run was created (uptime shorter than the run's age), the job evicted (keys evicted under an evicting policy), or the API's enqueue failed (neither)",

@@ -65,7 +65,7 @@ pub struct DownloadCounts {
 pub struct LogCauseGroup {
     /// `unauthorized_401`, `forbidden_403`, `server_error_5xx`, `timeout`,
     /// `missing_credentials`, `no_slot`, `circuit_breaker`,
-    /// `disk_save_failed`, `other`.
+    /// `disk_save_failed`, `work_horse_killed`, `worker_name_clash`, `other`.
     pub cause: String,
     pub label: String,
     pub severity: Status,

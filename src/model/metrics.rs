@@ -197,6 +197,10 @@ pub struct RunsMetrics {
     pub index_on_call_sid: Option<bool>,
     pub stuck_runs: Vec<StuckRun>,
     pub duplicates: Vec<DuplicateCall>,
+    /// Download runs left `running` by a work-horse that died: RQ ran the
+    /// same job again as a newer run (WORKHORSE_KILLED).
+    #[serde(default)]
+    pub killed_runs: Vec<KilledRun>,
     pub newest_failures: Vec<FailedRunMetrics>,
     /// Rows that break the app's own rules (NULL timestamps, completed
     /// before started, unknown statuses): counted and reported.
@@ -256,6 +260,21 @@ pub struct StuckRun {
     pub job_type: Option<String>,
     /// Seconds queued (queued runs) or running (running runs).
     pub age_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KilledRun {
+    pub id: i64,
+    pub business_id: Option<i64>,
+    pub call_sid: Option<String>,
+    pub started_at: Option<jiff::Timestamp>,
+    /// The newer run RQ's retry of the same job made.
+    pub retried_as: i64,
+    /// When its slot frees itself (its `rec_inflight` marker expires);
+    /// null: it holds no slot, or the slots were not read.
+    pub slot_frees_at: Option<jiff::Timestamp>,
+    /// Whether it holds a slot of its business; null: not read.
+    pub holds_slot: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -20,9 +20,9 @@ pub use logs::{
 };
 pub use metrics::{
     CauseCounts, ConsistencyMetrics, DuplicateCall, DurationMetrics, FailedRunMetrics,
-    JobTypeCounts, Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics, RedisMetrics,
-    RunsMetrics, SentinelMetrics, SentinelNode, StatusCounts, StuckRun, WorkerMetrics,
-    WorkersMetrics,
+    JobTypeCounts, KilledRun, Metrics, QueueMetrics, QueuesMetrics, RecordingsDirMetrics,
+    RedisMetrics, RunsMetrics, SentinelMetrics, SentinelNode, StatusCounts, StuckRun,
+    WorkerMetrics, WorkersMetrics,
 };
 pub use status::{Status, exit};
 

@@ -41,6 +41,11 @@ pub struct ActiveRun {
     /// Epoch seconds (UTC).
     pub created_at: Option<f64>,
     pub started_at: Option<f64>,
+    /// For a `running` download run: the first newer download run of the
+    /// same (business, call) created after this one started — RQ's retry
+    /// of the same job after its work-horse died (spec §1 item 5; while a
+    /// run is active the API enqueues nothing, so nothing else makes one).
+    pub successor: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -144,6 +149,14 @@ fn echo_expr(d: Dialect) -> String {
 /// 1 when a newer run exists for the same (business, call) as run `r`.
 pub const SUPERSEDED_EXPR: &str = "CAST(CASE WHEN EXISTS (SELECT 1 FROM recording_runs n      WHERE n.call_sid = r.call_sid AND n.business_id = r.business_id      AND (n.created_at > r.created_at OR (n.created_at = r.created_at AND n.id > r.id)))      THEN 1 ELSE 0 END AS BIGINT)";
 
+/// For a `running` download run `r`: the id of the first newer download
+/// run of the same (business, call) created after `r` started, else NULL.
+pub const SUCCESSOR_EXPR: &str = "(SELECT CAST(n.id AS BIGINT) FROM recording_runs n \
+     WHERE r.status = 'running' AND COALESCE(r.job_type, 'download') = 'download' \
+     AND r.started_at IS NOT NULL AND n.call_sid = r.call_sid AND n.business_id = r.business_id \
+     AND n.id <> r.id AND COALESCE(n.job_type, 'download') = 'download' \
+     AND n.created_at > r.started_at ORDER BY n.created_at, n.id LIMIT 1)";
+
 /// What is wrong with the schema, if anything: missing table or columns.
 pub async fn schema_problems(db: &mut Db) -> Result<Vec<String>, sqlx::Error> {
     db.missing("recording_runs", &RUNS_COLUMNS).await
@@ -190,7 +203,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
     );
     let active_sql = format!(
         "SELECT CAST(r.id AS BIGINT), r.call_sid, r.status, r.job_type, {}, {}, \
-         CAST(r.business_id AS BIGINT), {SUPERSEDED_EXPR} FROM recording_runs r \
+         CAST(r.business_id AS BIGINT), {SUPERSEDED_EXPR}, {SUCCESSOR_EXPR} FROM recording_runs r \
          WHERE r.created_at >= {} AND r.status IN ('queued', 'running') \
          ORDER BY r.created_at DESC, r.id DESC LIMIT {ACTIVE_LIMIT}",
         d.epoch("r.created_at"),
@@ -260,6 +273,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     started_at: row.try_get(5)?,
                     business_id: row.try_get(6)?,
                     superseded: row.try_get::<i64, _>(7)? == 1,
+                    successor: row.try_get(8)?,
                 });
             }
             // The newest are read; how many older ones were left out is said.

@@ -70,6 +70,8 @@ pub fn report(
             }
         })
         .collect();
+    let mut findings = findings;
+    findings.extend(killed_by_signal(&jobs));
     let groups = group(&jobs);
     let mut report = FailedReport::new(now, queues, limit, groups, jobs, findings);
     report.notes.push(DOWNLOADS_NEVER_HERE.into());
@@ -83,6 +85,55 @@ pub fn report(
 pub const DOWNLOADS_NEVER_HERE: &str = "this app's download jobs catch their own errors: a failed download ends as a finished job and a failed run, never in this registry — see recdiag runs (failures by cause) and recdiag call <SID>";
 /// What 'waitpid returned 256' means from this app (spec §1 item 5).
 pub const HORSE_KILLED: &str = "'Work-horse terminated unexpectedly; waitpid returned 256' is this app's worker exception handler (wrong signature on rq >= 2) killing the work-horse before RQ stored the error: the real error is the run's error_message (shown as 'run error') and the worker log";
+
+/// RQ's text for a work-horse killed from outside (a signal: the OOM
+/// killer, `docker kill`) or by RQ's own hard kill past the job's timeout
+/// (`waitpid returned None`) — never an exit status (256 is this app's
+/// exception handler, [`is_horse_killed`]).
+pub fn is_killed_by_signal(last_line: &str) -> bool {
+    let Some((_, after)) =
+        last_line.split_once("Work-horse terminated unexpectedly; waitpid returned ")
+    else {
+        return false;
+    };
+    after.starts_with("None") || after.contains("(signal ")
+}
+
+/// WORKHORSE_KILLED from the failed registry: jobs whose work-horse was
+/// killed with no retry left.
+fn killed_by_signal(jobs: &[FailedJob]) -> Option<Finding> {
+    let killed: Vec<&FailedJob> = jobs
+        .iter()
+        .filter(|j| {
+            j.exception_last_line
+                .as_deref()
+                .is_some_and(is_killed_by_signal)
+        })
+        .collect();
+    let first = killed.first()?;
+    let what = first
+        .exception_last_line
+        .as_deref()
+        .map_or(String::new(), |l| {
+            format!(" ('{}')", crate::text::truncate(l.trim(), 120))
+        });
+    Some(
+        Finding::new(
+            crate::model::FindingCode::WorkhorseKilled,
+            format!(
+                "{} killed mid-job with no retry left{what}: RQ moved {} to the failed registry, and a download run it was processing may be left 'running' (recdiag runs)",
+                crate::text::plural(killed.len() as u64, "job's work-horse was", "jobs' work-horses were"),
+                if killed.len() == 1 { "it" } else { "them" },
+            ),
+        )
+        .subjects(
+            killed
+                .iter()
+                .take(10)
+                .map(|j| j.call_sid.clone().unwrap_or_else(|| j.id.clone())),
+        ),
+    )
+}
 
 /// RQ's text for a work-horse that exited with status 1 (256): from this
 /// app, its own exception handler dying.
@@ -188,6 +239,17 @@ fn is_sid_like(w: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_signals_and_hard_kills_are_kills() {
+        let t = "Work-horse terminated unexpectedly; waitpid returned ";
+        assert!(is_killed_by_signal(&format!("{t}9 (signal 9); ")));
+        assert!(is_killed_by_signal(&format!("{t}None; ")));
+        assert!(!is_killed_by_signal(&format!("{t}256; ")));
+        assert!(is_horse_killed(&format!("{t}256; ")));
+        assert!(!is_killed_by_signal("ValueError: boom"));
+    }
+
     use super::*;
 
     #[test]

@@ -47,6 +47,16 @@ pub fn judge(snap: Snapshot, ids: &[CheckId], config: &Config) -> Vec<Check> {
             _ => None,
         },
         downloading: downloading(&snap),
+        slots: snap
+            .consistency
+            .as_ref()
+            .and_then(|f| f.redis.as_ref().ok())
+            .map(|r| {
+                r.slots
+                    .iter()
+                    .map(|s| (s.run_id.clone(), (s.business_id, s.marker_ttl_ms)))
+                    .collect()
+            }),
     };
     let mut checks: Vec<Check> = snap.decided;
     if let Some(o) = snap.redis {

@@ -27,7 +27,7 @@ const NEWEST: usize = 5;
 const EVENTS: usize = 1_000;
 
 impl LogCause {
-    pub const ALL: [LogCause; 9] = [
+    pub const ALL: [LogCause; 11] = [
         LogCause::Unauthorized401,
         LogCause::Forbidden403,
         LogCause::MissingCredentials,
@@ -36,6 +36,8 @@ impl LogCause {
         LogCause::ServerError5xx,
         LogCause::Timeout,
         LogCause::CircuitBreaker,
+        LogCause::WorkHorseKilled,
+        LogCause::WorkerNameClash,
         LogCause::Other,
     ];
 
@@ -49,6 +51,8 @@ impl LogCause {
             LogCause::NoSlot => "no_slot",
             LogCause::CircuitBreaker => "circuit_breaker",
             LogCause::DiskSaveFailed => "disk_save_failed",
+            LogCause::WorkHorseKilled => "work_horse_killed",
+            LogCause::WorkerNameClash => "worker_name_clash",
             LogCause::Other => "other",
         }
     }
@@ -63,6 +67,8 @@ impl LogCause {
             LogCause::NoSlot => "no download slot free",
             LogCause::CircuitBreaker => "circuit breaker open",
             LogCause::DiskSaveFailed => "saving to disk failed",
+            LogCause::WorkHorseKilled => "work-horse killed mid-job (a signal)",
+            LogCause::WorkerNameClash => "a worker refused: its name is taken",
             LogCause::Other => "other (404 or unknown: read the lines)",
         }
     }
@@ -104,6 +110,12 @@ impl LogCause {
             LogCause::DiskSaveFailed => {
                 "the worker could not write the file: check the recordings volume (free space, permissions, read-only mount)"
             }
+            LogCause::WorkHorseKilled => {
+                "a download's work-horse was killed (the OOM killer, docker kill, or RQ's hard kill at job_timeout + 60 s): RQ runs the job again under the same id while it has retries left, and the killed run stays 'running' holding its slot for up to 15 min; check the worker's memory (docker inspect <container> --format '{{.State.OOMKilled}}', dmesg) and recdiag runs"
+            }
+            LogCause::WorkerNameClash => {
+                "RQ refused to start a worker because a live worker is registered under its name: the app names workers by PID (prosaas-worker-1 in every container), so the multi-worker profile or replicas run one worker and the rest crash-loop, and a SIGKILLed worker's key refuses its own restart for up to 480 s; give each worker a unique name (e.g. hostname and PID) — recdiag workers shows the registered one"
+            }
             LogCause::Other => "read the call's lines: recdiag logs --sid <SID>",
         }
     }
@@ -126,6 +138,31 @@ struct Attempt {
     cause: Option<LogCause>,
     failed: bool,
     saved: bool,
+    /// When its `Starting download` line was written, and a hash of the
+    /// stream that wrote it: the app writes that line through two loggers
+    /// (spec §1, "The worker's log"), and the second copy is no new
+    /// download.
+    started: Option<(jiff::Timestamp, u64)>,
+}
+
+impl Attempt {
+    /// A `Starting download` line at `at` in `stream` is the second
+    /// logger's copy of this attempt's: nothing has happened to the
+    /// attempt since, and it comes from the same stream within a second.
+    fn echoed_by(&self, at: Option<jiff::Timestamp>, stream: u64) -> bool {
+        let fresh = self.cause.is_none() && !self.failed && !self.saved;
+        fresh
+            && self.started.is_some_and(|(t, s)| {
+                s == stream && at.is_some_and(|at| (at.as_second() - t.as_second()).abs() <= 1)
+            })
+    }
+}
+
+fn stream_hash(stream: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    stream.hash(&mut h);
+    h.finish()
 }
 
 /// A call SID as a table key ([`crate::sid::CallSid::key`], carried on
@@ -199,6 +236,11 @@ impl Summary {
         let line = match item {
             Item::Traceback(last) => {
                 self.in_window += 1;
+                // RQ's refusal of a second worker under a live name.
+                if last.contains("There exists an active worker named") {
+                    let (n, _) = self.causes.entry(LogCause::WorkerNameClash).or_default();
+                    *n += 1;
+                }
                 let room = self.tracebacks.len() < TRACEBACKS;
                 match self.tracebacks.get_mut(last) {
                     Some(n) => *n += 1,
@@ -250,10 +292,33 @@ impl Summary {
         match line.event {
             None => {}
             Some(Event::Started) => {
-                self.downloads.started += 1;
+                let stream = stream_hash(line.stream);
                 if let Some(k) = k {
-                    self.attempts.insert(k, Attempt::default());
+                    if self
+                        .attempts
+                        .get(&k)
+                        .is_some_and(|a| a.echoed_by(line.at, stream))
+                    {
+                        return;
+                    }
+                    let started = line.at.map(|at| (at, stream));
+                    self.attempts.insert(
+                        k,
+                        Attempt {
+                            started,
+                            ..Attempt::default()
+                        },
+                    );
                 }
+                self.downloads.started += 1;
+            }
+            Some(Event::HorseKilled) => {
+                if let Some(sid) = sid
+                    && asked
+                {
+                    self.witness(sid, LogCause::WorkHorseKilled, line);
+                }
+                self.fail(sid, k, LogCause::WorkHorseKilled);
             }
             Some(Event::Saved) => match self.attempt_mut(k) {
                 Some(a) if a.saved => {}
@@ -455,6 +520,67 @@ mod tests {
         assert_eq!(r.causes[0].cause, "unauthorized_401");
         assert_eq!(r.causes[0].newest_sids, [s]);
         assert_eq!(r.status, Status::Critical);
+    }
+
+    #[test]
+    fn both_loggers_lines_count_one_download() {
+        // The app writes each [DOWNLOAD_ONLY] line through two loggers
+        // (one with an emoji); at LOG_LEVEL INFO the first one's INFO
+        // lines are missing. Either way: one download, counted once.
+        let s = "CA00000000000000000000000000000002";
+        let debug = format!(
+            "[2026-11-25 09:00:00] INFO [server.tasks_recording] ⚡ [DOWNLOAD_ONLY] Starting download for {s}\n\
+             [2026-11-25 09:00:00] INFO [tasks.recording] [DOWNLOAD_ONLY] Starting download for {s}\n\
+             [2026-11-25 09:00:01] INFO [server.tasks_recording] ✅ [DOWNLOAD_ONLY] Downloaded 4096 bytes for {s}\n\
+             [2026-11-25 09:00:01] INFO [tasks.recording] [DOWNLOAD_ONLY] Downloaded 4096 bytes for {s}\n\
+             [2026-11-25 09:00:05] INFO [server.tasks_recording] ⚡ [DOWNLOAD_ONLY] Starting download for {s}\n\
+             [2026-11-25 09:00:05] INFO [tasks.recording] [DOWNLOAD_ONLY] Starting download for {s}\n\
+             [2026-11-25 09:00:06] ERROR [server.tasks_recording] ❌ [DOWNLOAD_ONLY] Failed to download for {s}\n\
+             [2026-11-25 09:00:06] ERROR [tasks.recording] [DOWNLOAD_ONLY] Failed to download for {s}\n"
+        );
+        let info: String = debug
+            .lines()
+            .filter(|l| !(l.contains("INFO [server.tasks_recording]")))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        for log in [&debug, &info] {
+            let r = summarize(log);
+            assert_eq!(
+                (r.downloads.started, r.downloads.saved, r.downloads.failed),
+                (2, 1, 1),
+                "{log}"
+            );
+        }
+        // Two workers starting the same call in the same second are two
+        // downloads when their streams say so.
+        let two = format!(
+            "worker-1  | [2026-11-25 09:00:00] INFO [tasks.recording] [DOWNLOAD_ONLY] Starting download for {s}\n\
+             worker-2  | [2026-11-25 09:00:00] INFO [tasks.recording] [DOWNLOAD_ONLY] Starting download for {s}\n"
+        );
+        assert_eq!(summarize(&two).downloads.started, 2);
+    }
+
+    #[test]
+    fn killed_work_horses_and_refused_workers_are_their_own_causes() {
+        let s = "CA00000000000000000000000000000002";
+        let r = summarize(&format!(
+            "[2026-11-25 09:00:00] INFO [tasks.recording] [DOWNLOAD_ONLY] Starting download for {s}\n\
+             [2026-11-25 09:00:09] WARNING [rq.worker] Worker w1: moving job recording_download_{s}_1764061200000 to FailedJobRegistry (Work-horse terminated unexpectedly; waitpid returned 9 (signal 9); )\n\
+             [2026-11-25 09:00:09] WARNING [rq.worker] Work horse killed for job recording_download_{s}_1764061200000: retpid=41, ret_val=9\n\
+             [2026-11-25 09:00:09] INFO [rq.job] Job recording_download_{s}_1764061200000: enqueued for retry, 2 remaining\n\
+             [2026-11-25 09:00:10] WARNING [rq.worker] Work horse killed for job recording_full_{s}_1764061200001: retpid=42, ret_val=256\n\
+             Traceback (most recent call last):\n\
+             \x20 File \"/app/server/worker.py\", line 300, in main\n\
+             ValueError: There exists an active worker named 'prosaas-worker-1' already\n"
+        ));
+        let killed = r.causes.iter().find(|c| c.cause == "work_horse_killed");
+        let killed = killed.expect("a kill");
+        assert_eq!(killed.count, 1, "256 is an exit status, not a kill");
+        assert_eq!(killed.newest_sids, [s]);
+        let clash = r.causes.iter().find(|c| c.cause == "worker_name_clash");
+        assert_eq!(clash.map(|c| c.count), Some(1));
+        assert!(clash.unwrap().hint.contains("unique name"));
+        assert_eq!(r.status, Status::Warning);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::config::{ConfigError, DatabaseTarget, SecretUrl};
 use crate::model::{
     CauseCounts, Check, CheckId, DuplicateCall, DurationMetrics, FailedRunMetrics, Finding,
-    FindingCode, JobTypeCounts, Metrics, RunsMetrics, Status, StatusCounts, StuckRun,
+    FindingCode, JobTypeCounts, KilledRun, Metrics, RunsMetrics, Status, StatusCounts, StuckRun,
 };
 use crate::probe::database::DbFailure;
 use crate::probe::runs::{DurationStats, RunsFacts};
@@ -50,6 +50,9 @@ pub struct RunsContext {
     pub queued_cause: Option<String>,
     /// Calls with a job in RQ's started registry: their download runs now.
     pub downloading: std::collections::BTreeSet<String>,
+    /// The slots held, by run id: (business, ms left on its marker, None:
+    /// no marker). None: the slots were not read.
+    pub slots: Option<BTreeMap<String, (i64, Option<i64>)>>,
 }
 
 pub fn judge(
@@ -154,7 +157,14 @@ pub fn judge(
     let mut superseded_active = 0u64;
     // (business, call) → (active download, running download, active full)
     let mut per_call: BTreeMap<(Option<i64>, &str), (u64, u64, u64)> = BTreeMap::new();
+    let mut killed_runs = Vec::new();
     for run in &facts.active {
+        // A download run left running after its work-horse died: RQ ran
+        // the job again as a newer run. WORKHORSE_KILLED's, nothing else's.
+        if let Some(retried_as) = run.successor.filter(|_| run.status == "running") {
+            killed_runs.push(killed_run(run, retried_as, ctx, now));
+            continue;
+        }
         if let Some(sid) = run.call_sid.as_deref() {
             let e = per_call.entry((run.business_id, sid)).or_default();
             if run.job_type.as_deref() == Some("full") {
@@ -261,6 +271,7 @@ pub fn judge(
         index_on_call_sid: indexed("call_sid"),
         stuck_runs,
         duplicates,
+        killed_runs,
         newest_failures: facts
             .failures
             .iter()
@@ -284,6 +295,7 @@ pub fn judge(
         slow_downloads(&metrics, t),
         runs_stuck(&metrics, t, ctx.queued_cause.as_deref()),
         duplicate_active_runs(&metrics),
+        workhorse_killed(&metrics, now),
         missing_index(&metrics, facts.rows_estimate),
     ]
     .into_iter()
@@ -581,6 +593,63 @@ pub fn unique(values: impl IntoIterator<Item = String>) -> Vec<String> {
         }
     }
     out
+}
+
+/// A run left running by a dead work-horse, with the slot it holds.
+fn killed_run(
+    run: &crate::probe::runs::ActiveRun,
+    retried_as: i64,
+    ctx: &RunsContext,
+    now: jiff::Timestamp,
+) -> KilledRun {
+    let slot = ctx
+        .slots
+        .as_ref()
+        .map(|slots| slots.get(&run.id.to_string()).copied());
+    KilledRun {
+        id: run.id,
+        business_id: run.business_id,
+        call_sid: run.call_sid.clone(),
+        started_at: run.started_at.and_then(timestamp),
+        retried_as,
+        slot_frees_at: slot
+            .flatten()
+            .and_then(|(_, ttl)| ttl.filter(|t| *t > 0))
+            .and_then(|ms| now.checked_add(jiff::SignedDuration::from_millis(ms)).ok()),
+        holds_slot: slot.map(|s| s.is_some()),
+    }
+}
+
+/// WORKHORSE_KILLED: download runs a dead work-horse left `running`.
+pub fn workhorse_killed(m: &RunsMetrics, now: jiff::Timestamp) -> Option<Finding> {
+    let first = m.killed_runs.first()?;
+    let slot = match (first.holds_slot, first.slot_frees_at, first.business_id) {
+        (Some(true), Some(at), Some(b)) => format!(
+            "; it holds a slot of business {b} until its marker expires at {} — the business downloads with one slot fewer until then",
+            text::moment(now, at)
+        ),
+        (Some(true), None, Some(b)) => format!(
+            "; it holds a slot of business {b} whose marker has expired: the business's next download frees it"
+        ),
+        (Some(false), _, _) => "; it holds no slot".to_string(),
+        _ => String::new(),
+    };
+    let more = match m.killed_runs.len() {
+        1 => String::new(),
+        n => format!(" ({} in all)", text::plural(n as u64, "run", "runs")),
+    };
+    Some(
+        Finding::new(
+            FindingCode::WorkhorseKilled,
+            format!(
+                "run {} of call {} was left 'running' when its work-horse died mid-download{more}: RQ ran the same job again as run {}{slot}. The run stays 'running' for good once the call's file exists, else until a later open's stuck recovery fails it",
+                first.id,
+                first.call_sid.as_deref().unwrap_or("?"),
+                first.retried_as,
+            ),
+        )
+        .subjects(unique(m.killed_runs.iter().filter_map(|r| r.call_sid.clone()))),
+    )
 }
 
 /// DUPLICATE_ACTIVE_RUNS: more active runs than the app's own flow makes.

@@ -381,6 +381,7 @@ fn assert_strict_runs(m: &Value) {
             "index_on_call_sid",
             "stuck_runs",
             "duplicates",
+            "killed_runs",
             "newest_failures",
             "anomalies"
         ]

@@ -43,7 +43,10 @@ fn cause_count(v: &Value, name: &str) -> u64 {
 /// credentials (the app's line names no call), a download that worked, and
 /// a jammed business.
 fn world() -> (AppWorld, String, String) {
-    let w = AppWorld::new(RQ_NEWEST);
+    world_at(AppWorld::new(RQ_NEWEST))
+}
+
+fn world_at(w: AppWorld) -> (AppWorld, String, String) {
     let (ok, denied) = (sid(301), sid(302));
     let mut steps = vec![
         format!("call:{ok}:1"),
@@ -74,6 +77,17 @@ fn the_workers_log_summed_up_in_every_form() {
     assert_eq!(cause_count(&v, "unauthorized_401"), 1);
     assert_eq!(cause_count(&v, "no_slot"), 3, "{}", r.stdout);
     assert_eq!(v["downloads"]["failed"], 5);
+    // Each download counted once, though the app writes its
+    // [DOWNLOAD_ONLY] lines through two loggers.
+    let started = w.query(
+        "SELECT count(*) FROM recording_runs WHERE job_type = 'download' AND started_at IS NOT NULL",
+    );
+    assert_eq!(
+        v["downloads"]["started"].to_string(),
+        started,
+        "{}",
+        r.stdout
+    );
     let nocred = cause(&v, "missing_credentials").unwrap();
     assert_eq!(nocred["count"], 1, "{}", r.stdout);
     assert_eq!(nocred["newest_sids"], serde_json::json!([sid(303)]));
@@ -150,6 +164,34 @@ fn the_workers_log_summed_up_in_every_form() {
         t.stdout
     );
     assert!(t.stdout.contains("no download slot free"), "{}", t.stdout);
+}
+
+/// At LOG_LEVEL DEBUG both of the app's download loggers write every
+/// [DOWNLOAD_ONLY] line: the same downloads, counted once.
+#[test]
+fn a_debug_log_counts_the_same_downloads() {
+    let (w, _, _) = world_at(AppWorld::new(RQ_NEWEST).with_debug_log());
+    let text = std::fs::read_to_string(w.log_path()).unwrap();
+    assert!(
+        text.contains("⚡ [DOWNLOAD_ONLY] Starting download"),
+        "{text}"
+    );
+    let r = Recdiag::new()
+        .args(["logs", "--json"])
+        .arg(w.log_path())
+        .run();
+    let v = validate(&r);
+    let started = w.query(
+        "SELECT count(*) FROM recording_runs WHERE job_type = 'download' AND started_at IS NOT NULL",
+    );
+    assert_eq!(
+        v["downloads"]["started"].to_string(),
+        started,
+        "{}",
+        r.stdout
+    );
+    assert_eq!(v["downloads"]["saved"], 4, "{}", r.stdout);
+    assert_eq!(v["downloads"]["failed"], 5, "{}", r.stdout);
 }
 
 #[test]

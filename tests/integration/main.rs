@@ -8,6 +8,7 @@ mod busy;
 mod call;
 mod cli;
 mod consistency;
+mod dead_work;
 mod dir;
 mod faults;
 mod formats;

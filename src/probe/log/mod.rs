@@ -71,6 +71,11 @@ pub enum Event<'a> {
     WorkerStart,
     /// `DB schema appears outdated` / `Missing tables: …` at worker start.
     SchemaOutdated(Option<&'a str>),
+    /// RQ's `Work horse killed for job …` with a signal (or `None`): the
+    /// job's work-horse was killed (the OOM killer, `docker kill`, RQ's
+    /// hard kill); RQ retries the job under the same id while it has
+    /// retries left.
+    HorseKilled,
 }
 
 /// Why a download failed, as the worker's log says it.
@@ -84,6 +89,10 @@ pub enum LogCause {
     NoSlot,
     CircuitBreaker,
     DiskSaveFailed,
+    /// The download's work-horse was killed mid-job.
+    WorkHorseKilled,
+    /// A worker refused to start: another is registered under its name.
+    WorkerNameClash,
     Other,
 }
 

@@ -37,7 +37,7 @@ macro_rules! split {
 
 /// The app's tags, and the other lines worth a look. `RECORDING_SERVICE`
 /// without brackets also finds JSON lines whose message dropped them.
-const TAGS: [&str; 8] = [
+const TAGS: [&str; 9] = [
     "[RQ_RECORDING]",
     "[DOWNLOAD_ONLY]",
     "[CIRCUIT_BREAKER]",
@@ -46,6 +46,7 @@ const TAGS: [&str; 8] = [
     "Missing tables:",
     "started with PID",
     "RECORDING_SERVICE",
+    "Work horse killed for job ",
 ];
 
 /// Indices into [`TAGS`].
@@ -453,7 +454,32 @@ fn event<'a>(streamed: bool, m: &'a str, rec: &mut Parsed<'a>) {
     if has!(m, "started with PID") {
         return rec.of(SidRef::None, Some(Event::WorkerStart));
     }
+    if let Some((_, rest)) = split!(m, "Work horse killed for job ") {
+        return horse_killed(rest, rec);
+    }
     rec.of(SidRef::None, None)
+}
+
+/// RQ's `Work horse killed for job <id>: retpid=<pid>, ret_val=<status>`
+/// (rest: from the job id on). A kill is a signal in the wait status, or
+/// `None` (RQ's own hard kill past the job's timeout); an exit status
+/// (256: exit 1, this app's exception handler dying, spec §1 item 5) is
+/// no kill, and its `Job error` line already said why the job failed.
+fn horse_killed<'a>(rest: &'a str, rec: &mut Parsed<'a>) {
+    let job = first_word(rest).unwrap_or("");
+    // `recording_download_<SID>_<ms>`, `recording_full_<SID>_<ms>`.
+    let sid =
+        split!(job, "_CA").and_then(|(head, _)| sid_at(job.get(head.len() + 1..)?, &mut rec.key));
+    let status = split!(rest, "ret_val=").map_or("", |(_, v)| v.trim());
+    let killed = match status.parse::<i64>() {
+        Ok(raw) => raw & 0x7f != 0,
+        Err(_) => status.starts_with("None"),
+    };
+    if killed {
+        rec.named(sid, Some(Event::HorseKilled));
+    } else {
+        rec.of(SidRef::None, None);
+    }
 }
 
 /// A `[RECORDING_SERVICE]` message, read whole.

@@ -20,6 +20,8 @@ pub struct AppWorld {
     python: PathBuf,
     logs: tempfile::TempDir,
     workers: Vec<Child>,
+    /// The app's LOG_LEVEL for the workers' log (INFO unless set).
+    log_level: &'static str,
 }
 
 /// A call SID made from a small number: `CA` and 32 hex digits.
@@ -47,7 +49,15 @@ impl AppWorld {
             python,
             logs: tempfile::tempdir().expect("temp dir"),
             workers: Vec::new(),
+            log_level: "INFO",
         }
+    }
+
+    /// The workers' log at DEBUG: the app's first download logger writes
+    /// its INFO lines too, so each [DOWNLOAD_ONLY] line comes twice.
+    pub fn with_debug_log(mut self) -> AppWorld {
+        self.log_level = "DEBUG";
+        self
     }
 
     fn env(&self, cmd: &mut Command) {
@@ -55,6 +65,7 @@ impl AppWorld {
             .env("DATABASE_URL", self.db.url())
             .env("RECORDINGS_DIR", self.dir.path())
             .env("RECDIAG_FIXTURE_LOG", self.log_path())
+            .env("RECDIAG_FIXTURE_LOG_LEVEL", self.log_level)
             .env("PYTHONDONTWRITEBYTECODE", "1");
     }
 
@@ -113,17 +124,48 @@ impl AppWorld {
     /// A long-running `rq worker` on the app's queues, registered before this returns.
     pub fn start_worker(&mut self) {
         let before = self.registered_workers();
-        let mut cmd = Command::new(&self.python);
-        cmd.arg(fixtures().join("app_api.py"))
-            .arg("worker")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        self.env(&mut cmd);
-        self.workers.push(cmd.spawn().expect("spawn rq worker"));
+        let child = self.spawn_worker(None);
+        self.workers.push(child);
         let up = wait_until(Duration::from_secs(30), || {
             self.registered_workers() > before
         });
         assert!(up, "the rq {} worker did not register within 30 s", self.rq);
+    }
+
+    /// A long-running `rq worker` on the app's queues named `name`, as
+    /// the app names every worker container (`prosaas-worker-1`); its
+    /// output (RQ's lines) goes to the workers' log.
+    pub fn spawn_worker(&self, name: Option<&str>) -> Child {
+        let mut cmd = Command::new(&self.python);
+        cmd.arg(fixtures().join("app_api.py")).arg("worker");
+        if let Some(name) = name {
+            cmd.arg("high,default,low,maintenance,broadcasts,recordings")
+                .arg(name);
+        }
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        self.env(&mut cmd);
+        cmd.spawn().expect("spawn rq worker")
+    }
+
+    /// Keep a worker started with [`AppWorld::spawn_worker`] (killed with the world).
+    pub fn adopt_worker(&mut self, child: Child) {
+        self.workers.push(child);
+    }
+
+    /// SIGKILL the work-horses of the long-running workers (the OOM
+    /// killer's choice: the forked child running a job); how many.
+    pub fn kill_work_horses(&self) -> usize {
+        let mut killed = 0;
+        for w in &self.workers {
+            for pid in children(w.id()) {
+                let ok = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()
+                    .is_ok_and(|s| s.success());
+                killed += usize::from(ok);
+            }
+        }
+        killed
     }
 
     /// Stop the long-running workers the way `docker stop` does (SIGTERM, a warm shutdown).
@@ -185,6 +227,22 @@ impl AppWorld {
         );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
+}
+
+/// The processes whose parent is `pid` (from /proc).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let child: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+        // `pid (comm) state ppid …`: comm may hold spaces and parentheses.
+        let after = stat.get(stat.rfind(')')? + 1..)?;
+        let ppid: u32 = after.split_whitespace().nth(1)?.parse().ok()?;
+        (ppid == pid).then_some(child)
+    })
+    .collect()
 }
 
 impl Drop for AppWorld {
