@@ -190,8 +190,9 @@ pub fn report() -> Report {
             .subjects(["CAffffffffffffffffffffffffffffffff"]),
             Finding::new(
                 FindingCode::PhantomSlots,
-                "business 7: 3 slots held by runs that are not running (14 failed, 15 failed, 16 failed) for up to 14m 58s more",
+                "business 7: 3 slots held by runs that are not running (14 failed, 15 failed, 16 failed); the last frees itself at 12:14:58 UTC (in 14m 58s)",
             )
+            .hint("free them now: redis-cli SREM rec_slots:7 14 15 16; and run at most 3 worker processes on 'recordings' per business until the app's release_slot skips failed runs")
             .severity(Status::Critical)
             .subjects(["rec_slots:7"]),
         ],

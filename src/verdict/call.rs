@@ -505,10 +505,16 @@ fn decide_from_run(
             if cause == Cause::NoSlot
                 && let Some(s) = f.slots.iter().find(|s| !s.phantom.is_empty())
             {
+                let frees = s
+                    .phantom_marker_left_s
+                    .and_then(|left| {
+                        let ms = (left.min(86_400.0) * 1000.0) as i64;
+                        now.checked_add(jiff::SignedDuration::from_millis(ms)).ok()
+                    })
+                    .map_or("?".into(), |at| text::moment(now, at));
                 hint = format!(
-                    "business {b}'s slots are held by runs that are not running ({}) for up to {} more, so its downloads fail: remove them (redis-cli SREM rec_slots:{b} {}) and run at most 3 worker processes on 'recordings'",
+                    "business {b}'s slots are held by runs that are not running ({}) until {frees} at the latest, so its downloads fail (and a dead run still in rec_queue:{b} takes a freed slot again): remove them now (redis-cli SREM rec_slots:{b} {}) and run at most 3 worker processes on 'recordings'",
                     s.phantom.join(", "),
-                    s.phantom_marker_left_s.map_or("?".into(), text::seconds),
                     s.phantom.join(" "),
                     b = s.business_id,
                 );

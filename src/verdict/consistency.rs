@@ -159,7 +159,12 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
                     .filter_map(|b| db.no_slot_failures.get(b))
                     .sum(),
             );
-            findings.extend(phantom_slots(&slots, &db.no_slot_failures, facts.window_s));
+            findings.extend(phantom_slots(
+                &slots,
+                &db.no_slot_failures,
+                facts.window_s,
+                now,
+            ));
         }
     }
     let summary = if db.is_none() && redis.is_none() {
@@ -362,6 +367,7 @@ pub fn phantom_slots(
     slots: &SlotFacts,
     no_slot_failures: &BTreeMap<i64, u64>,
     window_s: f64,
+    now: jiff::Timestamp,
 ) -> Option<Finding> {
     if slots.phantoms.is_empty() {
         return None;
@@ -381,19 +387,27 @@ pub fn phantom_slots(
                 .collect::<Vec<_>>()
                 .join(", ");
             let longest = held.iter().map(|p| p.marker_ttl_ms).max().unwrap_or(0);
+            let frees = now
+                .checked_add(jiff::SignedDuration::from_millis(longest.min(86_400_000)))
+                .map_or_else(
+                    |_| format!("in {}", text::seconds(longest as f64 / 1000.0)),
+                    |at| format!("at {}", text::moment(now, at)),
+                );
             let waiting = slots.dead_queued.iter().filter(|(q, _)| q == b).count() as u64;
+            // release_slot hands a freed slot to the next run id in the
+            // queue, whatever became of it (spec §1 item 7).
             let next = if waiting > 0 {
                 format!(
-                    "; {} waiting in rec_queue:{b} will take the slots next",
-                    text::plural(waiting, "dead run", "dead runs")
+                    ", unless the {} still in rec_queue:{b} take{} them again: the next download of the business that releases a slot pushes one in for another 15 min",
+                    text::plural(waiting, "dead run", "dead runs"),
+                    if waiting == 1 { "s" } else { "" },
                 )
             } else {
                 String::new()
             };
             format!(
-                "business {b}: {} held by runs that are not running ({runs}) for up to {} more{next}",
+                "business {b}: {} held by runs that are not running ({runs}); the last frees itself {frees}{next}",
                 text::plural(held.len() as u64, "slot", "slots"),
-                text::seconds(longest.min(86_400_000) as f64 / 1000.0),
             )
         })
         .collect();
@@ -416,11 +430,32 @@ pub fn phantom_slots(
     } else {
         String::new()
     };
+    // The commands, whole: the dead members and the dead queued ids.
+    let commands: Vec<String> = businesses
+        .iter()
+        .map(|b| {
+            let members: Vec<&str> = slots
+                .phantoms
+                .iter()
+                .filter(|p| p.business_id == *b)
+                .map(|p| p.run_id.as_str())
+                .collect();
+            let mut cmd = format!("redis-cli SREM rec_slots:{b} {}", members.join(" "));
+            for (_, id) in slots.dead_queued.iter().filter(|(q, _)| q == b) {
+                cmd.push_str(&format!("; redis-cli LREM rec_queue:{b} 0 {id}"));
+            }
+            cmd
+        })
+        .collect();
     Some(
         Finding::new(
             FindingCode::PhantomSlots,
             format!("{}{failed}", parts.join("; ")),
         )
+        .hint(format!(
+            "free them now: {}; and run at most 3 worker processes on 'recordings' per business until the app's release_slot skips failed runs",
+            commands.join("; ")
+        ))
         .severity(severity)
         .subjects(businesses.iter().map(|b| format!("rec_slots:{b}"))),
     )

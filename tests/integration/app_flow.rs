@@ -281,6 +281,21 @@ fn phantom_slots_block_a_business_until_their_markers_expire() {
         assert_eq!(p["severity"], "critical", "{p}");
         assert_eq!(p["subjects"], serde_json::json!(["rec_slots:7"]));
         assert!(p["message"].as_str().unwrap().contains("failed"), "{p}");
+        // When the app frees them, as a time and a span, and the whole
+        // command that frees them now.
+        assert!(
+            p["message"]
+                .as_str()
+                .unwrap()
+                .contains("the last frees itself at "),
+            "{p}"
+        );
+        assert!(
+            p["message"].as_str().unwrap().contains(" UTC (in 14m"),
+            "{p}"
+        );
+        let hint = p["hint"].as_str().unwrap();
+        assert!(hint.contains("redis-cli SREM rec_slots:7 "), "{p}");
         assert_eq!(h.check("consistency")["metrics"]["phantom_slots"], 3);
         // The jam is one fault: its no-slot failures are PHANTOM_SLOTS' to
         // report, and the completion rate is judged without them.
