@@ -303,6 +303,10 @@ pub struct FailedRunMetrics {
 pub struct ConsistencyMetrics {
     /// Queued/running runs older than 2 min with no RQ job for their call.
     pub orphaned_runs: Option<u64>,
+    /// Those by why the job was lost: `redis_restarted`, `evicted`,
+    /// `enqueue_failed`, `unknown` (every cause present).
+    #[serde(default)]
+    pub orphaned_runs_by_cause: Option<std::collections::BTreeMap<String, u64>>,
     /// Completed runs in the window whose file (or parent leg's) is absent.
     pub completed_runs_missing_file: Option<u64>,
     /// `rec_slots` members whose run is not running while their

@@ -392,6 +392,12 @@ fn metrics(f: &mut Families, m: &Metrics) {
                 n(r.stuck),
             );
             f.opt(
+                "runs_killed",
+                "Download runs a dead work-horse left running (WORKHORSE_KILLED).",
+                &[],
+                r.total.map(|_| r.killed_runs.len() as f64),
+            );
+            f.opt(
                 "runs_duplicate_active_calls",
                 "Calls with more than one active run.",
                 &[],
@@ -467,6 +473,16 @@ fn metrics(f: &mut Families, m: &Metrics) {
                 &[],
                 n(c.orphaned_runs),
             );
+            if let Some(by) = &c.orphaned_runs_by_cause {
+                for (cause, v) in by {
+                    f.add(
+                        "consistency_orphaned_runs_by_cause",
+                        "Orphaned runs by why their job was lost (redis_restarted, evicted, enqueue_failed, unknown).",
+                        &[("cause", cause.as_str())],
+                        *v as f64,
+                    );
+                }
+            }
             f.opt(
                 "consistency_completed_runs_missing_file",
                 "Completed runs whose file is absent.",

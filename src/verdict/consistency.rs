@@ -114,6 +114,16 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
         m.rq_jobs_seen = Some(redis.jobs_seen);
         let (orphans, unknown) = orphans_of(&facts, db, redis, now_s);
         m.orphaned_runs = Some(orphans.len() as u64);
+        let mut by_cause: BTreeMap<String, u64> = LostJob::ALL
+            .iter()
+            .map(|c| (c.as_str().to_string(), 0))
+            .collect();
+        for age in orphans.values() {
+            *by_cause
+                .entry(LostJob::of(&redis.life, *age).as_str().to_string())
+                .or_default() += 1;
+        }
+        m.orphaned_runs_by_cause = Some(by_cause);
         m.orphans_not_compared = Some(unknown.len() as u64);
         if !unknown.is_empty() {
             m.not_compared.push(format!(
@@ -481,6 +491,23 @@ pub enum LostJob {
 }
 
 impl LostJob {
+    pub const ALL: [LostJob; 4] = [
+        LostJob::RedisRestarted,
+        LostJob::Evicted,
+        LostJob::EnqueueFailed,
+        LostJob::Unknown,
+    ];
+
+    /// The cause as a bounded label (JSON, Prometheus).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LostJob::RedisRestarted => "redis_restarted",
+            LostJob::Evicted => "evicted",
+            LostJob::EnqueueFailed => "enqueue_failed",
+            LostJob::Unknown => "unknown",
+        }
+    }
+
     pub fn of(life: &RedisLife, run_age_s: Option<f64>) -> LostJob {
         let Some(uptime) = life.uptime_s else {
             return LostJob::Unknown;

@@ -521,84 +521,113 @@ fn orphans_are_found_by_lookup_not_by_a_bounded_read() {
 /// gone. ORPHANED_RUNS and call name the restart, not the API.
 #[test]
 fn jobs_lost_with_a_redis_restarted_empty_are_named_so() {
-    let mut w = AppWorld::new(RQ_REAL_FLOW[0]);
-    let s = sid(73);
-    w.steps(&[&format!("call:{s}:1"), &format!("open:{s}")]);
-    w.redis.restart_empty();
-    // The run is older than the new Redis: 40 s pass.
-    w.steps(&["age:40", "tick"]);
-    let h = w
-        .recdiag()
-        .args(["health", "--only", "consistency", "--format", "json"])
-        .run();
-    let o = finding(&h, "ORPHANED_RUNS");
-    assert_eq!(o["subjects"], serde_json::json!([s]), "{o}");
-    let message = o["message"].as_str().unwrap();
-    assert!(message.contains("Redis started"), "{o}");
-    assert!(!message.contains("enqueue failed"), "{o}");
-    assert!(
-        o["hint"].as_str().unwrap().contains("appendonly yes"),
-        "{o}"
-    );
-    let c = call(&w, &s);
-    assert_eq!(c.json()["verdict"], "STUCK", "{}", c.stdout);
-    assert!(
-        c.json()["reason"]
-            .as_str()
-            .unwrap()
-            .contains("Redis started"),
-        "{}",
-        c.stdout
-    );
+    for rq in RQ_REAL_FLOW {
+        let mut w = AppWorld::new(rq);
+        let s = sid(73);
+        w.steps(&[&format!("call:{s}:1"), &format!("open:{s}")]);
+        w.redis.restart_empty();
+        // The run is older than the new Redis: 40 s pass.
+        w.steps(&["age:40", "tick"]);
+        let h = w
+            .recdiag()
+            .args(["health", "--only", "consistency", "--format", "json"])
+            .run();
+        let o = finding(&h, "ORPHANED_RUNS");
+        assert_eq!(o["subjects"], serde_json::json!([s]), "rq {rq}: {o}");
+        let message = o["message"].as_str().unwrap();
+        assert!(message.contains("Redis started"), "rq {rq}: {o}");
+        assert!(!message.contains("enqueue failed"), "rq {rq}: {o}");
+        assert!(
+            o["hint"].as_str().unwrap().contains("appendonly yes"),
+            "{o}"
+        );
+        let by = &h.check("consistency")["metrics"]["orphaned_runs_by_cause"];
+        assert_eq!(by["redis_restarted"], 1, "rq {rq}: {by}");
+        assert_eq!(by["enqueue_failed"], 0, "rq {rq}: {by}");
+        // The cause as a bounded label, for alerts.
+        let p = w
+            .recdiag()
+            .args(["health", "--only", "consistency", "--format", "prometheus"])
+            .run();
+        assert!(
+            p.stdout.contains(
+                "recdiag_consistency_orphaned_runs_by_cause{cause=\"redis_restarted\"} 1"
+            ),
+            "rq {rq}:\n{}",
+            p.stdout
+        );
+        let c = call(&w, &s);
+        assert_eq!(c.json()["verdict"], "STUCK", "rq {rq}: {}", c.stdout);
+        assert!(
+            c.json()["reason"]
+                .as_str()
+                .unwrap()
+                .contains("Redis started"),
+            "rq {rq}: {}",
+            c.stdout
+        );
+    }
 }
 
 /// Eviction under the app's allkeys-lru: the queued jobs, the queue and
 /// the locks evicted. ORPHANED_RUNS names the eviction.
 #[test]
 fn jobs_lost_to_eviction_are_named_so() {
-    let w = AppWorld::with_redis_args(
-        RQ_REAL_FLOW[0],
-        &["--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru"],
-    );
+    // Both rq versions' worlds at once: one real wait past the grace.
+    let worlds: Vec<AppWorld> = RQ_REAL_FLOW
+        .iter()
+        .map(|rq| {
+            AppWorld::with_redis_args(
+                rq,
+                &["--maxmemory", "3mb", "--maxmemory-policy", "allkeys-lru"],
+            )
+        })
+        .collect();
     let sids: Vec<String> = (74..=76).map(sid).collect();
-    let mut steps: Vec<String> = Vec::new();
-    for s in &sids {
-        steps.push(format!("call:{s}:1"));
-        steps.push(format!("open:{s}"));
+    for w in &worlds {
+        let mut steps: Vec<String> = Vec::new();
+        for s in &sids {
+            steps.push(format!("call:{s}:1"));
+            steps.push(format!("open:{s}"));
+        }
+        w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
+        // Fill Redis past maxmemory: the LRU keys (the app's jobs) go first.
+        let mut client = redis::Client::open(w.redis.url())
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let blob = vec![b'x'; 64 * 1024];
+        for i in 0..200 {
+            let _: redis::RedisResult<()> = redis::cmd("SET")
+                .arg(format!("filler:{i}"))
+                .arg(&blob)
+                .query(&mut client);
+        }
+        let left: i64 = redis::cmd("EXISTS")
+            .arg(
+                sids.iter()
+                    .map(|s| format!("job:download:1:{s}"))
+                    .collect::<Vec<_>>(),
+            )
+            .query(&mut client)
+            .unwrap();
+        assert_eq!(left, 0, "rq {}: the locks were not evicted", w.rq);
     }
-    w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
-    // Fill Redis past maxmemory: the LRU keys (the app's jobs) go first.
-    let mut client = redis::Client::open(w.redis.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
-    let blob = vec![b'x'; 64 * 1024];
-    for i in 0..200 {
-        let _: redis::RedisResult<()> = redis::cmd("SET")
-            .arg(format!("filler:{i}"))
-            .arg(&blob)
-            .query(&mut client);
-    }
-    let left: i64 = redis::cmd("EXISTS")
-        .arg(
-            sids.iter()
-                .map(|s| format!("job:download:1:{s}"))
-                .collect::<Vec<_>>(),
-        )
-        .query(&mut client)
-        .unwrap();
-    assert_eq!(left, 0, "the locks were not evicted");
     // Real time past the grace: the runs stay younger than Redis.
     std::thread::sleep(Duration::from_secs(32));
-    let h = w
-        .recdiag()
-        .args(["health", "--only", "consistency", "--format", "json"])
-        .run();
-    let o = finding(&h, "ORPHANED_RUNS");
-    let message = o["message"].as_str().unwrap();
-    assert!(message.contains("evicted"), "{o}");
-    assert!(!message.contains("enqueue failed"), "{o}");
-    assert!(o["hint"].as_str().unwrap().contains("noeviction"), "{o}");
+    for w in &worlds {
+        let h = w
+            .recdiag()
+            .args(["health", "--only", "consistency", "--format", "json"])
+            .run();
+        let o = finding(&h, "ORPHANED_RUNS");
+        let message = o["message"].as_str().unwrap();
+        assert!(message.contains("evicted"), "rq {}: {o}", w.rq);
+        assert!(!message.contains("enqueue failed"), "rq {}: {o}", w.rq);
+        assert!(o["hint"].as_str().unwrap().contains("noeviction"), "{o}");
+        let by = &h.check("consistency")["metrics"]["orphaned_runs_by_cause"];
+        assert_eq!(by["evicted"], 3, "rq {}: {by}", w.rq);
+    }
 }
 
 /// item 5: DUPLICATE_ACTIVE_RUNS only beyond the app's own rows.
