@@ -169,6 +169,7 @@ pub fn report() -> Report {
         "0 orphaned runs, 1 completed run without file, 3 phantom slots, 0 stale locks".into(),
         Metrics::Consistency(ConsistencyMetrics {
             orphaned_runs: Some(0),
+            orphaned_runs_by_cause: None,
             completed_runs_missing_file: Some(1),
             phantom_slots: Some(3),
             blocked_businesses: Some(1),
