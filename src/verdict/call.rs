@@ -385,6 +385,87 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
     }
 }
 
+/// What opening the call does now, and when that changes, from the app's
+/// own rules (spec §1 items 2, 6): an active run makes the API answer 202
+/// and enqueue nothing until it turns 5 min old; then a reopen fails it
+/// and enqueues again, three times in a sliding 10-minute window, then
+/// answers 500; with no active run the enqueue happens at once unless the
+/// dedup lock still lives.
+fn reopen(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> String {
+    let runs: &[RunInfo] = f.runs.as_deref().unwrap_or(&[]);
+    let attempts = f.retry_attempts.map_or(0, |(n, _)| n.max(0));
+    let resets = f
+        .retry_attempts
+        .and_then(|(_, ttl)| ttl)
+        .filter(|ms| *ms > 0)
+        .and_then(|ms| now.checked_add(jiff::SignedDuration::from_millis(ms)).ok())
+        .map_or(String::new(), |at| {
+            format!(" (the counter resets at {})", text::moment(now, at))
+        });
+    let recovery = if attempts >= MAX_RECOVERIES {
+        format!(
+            "fails it and answers 500 worker_not_processing_queue: its {MAX_RECOVERIES} recoveries in 10 min are used up{resets}, and the player shows 'contact support'"
+        )
+    } else {
+        format!(
+            "fails it and enqueues a new download (recovery {} of {MAX_RECOVERIES} in a 10-minute window)",
+            attempts + 1
+        )
+    };
+    let active: Vec<&RunInfo> = runs
+        .iter()
+        .filter(|r| matches!(r.status.as_str(), "queued" | "running"))
+        .collect();
+    if !active.is_empty() {
+        let stuck_at = |r: &&RunInfo| {
+            let (from, limit) = if r.status == "queued" {
+                (r.created_at, t.max_queued_run_age)
+            } else {
+                (r.started_at.or(r.created_at), t.max_running_run_age)
+            };
+            let limit = jiff::SignedDuration::try_from(limit).ok()?;
+            from?.checked_add(limit).ok()
+        };
+        let ids = active
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let (recovery, them) = if active.len() == 1 {
+            (recovery, format!("run {ids} turns"))
+        } else {
+            (
+                "fails one of them and enqueues again only once none is active".to_string(),
+                format!("runs {ids} turn"),
+            )
+        };
+        return match active.iter().filter_map(stuck_at).max() {
+            Some(at) if at > now => format!(
+                "a reopen answers 202 and enqueues nothing until {them} 5 min old at {}; a reopen after that {recovery}",
+                text::moment(now, at)
+            ),
+            _ => format!("a reopen now {recovery}"),
+        };
+    }
+    let lock = f
+        .locks
+        .iter()
+        .filter(|l| l.key.starts_with("job:download:"))
+        .filter_map(|l| l.ttl_s)
+        .filter(|s| *s > 0.0)
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
+    if let Some(at) = lock.and_then(|s| {
+        now.checked_add(jiff::SignedDuration::from_secs_f64(s.min(86_400.0)))
+            .ok()
+    }) {
+        return format!(
+            "a reopen enqueues nothing while the dedup lock lives (until {}); after that it enqueues a new download",
+            text::moment(now, at)
+        );
+    }
+    "a reopen enqueues a new download at once".to_string()
+}
+
 /// The verdict the newest run gives, when no job is waiting or running.
 fn decide_from_run(
     f: &CallFacts,
@@ -431,7 +512,10 @@ fn decide_from_run(
                     run.id,
                     text::seconds(running)
                 ),
-                "opening the call now fails the run and enqueues a new download; check the worker's memory and log first",
+                format!(
+                    "check the worker's memory and log first; {}",
+                    reopen(f, now, t)
+                ),
             ))
         }
         "queued" => {
@@ -463,21 +547,7 @@ fn decide_from_run(
                 "only a dedup lock"
             };
             // What the app does next, and when (spec §1 item 6).
-            let stuck_at = t.max_queued_run_age.as_secs_f64();
-            let next = if waited <= stuck_at {
-                let at = now
-                    .checked_add(jiff::SignedDuration::from_secs_f64(stuck_at - waited))
-                    .map_or(String::new(), |at| {
-                        format!(" (at {} UTC)", at.strftime("%H:%M:%S"))
-                    });
-                format!(
-                    "the API answers 202 and enqueues nothing until run {} turns 5 min old in {}{at}; a reopen after that fails it and enqueues again",
-                    run.id,
-                    text::seconds(stuck_at - waited)
-                )
-            } else {
-                "opening the call now fails this run and enqueues a new download".to_string()
-            };
+            let next = reopen(f, now, t);
             let life = f.redis_life.clone().unwrap_or_default();
             let cause = super::consistency::LostJob::of(&life, Some(waited));
             Some(decision(
@@ -526,6 +596,7 @@ fn decide_from_run(
                     f.sid
                 );
             }
+            let hint = format!("{hint}; then: {}", reopen(f, now, t));
             Some(Decision {
                 verdict: Some(Verdict::Failed),
                 reason: format!("run {} failed: {error} — cause: {}", run.id, cause.label()),
@@ -576,7 +647,14 @@ pub fn add_log_evidence(r: &mut CallReport, evidence: Option<&Evidence>) {
             run.map_or("?".to_string(), |run| run.id.to_string()),
             cause.label(),
         );
-        r.hint = cause.hint().to_string();
+        // The app's next move (decided with the verdict) stays.
+        let then = r
+            .hint
+            .find("; then: ")
+            .and_then(|i| r.hint.get(i..))
+            .unwrap_or("")
+            .to_string();
+        r.hint = format!("{}{then}", cause.hint());
     }
 }
 
@@ -606,5 +684,70 @@ fn unknown(f: &CallFacts) -> Decision {
         reason: format!("could not decide: {}", f.unavailable.join("; ")),
         hint: hint.into(),
         cause: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(t: &str) -> jiff::Timestamp {
+        t.parse().unwrap()
+    }
+
+    fn run(id: i64, status: &str, created: &str) -> RunInfo {
+        RunInfo {
+            id,
+            business_id: Some(1),
+            status: status.into(),
+            job_type: Some("download".into()),
+            created_at: Some(at(created)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_apps_next_move_with_times() {
+        let t = Thresholds::default();
+        let now = at("2026-12-03T13:02:00Z");
+        // Run A queued 2 min ago: 202 until it turns 5 min old.
+        let mut f = CallFacts {
+            runs: Some(vec![
+                run(42, "failed", "2026-12-03T13:00:01Z"),
+                run(41, "queued", "2026-12-03T13:00:00Z"),
+            ]),
+            ..Default::default()
+        };
+        assert_eq!(
+            reopen(&f, now, &t),
+            "a reopen answers 202 and enqueues nothing until run 41 turns 5 min old at 13:05:00 UTC (in 3m 0s); a reopen after that fails it and enqueues a new download (recovery 1 of 3 in a 10-minute window)"
+        );
+        // Its recoveries used up: the 500.
+        f.retry_attempts = Some((3, Some(240_000)));
+        assert!(
+            reopen(&f, now, &t).ends_with(
+                "fails it and answers 500 worker_not_processing_queue: its 3 recoveries in 10 min are used up (the counter resets at 13:06:00 UTC (in 4m 0s)), and the player shows 'contact support'"
+            ),
+            "{}",
+            reopen(&f, now, &t)
+        );
+        // No active run: at once, unless the dedup lock lives.
+        f.retry_attempts = None;
+        f.runs = Some(vec![run(42, "failed", "2026-12-03T13:00:01Z")]);
+        assert_eq!(
+            reopen(&f, now, &t),
+            "a reopen enqueues a new download at once"
+        );
+        f.locks = vec![LockInfo {
+            key: "job:download:1:CA00000000000000000000000000000001".into(),
+            ttl_s: Some(61.0),
+        }];
+        assert_eq!(
+            reopen(&f, now, &t),
+            "a reopen enqueues nothing while the dedup lock lives (until 13:03:01 UTC (in 1m 1s)); after that it enqueues a new download"
+        );
+        // Past 5 minutes: now.
+        f.runs = Some(vec![run(41, "queued", "2026-12-03T12:50:00Z")]);
+        assert!(reopen(&f, now, &t).starts_with("a reopen now fails it and enqueues"));
     }
 }

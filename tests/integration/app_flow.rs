@@ -214,10 +214,28 @@ fn a_swallowed_401_is_failed_with_its_cause() {
                 .any(|j| j["status"] == "finished")
         );
         assert!(j["hint"].as_str().unwrap().contains("TWILIO_AUTH_TOKEN"));
-        // Twenty minutes on, the job is gone and the verdict holds.
+        // What a reopen does: run A (the API's row) is still queued, so
+        // 202 and nothing enqueued until it turns 5 min old.
+        let a = runs.iter().find(|r| r["status"] == "queued").unwrap()["id"].clone();
+        let hint = j["hint"].as_str().unwrap();
+        assert!(
+            hint.contains(&format!(
+                "then: a reopen answers 202 and enqueues nothing until run {a} turns 5 min old at "
+            )),
+            "{hint}"
+        );
+        // Twenty minutes on, the job is gone and the verdict holds; a
+        // reopen now fails run A and downloads again.
         w.steps(&["age:1200", "tick"]);
         let later = call(&w, &s);
         assert_eq!(later.json()["verdict"], "FAILED", "{}", later.stdout);
+        assert!(
+            later.json()["hint"].as_str().unwrap().contains(
+                "then: a reopen now fails it and enqueues a new download (recovery 1 of 3"
+            ),
+            "{}",
+            later.stdout
+        );
         let h = health(&w);
         let c = codes(&h);
         assert!(
@@ -511,8 +529,8 @@ fn orphans_are_found_by_lookup_not_by_a_bounded_read() {
         assert!(reason.contains("the API's enqueue failed"), "{reason}");
         // What the app does next, and when.
         let hint = c.json()["hint"].as_str().unwrap().to_string();
-        assert!(hint.contains("turns 5 min old in 4m"), "{hint}");
-        assert!(hint.contains("UTC)"), "{hint}");
+        assert!(hint.contains("turns 5 min old at "), "{hint}");
+        assert!(hint.contains(" UTC (in 4m"), "{hint}");
     }
 }
 
