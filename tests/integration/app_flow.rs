@@ -769,8 +769,88 @@ fn failed_explains_this_apps_killed_work_horses() {
         let notes = j["notes"].to_string();
         assert!(notes.contains("never in this registry"), "{notes}");
         assert!(notes.contains("waitpid returned 256"), "{notes}");
+        // 256 is this app's exception handler, never a killed work-horse.
+        assert!(
+            !j["findings"].to_string().contains("WORKHORSE_KILLED"),
+            "{}",
+            r.stdout
+        );
         let table = w.recdiag().args(["failed"]).run();
         assert!(table.stdout.contains("error:"), "{}", table.stdout);
+    }
+}
+
+/// A webhook's full job whose recording Twilio refuses (401): the job
+/// raises, RQ runs it 4 times, the app's handler kills each work-horse
+/// ('waitpid returned 256'), and the run ends 'Audio file not available -
+/// retry 4/5'. The cause is that the recording could not be obtained —
+/// never the webhook's order, never a killed work-horse — and the log names
+/// the 401.
+#[test]
+fn a_full_job_refused_by_twilio_is_a_download_failure() {
+    for rq in RQ_REAL_FLOW {
+        let w = AppWorld::new(rq);
+        let s = sid(98);
+        w.steps(&[
+            &format!("call:{s}:1:http-401"),
+            &format!("full:{s}:1"),
+            "work",
+            "tick",
+        ]);
+        let error = w.query(&format!(
+            "SELECT error_message FROM recording_runs WHERE call_sid = '{s}'"
+        ));
+        assert!(
+            error.starts_with("Audio file not available - retry"),
+            "rq {rq}: {error}"
+        );
+        let c = call(&w, &s);
+        let j = c.json();
+        assert_eq!(j["verdict"], "FAILED", "rq {rq}: {}", c.stdout);
+        assert_eq!(j["cause"], "download_error", "rq {rq}: {}", c.stdout);
+        let said = format!("{} {}", j["reason"], j["hint"]);
+        assert!(said.contains("could not be obtained"), "rq {rq}: {said}");
+        assert!(!said.contains("webhook"), "rq {rq}: {said}");
+        // With the worker's log: Twilio's 401, and what to do about it.
+        let l = w
+            .recdiag()
+            .args(["call", &s, "--format", "json", "--log"])
+            .arg(w.log_path())
+            .run();
+        let lj = l.json();
+        assert_eq!(
+            lj["log_evidence"]["cause"], "unauthorized_401",
+            "rq {rq}: {}",
+            l.stdout
+        );
+        assert!(
+            lj["hint"].as_str().unwrap().contains("TWILIO_AUTH_TOKEN"),
+            "{}",
+            l.stdout
+        );
+        // RQ's failed registry holds it with 'waitpid returned 256': no kill.
+        let f = w.recdiag().args(["failed", "--format", "json"]).run();
+        let fj = f.json();
+        assert_eq!(fj["jobs"][0]["horse_killed"], true, "rq {rq}: {}", f.stdout);
+        assert!(
+            !fj["findings"].to_string().contains("WORKHORSE_KILLED"),
+            "{}",
+            f.stdout
+        );
+        let h = health(&w);
+        let codes = codes(&h);
+        assert!(
+            !codes.contains(&"WORKHORSE_KILLED".to_string()),
+            "rq {rq}: {codes:?}"
+        );
+        let low = finding(&h, "LOW_COMPLETION_RATE");
+        assert!(
+            low["message"]
+                .as_str()
+                .unwrap()
+                .contains("could not be obtained"),
+            "rq {rq}: {low}"
+        );
     }
 }
 
