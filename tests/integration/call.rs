@@ -356,25 +356,31 @@ fn invalid_sids_are_rejected_before_any_io() {
 }
 
 /// The file is on disk but the database is down: the API reads call_log
-/// first and answers 500, so the recording does not play.
+/// first and answers 500, so the recording does not play. A database of
+/// our own, with the app's schema, running and then stopped.
 #[test]
 fn a_valid_file_with_the_database_down_is_not_ready() {
     let redis = crate::support::RedisServer::start();
+    let mut pg = crate::support::pgserver::PgServer::start();
+    pg.psql("postgres", &["-qc", "CREATE DATABASE app"]);
+    let schema = format!("{}/tests/fixtures/schema.sql", env!("CARGO_MANIFEST_DIR"));
+    pg.psql("app", &["-qf", &schema]);
     let dir = tempfile::tempdir().unwrap();
     let sid = "CA5555555555555555555555555555555a";
     fs::write(dir.path().join(format!("{sid}.mp3")), vec![1u8; 5000]).unwrap();
-    let r = Recdiag::new()
-        .args(["call", "--json", sid])
-        .env("REDIS_URL", redis.url())
-        .env(
-            "DATABASE_URL",
-            format!(
-                "postgres://postgres@127.0.0.1:{}/x",
-                crate::support::free_port()
-            ),
-        )
-        .env("RECORDINGS_DIR", dir.path())
-        .run();
+    let url = pg.url("app");
+    let run = || {
+        Recdiag::new()
+            .args(["call", "--json", sid])
+            .env("REDIS_URL", redis.url())
+            .env("DATABASE_URL", &url)
+            .env("RECORDINGS_DIR", dir.path())
+            .run()
+    };
+    let up = run();
+    assert_eq!(up.json()["verdict"], "READY", "{}", up.stdout);
+    pg.stop();
+    let r = run();
     r.assert_code(2);
     let j = r.json();
     assert_eq!(j["verdict"], "DATABASE_DOWN", "{j}");

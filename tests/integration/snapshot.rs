@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::support::app::{AppWorld, sid};
-use crate::support::python::RQ_APP;
+use crate::support::python::{RQ_APP, RQ_REAL_FLOW};
 use crate::support::{PgDb, Recdiag, RedisServer, free_port, wait_until};
 
 /// Holds an exclusive lock on `recording_runs` for `seconds`: every read
@@ -223,48 +223,60 @@ fn a_live_download_failed_by_the_five_minute_rule_is_not_a_fault() {
 /// the worker is dead, never "waiting its turn".
 #[test]
 fn a_killed_worker_is_dead_in_seconds_and_reported_once() {
-    let mut w = AppWorld::new(RQ_APP);
-    w.start_worker();
-    w.kill_workers();
+    // Both rq versions' worlds at once: one real wait.
     let s = sid(81);
-    w.steps(&[&format!("call:{s}:1"), &format!("open:{s}"), "tick"]);
-    std::thread::sleep(Duration::from_secs(12));
-    let h = w
-        .recdiag()
-        .args(["health", "--json"])
-        .env("RECDIAG_ACCEPT", "SCHEDULER_DOWN")
-        .run();
-    let codes = h.all_codes();
-    assert!(
-        codes.contains(&"NO_WORKERS".to_string()),
-        "{codes:?}\n{}",
-        h.stdout
-    );
-    for wrong in ["QUEUE_NOT_WATCHED", "WORKER_STALE", "QUEUE_STALLED"] {
-        assert!(!codes.contains(&wrong.to_string()), "{wrong}: {codes:?}");
+    let mut worlds: Vec<AppWorld> = RQ_REAL_FLOW.iter().map(|rq| AppWorld::new(rq)).collect();
+    for w in &mut worlds {
+        w.start_worker();
+        w.kill_workers();
+        w.steps(&[&format!("call:{s}:1"), &format!("open:{s}"), "tick"]);
     }
-    let f = h
-        .all_findings()
-        .into_iter()
-        .find(|f| f["code"] == "NO_WORKERS")
-        .unwrap();
-    assert_eq!(f["severity"], "critical", "{f}");
-    let message = f["message"].as_str().unwrap();
-    assert!(message.contains("idle while a job has waited"), "{f}");
-    let hint = f["hint"].as_str().unwrap();
-    assert!(
-        hint.contains("refuses a restart under the same name"),
-        "{f}"
-    );
-    let workers = &h.check("workers")["metrics"];
-    assert_eq!(workers["alive"], 0, "{workers}");
-    let c = w.recdiag().args(["call", &s, "--json"]).run();
-    let reason = c.json()["reason"].as_str().unwrap().to_string();
-    assert!(reason.contains("not working"), "{reason}");
-    assert!(
-        !c.json()["hint"]
-            .as_str()
-            .unwrap()
-            .contains("waiting its turn")
-    );
+    std::thread::sleep(Duration::from_secs(12));
+    for w in &worlds {
+        let rq = &w.rq;
+        let h = w
+            .recdiag()
+            .args(["health", "--json"])
+            .env("RECDIAG_ACCEPT", "SCHEDULER_DOWN")
+            .run();
+        let codes = h.all_codes();
+        assert!(
+            codes.contains(&"NO_WORKERS".to_string()),
+            "rq {rq}: {codes:?}\n{}",
+            h.stdout
+        );
+        for wrong in ["QUEUE_NOT_WATCHED", "WORKER_STALE", "QUEUE_STALLED"] {
+            assert!(
+                !codes.contains(&wrong.to_string()),
+                "rq {rq}: {wrong}: {codes:?}"
+            );
+        }
+        let f = h
+            .all_findings()
+            .into_iter()
+            .find(|f| f["code"] == "NO_WORKERS")
+            .unwrap();
+        assert_eq!(f["severity"], "critical", "{f}");
+        let message = f["message"].as_str().unwrap();
+        assert!(
+            message.contains("idle while a job has waited"),
+            "rq {rq}: {f}"
+        );
+        let hint = f["hint"].as_str().unwrap();
+        assert!(
+            hint.contains("refuses a restart under the same name"),
+            "rq {rq}: {f}"
+        );
+        let workers = &h.check("workers")["metrics"];
+        assert_eq!(workers["alive"], 0, "rq {rq}: {workers}");
+        let c = w.recdiag().args(["call", &s, "--json"]).run();
+        let reason = c.json()["reason"].as_str().unwrap().to_string();
+        assert!(reason.contains("not working"), "rq {rq}: {reason}");
+        assert!(
+            !c.json()["hint"]
+                .as_str()
+                .unwrap()
+                .contains("waiting its turn")
+        );
+    }
 }
