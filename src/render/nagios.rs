@@ -221,6 +221,15 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
                     "",
                 );
                 p.add("runs_stuck", n(r.stuck), "", "0", "", "0", "");
+                p.add(
+                    "runs_killed",
+                    r.total.map(|_| r.killed_runs.len() as f64),
+                    "",
+                    "0",
+                    "",
+                    "0",
+                    "",
+                );
                 if let Some(s) = &r.by_status {
                     p.add(
                         "runs_completed",
@@ -257,6 +266,18 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
             }
             Metrics::Consistency(c) => {
                 p.add("orphaned_runs", n(c.orphaned_runs), "", "", "0", "0", "");
+                // Why their jobs were lost, one bounded label each.
+                for (cause, v) in c.orphaned_runs_by_cause.iter().flatten() {
+                    p.add(
+                        &format!("orphaned_runs_{cause}"),
+                        Some(*v as f64),
+                        "",
+                        "",
+                        "",
+                        "0",
+                        "",
+                    );
+                }
                 p.add(
                     "completed_missing_file",
                     n(c.completed_runs_missing_file),

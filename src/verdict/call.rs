@@ -238,7 +238,11 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
                 run.id,
                 first_line(run.error_message.as_deref().unwrap_or(""))
             ),
-            hint: Cause::WorkerOffline.hint().into(),
+            hint: format!(
+                "{}; then: {}",
+                Cause::WorkerOffline.hint(),
+                reopen(f, now, t)
+            ),
             cause: Some(Cause::WorkerOffline),
         };
     }

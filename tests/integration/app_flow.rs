@@ -450,6 +450,16 @@ fn the_api_giving_up_is_gave_up() {
         let j = c.json();
         assert_eq!(j["verdict"], "GAVE_UP", "{}", c.stdout);
         assert_eq!(j["retry_attempts"], 3);
+        // The run it gave up on is failed: the next open enqueues afresh
+        // (and gets stuck again while no worker runs).
+        assert!(
+            j["hint"]
+                .as_str()
+                .unwrap()
+                .contains("then: a reopen enqueues a new download at once"),
+            "{}",
+            c.stdout
+        );
         assert!(
             j["jobs"]
                 .as_array()
@@ -573,6 +583,15 @@ fn jobs_lost_with_a_redis_restarted_empty_are_named_so() {
             ),
             "rq {rq}:\n{}",
             p.stdout
+        );
+        let n = w
+            .recdiag()
+            .args(["health", "--only", "consistency", "--format", "nagios"])
+            .run();
+        assert!(
+            n.stdout.contains("orphaned_runs_redis_restarted=1"),
+            "rq {rq}:\n{}",
+            n.stdout
         );
         let c = call(&w, &s);
         assert_eq!(c.json()["verdict"], "STUCK", "rq {rq}: {}", c.stdout);
