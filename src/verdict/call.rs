@@ -239,7 +239,7 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
                 first_line(run.error_message.as_deref().unwrap_or(""))
             ),
             hint: format!(
-                "{}; then: {}",
+                "{}; next: {}",
                 Cause::WorkerOffline.hint(),
                 reopen(f, now, t)
             ),
@@ -600,7 +600,7 @@ fn decide_from_run(
                     f.sid
                 );
             }
-            let hint = format!("{hint}; then: {}", reopen(f, now, t));
+            let hint = format!("{hint}; next: {}", reopen(f, now, t));
             Some(Decision {
                 verdict: Some(Verdict::Failed),
                 reason: format!("run {} failed: {error} — cause: {}", run.id, cause.label()),
@@ -654,7 +654,7 @@ pub fn add_log_evidence(r: &mut CallReport, evidence: Option<&Evidence>) {
         // The app's next move (decided with the verdict) stays.
         let then = r
             .hint
-            .find("; then: ")
+            .find("; next: ")
             .and_then(|i| r.hint.get(i..))
             .unwrap_or("")
             .to_string();

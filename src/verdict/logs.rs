@@ -579,6 +579,21 @@ mod tests {
         assert_eq!(killed.newest_sids, [s]);
         let clash = r.causes.iter().find(|c| c.cause == "worker_name_clash");
         assert_eq!(clash.map(|c| c.count), Some(1));
+        // The app's server/worker.py logs the refusal as a bootstrap
+        // failure: its message and the traceback, which ends in RQ's text.
+        let boot = summarize(
+            "[2026-11-25 09:00:00] ERROR [__main__] ❌ WORKER BOOTSTRAP FAILED AT: Worker runtime execution\n\
+             [2026-11-25 09:00:00] ERROR [__main__] Error message: There exists an active worker named 'prosaas-worker-1' already\n\
+             [2026-11-25 09:00:00] ERROR [__main__] Full traceback:\n\
+             [2026-11-25 09:00:00] ERROR [__main__] Traceback (most recent call last):\n\
+             \x20 File \"/app/server/worker.py\", line 380, in main\n\
+             \x20   worker.work(\n\
+             ValueError: There exists an active worker named 'prosaas-worker-1' already\n\
+             \n\
+             [2026-11-25 09:00:00] ERROR [__main__] ================\n",
+        );
+        let clash = boot.causes.iter().find(|c| c.cause == "worker_name_clash");
+        assert_eq!(clash.map(|c| c.count), Some(1), "{boot:?}");
         assert!(clash.unwrap().hint.contains("unique name"));
         assert_eq!(r.status, Status::Warning);
     }

@@ -220,7 +220,7 @@ fn a_swallowed_401_is_failed_with_its_cause() {
         let hint = j["hint"].as_str().unwrap();
         assert!(
             hint.contains(&format!(
-                "then: a reopen answers 202 and enqueues nothing until run {a} turns 5 min old at "
+                "next: a reopen answers 202 and enqueues nothing until run {a} turns 5 min old at "
             )),
             "{hint}"
         );
@@ -231,7 +231,7 @@ fn a_swallowed_401_is_failed_with_its_cause() {
         assert_eq!(later.json()["verdict"], "FAILED", "{}", later.stdout);
         assert!(
             later.json()["hint"].as_str().unwrap().contains(
-                "then: a reopen now fails it and enqueues a new download (recovery 1 of 3"
+                "next: a reopen now fails it and enqueues a new download (recovery 1 of 3"
             ),
             "{}",
             later.stdout
@@ -456,7 +456,7 @@ fn the_api_giving_up_is_gave_up() {
             j["hint"]
                 .as_str()
                 .unwrap()
-                .contains("then: a reopen enqueues a new download at once"),
+                .contains("next: a reopen enqueues a new download at once"),
             "{}",
             c.stdout
         );
