@@ -210,12 +210,102 @@ const MAX_PICKLE: usize = 64 * 1024;
 /// what the decoder materialises, so a few dozen make a "pickle bomb".
 const MAX_SHARED_REFS: usize = 16;
 
+/// Deepest nesting of a decoded pickle (this app's job data nests 3 or 4
+/// levels): the decoder, the repr and the drop of a value all recurse.
+const MAX_NESTING: u32 = 64;
+
+/// How deep the values on the pickle machine's stack nest, followed opcode
+/// by opcode without building them: each item's depth, and the marks.
+#[derive(Default)]
+struct Nesting {
+    stack: Vec<u32>,
+    marks: Vec<usize>,
+    deepest: u32,
+}
+
+impl Nesting {
+    fn push(&mut self, depth: u32) {
+        self.deepest = self.deepest.max(depth);
+        self.stack.push(depth);
+    }
+
+    fn pop(&mut self) -> u32 {
+        self.stack.pop().unwrap_or(1)
+    }
+
+    /// The items above the last mark, removed: their deepest.
+    fn pop_mark(&mut self) -> u32 {
+        let at = self.marks.pop().unwrap_or(0).min(self.stack.len());
+        self.stack.drain(at..).max().unwrap_or(0)
+    }
+
+    /// `n` items popped into a container built around them.
+    fn wrap(&mut self, n: usize) {
+        let inner = (0..n).map(|_| self.pop()).max().unwrap_or(0);
+        self.push(inner + 1);
+    }
+
+    /// Items popped into the container below them.
+    fn fill(&mut self, inner: u32) {
+        let outer = self.pop();
+        self.push(outer.max(inner + 1));
+    }
+
+    /// The stack effect of `op` on the depths.
+    fn step(&mut self, op: u8) {
+        match op {
+            b'(' => self.marks.push(self.stack.len()),
+            b'0' => {
+                self.pop();
+            }
+            b'1' => {
+                self.pop_mark();
+            }
+            // Containers built from the items above the mark.
+            b't' | b'l' | b'd' | 0x91 | b'o' | b'i' => {
+                let inner = self.pop_mark();
+                self.push(inner + 1);
+            }
+            // Items above the mark added to the container below it.
+            b'e' | b'u' | 0x90 => {
+                let inner = self.pop_mark();
+                self.fill(inner);
+            }
+            b'a' => {
+                let item = self.pop();
+                self.fill(item);
+            }
+            b's' => {
+                let value = self.pop();
+                let key = self.pop();
+                self.fill(value.max(key));
+            }
+            0x85 => self.wrap(1),
+            0x86 | b'R' | 0x81 | 0x93 => self.wrap(2),
+            0x87 | 0x92 => self.wrap(3),
+            b'b' => {
+                let state = self.pop();
+                self.fill(state);
+            }
+            // No stack effect.
+            b'q' | b'r' | b'p' | 0x94 | 0x80 | 0x95 | 0x98 | b'Q' | b'.' => {}
+            // A memo look-up or a DUP: a reference to something already
+            // built, which may still grow; counted as the deepest so far.
+            b'h' | b'j' | b'g' | b'2' => self.push(self.deepest.max(1)),
+            // Everything else pushes one value of its own.
+            _ => self.push(1),
+        }
+    }
+}
+
 /// Walk the pickle's opcodes (protocols 0 to 5) without building anything,
 /// and refuse what could blow up the decoder: unknown opcodes, truncated
-/// arguments, and more than [`MAX_SHARED_REFS`] memo look-ups or DUPs.
+/// arguments, more than [`MAX_SHARED_REFS`] memo look-ups or DUPs, and
+/// values nested deeper than [`MAX_NESTING`].
 fn pickle_is_safe(p: &[u8]) -> Result<(), String> {
     let mut i = 0;
     let mut shared = 0;
+    let mut nesting = Nesting::default();
     let len_at = |i: usize, n: usize| -> Option<usize> {
         let b = p.get(i..i + n)?;
         let mut v: u64 = 0;
@@ -301,6 +391,15 @@ fn pickle_is_safe(p: &[u8]) -> Result<(), String> {
         if shared > MAX_SHARED_REFS {
             return Err(format!(
                 "more than {MAX_SHARED_REFS} shared references: not decoded (could exhaust memory)"
+            ));
+        }
+        // (A shared reference may grow after it was taken, so the real
+        // depth can exceed this by a factor of the few references allowed:
+        // still far from the stack's limit.)
+        nesting.step(op);
+        if nesting.deepest > MAX_NESTING {
+            return Err(format!(
+                "values nested deeper than {MAX_NESTING} levels: not decoded (could exhaust the stack)"
             ));
         }
         i = i
@@ -428,6 +527,35 @@ mod tests {
         assert!(err.contains("larger than"), "{err}");
         assert!(pickle_is_safe(b"\x80\x05\x8c\x03abc\x94.").is_ok());
         assert!(pickle_is_safe(b"\x80\x05\x8c\xffab").is_err(), "truncated");
+    }
+
+    /// RQ's (func, instance, args, {'x': <deep>}) with `deep`'s opcodes.
+    fn job_with(deep: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x80, 0x02, b'(', b'X', 1, 0, 0, 0, b'f', b'N', b')', b'}'];
+        p.extend_from_slice(&[b'X', 1, 0, 0, 0, b'x']);
+        p.extend_from_slice(deep);
+        p.extend_from_slice(b"st.");
+        p
+    }
+
+    #[test]
+    fn deeply_nested_values_are_refused_not_a_crash() {
+        // 10,000 nested lists (20 KB): a stack overflow once decoded.
+        let mut lists = vec![b']'; 10_000];
+        lists.extend(vec![b'a'; 9_999]);
+        let err = decode_call(&zlib(&job_with(&lists))).unwrap_err();
+        assert!(err.contains("nested deeper than"), "{err}");
+        // 10,000 nested 1-tuples: no deeper on the stack, as deep a value.
+        let mut tuples = vec![b')'];
+        tuples.extend(vec![0x85; 10_000]);
+        let err = decode_call(&zlib(&job_with(&tuples))).unwrap_err();
+        assert!(err.contains("nested deeper than"), "{err}");
+        // A few levels decode.
+        let mut shallow = vec![b']'; 5];
+        shallow.extend(vec![b'a'; 4]);
+        let (func, kwargs) = decode_call(&zlib(&job_with(&shallow))).unwrap();
+        assert_eq!(func.as_deref(), Some("f"));
+        assert_eq!(kwargs["x"], "[[[[[]]]]]");
     }
 
     #[test]
