@@ -34,7 +34,9 @@ pub fn health(args: &HealthArgs) -> u8 {
     }
     match args.watch.as_deref().map(humantime::parse_duration) {
         None => session.checks(&ids, View::Health),
-        Some(Ok(every)) if !every.is_zero() => session.watch(&ids, every),
+        Some(Ok(every)) if !every.is_zero() && every <= crate::config::MAX_DURATION => {
+            session.watch(&ids, every)
+        }
         Some(_) => session.fail("--watch takes an interval like 10s or 1m"),
     }
 }

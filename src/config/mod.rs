@@ -393,12 +393,28 @@ fn duration(
 ) -> Result<Duration, ConfigError> {
     match raw {
         None => Ok(default),
-        Some(raw) => humantime::parse_duration(raw.trim()).map_err(|e| ConfigError::BadSetting {
-            name,
-            why: format!("'{}' is not a duration like 5s or 500ms ({e})", raw.trim()),
-        }),
+        Some(raw) => {
+            let d = humantime::parse_duration(raw.trim()).map_err(|e| ConfigError::BadSetting {
+                name,
+                why: format!("'{}' is not a duration like 5s or 500ms ({e})", raw.trim()),
+            })?;
+            if d > MAX_DURATION {
+                return Err(ConfigError::BadSetting {
+                    name,
+                    why: format!(
+                        "'{}' is longer than 365 days (the longest recdiag takes)",
+                        raw.trim()
+                    ),
+                });
+            }
+            Ok(d)
+        }
     }
 }
+
+/// The longest duration any setting takes: a year (a window, a timeout,
+/// an interval); beyond it, clocks overflow and nothing is meant.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);
 
 fn number(
     name: &'static str,

@@ -56,6 +56,22 @@ fn bad_settings_exit_3_with_a_clear_message() {
         .env("RECDIAG_FORMAT", "yaml")
         .run();
     r.assert_code(3);
+    // A duration past any clock's reach is an error, never a panic.
+    let huge = "18446744073709551615s";
+    for r in [
+        Recdiag::new().args(["redis", "--timeout", huge]).run(),
+        Recdiag::new()
+            .args(["health", "--format", "json"])
+            .env("RECDIAG_TIMEOUT", huge)
+            .run(),
+        Recdiag::new().args(["runs", "--window", huge]).run(),
+        Recdiag::new().args(["health", "--watch", huge]).run(),
+    ] {
+        r.assert_code(3);
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(r.stderr.starts_with("recdiag: error: "), "{}", r.stderr);
+    }
 }
 
 #[test]
