@@ -6,7 +6,7 @@
 use url::Url;
 
 use super::ConfigError;
-use super::secret::{SecretUrl, mask_userinfo};
+use super::secret::{AT_SIGN_IN_PATH, SecretUrl, at_sign_in_path, mask_url};
 
 /// Which database engine a target speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,13 +54,16 @@ impl DatabaseTarget {
         let raw = raw.trim();
         let bad = |why: &str| ConfigError::BadUrl {
             what: "database",
-            url: mask_userinfo(raw),
+            url: mask_url(raw),
             why: why.to_string(),
         };
         let Some((scheme, rest)) = raw.split_once("://") else {
             return Err(bad("it is not a URL (expected scheme://…)"));
         };
         let scheme = scheme.to_ascii_lowercase();
+        if scheme != "sqlite" && at_sign_in_path(raw) {
+            return Err(bad(AT_SIGN_IN_PATH));
+        }
         if scheme == "sqlite" {
             if rest.is_empty() {
                 return Err(bad("a sqlite URL needs a file path"));

@@ -303,6 +303,22 @@ impl Config {
         }
 
         let mut redactor = Redactor::default();
+        // Every URL configured, used or not, parsed or not.
+        for raw in [
+            args.redis_url.clone(),
+            from_file("REDIS_URL"),
+            args.database_url.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(
+            URL_SOURCES
+                .iter()
+                .filter(|s| !s.contains('*'))
+                .filter_map(|s| lookup(s)),
+        ) {
+            redactor.add_raw_url(&raw);
+        }
         if let Source::Ready(t) = &redis {
             redactor.add_url(&t.url);
         }

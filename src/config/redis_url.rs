@@ -3,7 +3,7 @@
 use url::Url;
 
 use super::ConfigError;
-use super::secret::{SecretUrl, mask_userinfo};
+use super::secret::{AT_SIGN_IN_PATH, SecretUrl, at_sign_in_path, mask_url};
 
 /// A validated Redis target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,12 +127,15 @@ impl RedisTarget {
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         let bad = |why: &str| ConfigError::BadUrl {
             what: "Redis",
-            url: mask_userinfo(raw.trim()),
+            url: mask_url(raw.trim()),
             why: why.to_string(),
         };
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(bad("it is empty"));
+        }
+        if at_sign_in_path(raw) {
+            return Err(bad(AT_SIGN_IN_PATH));
         }
         if let Some((scheme, _)) = raw.split_once("://")
             && scheme.to_ascii_lowercase().ends_with("+sentinel")
@@ -198,6 +201,7 @@ fn parse_sentinel(raw: &str) -> Result<RedisTarget, String> {
     };
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+
     let (userinfo, hosts) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
         None => (None, authority),

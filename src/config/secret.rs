@@ -148,16 +148,225 @@ impl Redactor {
         }
     }
 
-    /// The text with every secret masked.
+    /// The secrets of a URL as configured, whether it parses or not.
+    pub fn add_raw_url(&mut self, raw: &str) {
+        for s in url_secrets(raw) {
+            self.add(&s);
+        }
+    }
+
+    /// The text with every secret masked: by structure first (the
+    /// password of anything that looks like a URL), then each configured
+    /// secret where it stands as a whole token. A secret that is one of
+    /// recdiag's own words (a check, a key, a status: `redis`, `status`)
+    /// is left where it stands — recdiag prints those words whatever the
+    /// password, so they tell nothing, and masking them would break the
+    /// output (`check="***"`); its structural places are still masked.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = mask_userinfo(text);
         for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), MASK);
+            if out.contains(s.as_str()) && !is_vocabulary(s) {
+                out = mask_tokens(&out, s);
             }
         }
         out
     }
+}
+
+/// A word character: a secret glued to these is part of a longer word.
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// `text` with every whole-token occurrence of `secret` masked, except
+/// where it stands as a URL's user name (`://postgres:` with password
+/// `postgres`: the password after it is masked by structure).
+fn mask_tokens(text: &str, secret: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(secret) {
+        if at < last {
+            continue;
+        }
+        let end = at + secret.len();
+        let before = text[..at].chars().last();
+        let after = text[end..].chars().next();
+        // Glued to a word on either side, it is part of a longer word.
+        let whole = !before.is_some_and(is_word) && !after.is_some_and(is_word);
+        let user_name = text[..at].ends_with("://") && after == Some(':');
+        if whole && !user_name {
+            out.push_str(&text[last..at]);
+            out.push_str(MASK);
+            last = end;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// recdiag's own words: the keys and enumerated values of its JSON
+/// Schemas (checks, statuses, codes, causes, verdicts) and its Prometheus
+/// label names.
+fn is_vocabulary(word: &str) -> bool {
+    static WORDS: std::sync::LazyLock<std::collections::BTreeSet<String>> =
+        std::sync::LazyLock::new(|| {
+            let mut words: std::collections::BTreeSet<String> = [
+                "check",
+                "code",
+                "severity",
+                "status",
+                "state",
+                "liveness",
+                "cause",
+                "kind",
+                "stat",
+                "column",
+                "job_type",
+                "accepted",
+                "queue",
+                "version",
+                "role",
+                "maxmemory_policy",
+                "recdiag",
+                "true",
+                "false",
+                "null",
+            ]
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+            for schema in [
+                include_str!("../../schema/recdiag-v1.schema.json"),
+                include_str!("../../schema/recdiag-call-v1.schema.json"),
+                include_str!("../../schema/recdiag-failed-v1.schema.json"),
+                include_str!("../../schema/recdiag-logs-v1.schema.json"),
+            ] {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(schema) {
+                    collect_words(&v, &mut words);
+                }
+            }
+            words
+        });
+    WORDS.contains(word)
+}
+
+fn collect_words(v: &serde_json::Value, words: &mut std::collections::BTreeSet<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                if k == "properties"
+                    && let serde_json::Value::Object(props) = v
+                {
+                    words.extend(props.keys().cloned());
+                }
+                if k == "enum"
+                    && let serde_json::Value::Array(values) = v
+                {
+                    words.extend(values.iter().filter_map(|e| e.as_str().map(str::to_string)));
+                }
+                collect_words(v, words);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                collect_words(item, words);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Where a URL string's user information ends: its last `@` (a password
+/// may hold any character, `@` and `/` included, when it is not
+/// percent-encoded).
+fn userinfo_end(rest: &str) -> Option<usize> {
+    rest.rfind('@')
+}
+
+/// True when a URL's user information spills past its authority: an `@`
+/// after a `/`, `?` or `#` that is no query value (`user:p@ss/word@host`,
+/// `user:#word@host`) — a password with those characters unencoded, which
+/// a URL parser splits into a host and a path, query or fragment made of
+/// the password's rest, printed later as a host or a name.
+pub fn at_sign_in_path(raw: &str) -> bool {
+    let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
+    let (Some(delim), Some(at)) = (rest.find(['/', '?', '#']), rest.rfind('@')) else {
+        return false;
+    };
+    at > delim && !rest[delim..at].contains('=')
+}
+
+/// Why [`at_sign_in_path`] refuses a URL.
+pub const AT_SIGN_IN_PATH: &str = "an '@' after a '/', '?' or '#': percent-encode those characters in the password (%2F, %3F, %23; '@' as %40)";
+
+/// The secrets a URL string holds, found by structure whether or not it
+/// parses: the password of its user information, and the values of its
+/// password parameters — as written and percent-decoded.
+pub fn url_secrets(raw: &str) -> Vec<String> {
+    let raw = raw.trim();
+    let mut out = Vec::new();
+    let mut push = |s: &str| {
+        if !s.is_empty() {
+            out.push(s.to_string());
+            if let Ok(d) = percent_decode(s)
+                && d != s
+                && !d.is_empty()
+            {
+                out.push(d);
+            }
+        }
+    };
+    let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
+    // The user information up to the last `@`, and (should a password
+    // parameter hold an `@`) up to the last `@` before the query.
+    let before_query = rest.split_once('?').map_or(rest, |(b, _)| b);
+    for end in [userinfo_end(rest), userinfo_end(before_query)]
+        .into_iter()
+        .flatten()
+    {
+        if let Some((_, password)) = rest[..end].split_once(':') {
+            push(password);
+        }
+    }
+    for (at, _) in raw.match_indices('=') {
+        let key_start = raw[..at].rfind(['?', '&', ';', ' ']).map_or(0, |i| i + 1);
+        if is_secret_param(&raw[key_start..at]) {
+            let value = &raw[at + 1..];
+            let end = value.find(['&', '#']).unwrap_or(value.len());
+            push(&value[..end]);
+        }
+    }
+    out
+}
+
+/// A whole URL string (as configured, parsed or not) with its secrets
+/// masked where they stand: the password up to the last `@`, whatever it
+/// holds, and the values of password parameters up to the next `&`.
+pub fn mask_url(raw: &str) -> String {
+    let (head, rest) = raw.find("://").map_or(("", raw), |i| raw.split_at(i + 3));
+    let mut rest = rest.to_string();
+    if let Some(end) = userinfo_end(&rest)
+        && let Some(colon) = rest[..end].find(':')
+    {
+        rest = format!("{}:{MASK}{}", &rest[..colon], &rest[end..]);
+    }
+    let mut out = String::with_capacity(rest.len());
+    let mut pos = 0;
+    while let Some(eq) = rest[pos..].find('=').map(|i| pos + i) {
+        let key_start = rest[..eq].rfind(['?', '&', ';', ' ']).map_or(0, |i| i + 1);
+        let value_end = rest[eq + 1..]
+            .find(['&', '#'])
+            .map_or(rest.len(), |i| eq + 1 + i);
+        if key_start >= pos && is_secret_param(&rest[key_start..eq]) {
+            out.push_str(&rest[pos..=eq]);
+            out.push_str(MASK);
+        } else {
+            out.push_str(&rest[pos..value_end]);
+        }
+        pos = value_end;
+    }
+    out.push_str(&rest[pos..]);
+    format!("{head}{out}")
 }
 
 /// Mask `user:password@` after every `://`, and `password=` style query
@@ -244,6 +453,96 @@ mod tests {
         assert!(!out.contains("zz"), "{out}");
         assert!(out.contains("redis://:***@host:6379"), "{out}");
         assert!(out.ends_with(" now"));
+    }
+
+    #[test]
+    fn urls_that_do_not_parse_are_masked_by_structure() {
+        for (raw, secret) in [
+            ("redis://:pa SECRET@127.0.0.1:notaport/0", "pa SECRET"),
+            (
+                "redis+sentinel://user:p@ss/SECRET@127.0.0.1:6467/0",
+                "p@ss/SECRET",
+            ),
+            ("postgresql://u:a'b\"c@db:x/y", "a'b\"c"),
+            ("redis://h:1/0?password=a SECRET&db=1", "a SECRET"),
+            (
+                "redis+sentinel://h:1/m/0?sentinel_password=s%23x#insecure",
+                "s%23x",
+            ),
+            ("redis://:pässwörd%@h:1/0", "pässwörd%"),
+        ] {
+            let shown = mask_url(raw);
+            assert!(!shown.contains(secret), "{raw} → {shown}");
+            assert!(shown.contains("***"), "{raw} → {shown}");
+            assert!(url_secrets(raw).iter().any(|s| s == secret), "{raw}");
+        }
+        assert_eq!(
+            mask_url("postgresql://postgres:postgres@db:5432/app"),
+            "postgresql://postgres:***@db:5432/app"
+        );
+        assert_eq!(
+            mask_url("redis://h:1/0?db=1&pass=x y&ssl=true"),
+            "redis://h:1/0?db=1&pass=***&ssl=true"
+        );
+    }
+
+    #[test]
+    fn a_password_spilling_past_the_authority_is_told_apart() {
+        for raw in [
+            "redis://:p@ss/SECRET@h:1/0",
+            "postgresql://app:#frag@h/app",
+            "postgresql://app:pa?ss@h/app",
+            "redis+sentinel://u:p@ss/SECRET@h:26379/m/0",
+        ] {
+            assert!(at_sign_in_path(raw), "{raw}");
+        }
+        for raw in [
+            "redis://:p%40ss%2FSECRET@h:1/0",
+            "postgresql://u:p@h/db?application_name=me@host",
+            "redis+sentinel://h:1/m/0?sentinel_username=a@b",
+            "sqlite:///data/x.db",
+        ] {
+            assert!(!at_sign_in_path(raw), "{raw}");
+        }
+    }
+
+    #[test]
+    fn short_and_common_passwords_garble_nothing() {
+        let scrub = |password: &str, text: &str| {
+            let mut r = Redactor::default();
+            r.add_raw_url(&format!("redis://:{password}@h:6379/0"));
+            r.add(password);
+            r.scrub(text)
+        };
+        // One letter: never inside words.
+        assert_eq!(
+            scrub("e", "Redis authentication rejected"),
+            "Redis authentication rejected"
+        );
+        assert_eq!(
+            scrub("e", "password e was rejected"),
+            "password *** was rejected"
+        );
+        // The user name stays; the password after it goes.
+        assert_eq!(
+            scrub(
+                "postgres",
+                "postgresql://postgres:postgres@db/app and postgres"
+            ),
+            "postgresql://postgres:***@db/app and ***"
+        );
+        // recdiag's own words stay where they stand: a key, a label.
+        assert_eq!(
+            scrub("status", "{\"status\":\"ok\"} redis://:status@h"),
+            "{\"status\":\"ok\"} redis://:***@h"
+        );
+        assert_eq!(
+            scrub("redis", "recdiag_up{check=\"redis\"} 0"),
+            "recdiag_up{check=\"redis\"} 0"
+        );
+        // Punctuation and spaces: masked whole.
+        assert_eq!(scrub("a b", "auth a b failed"), "auth *** failed");
+        assert_eq!(scrub("%", "at 100% now: %"), "at 100% now: ***");
     }
 
     #[test]

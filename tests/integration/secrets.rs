@@ -133,3 +133,105 @@ fn dotenv_precedence_and_errors() {
         .run();
     r.assert_code(3).assert_hides(SECRET);
 }
+
+/// Where `secret` stands in `text` as a whole token (not glued to a word).
+fn as_token(text: &str, secret: &str) -> Option<String> {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(secret).find_map(|(at, _)| {
+        let before = text[..at].chars().last();
+        let after = text[at + secret.len()..].chars().next();
+        (!before.is_some_and(word) && !after.is_some_and(word)).then(|| {
+            let from = text[..at]
+                .char_indices()
+                .rev()
+                .nth(30)
+                .map_or(0, |(i, _)| i);
+            text[from..].chars().take(80).collect()
+        })
+    })
+}
+
+/// Passwords of one letter, dictionary words, spaces, quotes, `@`, `/`,
+/// `%`, `#` and non-ASCII, in URLs that parse and URLs that do not, in
+/// every format: the password never stands in the output, and the text
+/// around it survives (`Redis`, `check="redis"`, `"status":`).
+#[test]
+fn any_password_is_hidden_and_garbles_nothing() {
+    let passwords = [
+        "e",
+        "redis",
+        "postgres",
+        "status",
+        "pa SECRET",
+        "p@ss/SECRET",
+        "a'b\"c",
+        "100%x",
+        "#frag",
+        "pässwörd",
+    ];
+    // recdiag's own words stay whatever the password: only their URL
+    // places are masked.
+    let own_words = ["redis", "status"];
+    for pw in passwords {
+        let (redis_port, db_port) = (free_port(), free_port());
+        let mut runs: Vec<(String, crate::support::Run)> = Vec::new();
+        for format in ["table", "json", "prometheus", "nagios"] {
+            let r = Recdiag::new()
+                .args(["health", "--timeout", "1s", "--format", format])
+                .env(
+                    "REDIS_URL",
+                    format!("redis://:{pw}@127.0.0.1:{redis_port}/0"),
+                )
+                .env(
+                    "DATABASE_URL",
+                    format!("postgresql://app:{pw}@127.0.0.1:{db_port}/app"),
+                )
+                .env("RECORDINGS_DIR", "/nonexistent-recordings")
+                .run();
+            match format {
+                "table" => assert!(r.stdout.contains(" redis "), "{pw:?}:\n{}", r.stdout),
+                "json" => assert!(r.stdout.contains("\"status\": "), "{pw:?}:\n{}", r.stdout),
+                "prometheus" => assert!(
+                    r.stdout.contains("recdiag_up{check=\"redis\"} 0"),
+                    "{pw:?}:\n{}",
+                    r.stdout
+                ),
+                _ => assert!(
+                    r.stdout.starts_with("RECDIAG CRITICAL"),
+                    "{pw:?}:\n{}",
+                    r.stdout
+                ),
+            }
+            assert!(
+                !matches!(format, "table" | "json")
+                    || pw.contains('/')
+                    || r.stdout.contains("postgresql://app:***@"),
+                "{pw:?} {format}: the user name stays:\n{}",
+                r.stdout
+            );
+            runs.push((format!("health {format}"), r));
+        }
+        let bad_redis = Recdiag::new()
+            .args(["redis", "--no-env-file", "--format", "json", "--redis-url"])
+            .arg(format!("redis://:{pw}@127.0.0.1:notaport/0"))
+            .run();
+        runs.push(("redis, a URL that does not parse".into(), bad_redis));
+        let bad_db = Recdiag::new()
+            .args(["runs", "--no-env-file", "--database-url"])
+            .arg(format!(
+                "postgresql://u:{pw}@127.0.0.1:notaport/x?password={pw}"
+            ))
+            .run();
+        runs.push(("runs, a URL that does not parse".into(), bad_db));
+        for (what, r) in &runs {
+            for out in [&r.stdout, &r.stderr] {
+                assert!(!out.contains(&format!(":{pw}@")), "{pw:?} {what}:\n{out}");
+                assert!(!out.contains(&format!("={pw}")), "{pw:?} {what}:\n{out}");
+                if !own_words.contains(&pw) {
+                    assert_eq!(as_token(out, pw), None, "{pw:?} {what}:\n{out}");
+                }
+                assert!(!out.contains("panicked"), "{what}: {out}");
+            }
+        }
+    }
+}
