@@ -339,38 +339,90 @@ async fn watch_loop(
 
 /// Scrub secrets, then write to stdout — or, with `--output`, to a unique
 /// temporary file in the target's directory, renamed over the target, so
-/// a textfile collector never reads half a file.
+/// a textfile collector never reads half a file. What is not a regular
+/// file is never replaced: `-` is stdout, a FIFO or a device is written
+/// into, a directory or a symbolic link to a file is refused.
 fn emit(config: &Config, bytes: &[u8]) -> Result<(), String> {
     let text = config.redactor.scrub(&String::from_utf8_lossy(bytes));
-    let Some(path) = &config.output else {
-        write_quietly(&mut io::stdout().lock(), text.as_bytes());
-        return Ok(());
+    let path = match &config.output {
+        Some(p) if p.as_os_str() != "-" => p,
+        _ => return write_stdout(text.as_bytes()),
     };
+    let shown = path.display();
+    if path.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(format!(
+            "cannot write {shown}: it names a directory; give a file name"
+        ));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(format!(
+                "cannot write {shown}: it is a directory; give a file name"
+            ));
+        }
+        Ok(m) if !m.is_file() => {
+            // A FIFO, a terminal, /dev/stdout, /dev/null: written into.
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .map_err(|e| format!("cannot write {shown}: {}", crate::text::io_error(&e)));
+        }
+        _ => {}
+    }
+    let existing = std::fs::symlink_metadata(path).ok();
+    if existing
+        .as_ref()
+        .is_some_and(|m| m.file_type().is_symlink())
+    {
+        return Err(format!(
+            "cannot write {shown}: it is a symbolic link, which replacing the file would break; give the file it points to"
+        ));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let shown = path.display();
     let mut tmp = tempfile::Builder::new()
         .prefix(".recdiag-")
         .suffix(".tmp")
         .tempfile_in(&dir)
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+        .map_err(|e| format!("cannot write {shown}: {}", crate::text::io_error(&e)))?;
     tmp.write_all(text.as_bytes())
         .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
-    // Readable like a file written with the usual umask (a collector may
-    // run as another user); the temporary file starts as 0600.
+        .map_err(|e| format!("cannot write {shown}: {}", crate::text::io_error(&e)))?;
+    // The target's mode and owner when it exists; else readable like a
+    // file written with the usual umask (a collector may run as another
+    // user; the temporary file starts as 0600).
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let mode = existing.as_ref().map_or(0o644, |m| m.mode() & 0o7777);
         let _ = tmp
             .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644));
+            .set_permissions(std::fs::Permissions::from_mode(mode));
+        if let Some(m) = &existing {
+            // Only root may give a file away; anyone else keeps it theirs.
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
+        }
     }
     tmp.persist(path)
-        .map_err(|e| format!("cannot write {shown}: {}", e.error))?;
+        .map_err(|e| format!("cannot write {shown}: {}", crate::text::io_error(&e.error)))?;
     Ok(())
+}
+
+/// Write the report to stdout: a reader that went away (`| head`) is
+/// fine — the exit code still carries the verdict — but a write that
+/// fails (`> /dev/full`) is recdiag's failure.
+fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!(
+            "cannot write to standard output: {}",
+            crate::text::io_error(&e)
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// recdiag's own failure: one line on stderr, exit UNKNOWN.

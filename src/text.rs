@@ -140,6 +140,21 @@ pub fn datetime(t: Option<jiff::Timestamp>) -> String {
     })
 }
 
+/// An I/O error in words: its text without Rust's `(os error 28)` tail,
+/// lower-cased as it continues a sentence ("no space left on device").
+pub fn io_error(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
 /// A moment after `now`, absolute and relative: `13:20:02 UTC (in 14m
 /// 2s)`; one already past: `13:20:02 UTC (12s ago)`.
 pub fn moment(now: jiff::Timestamp, at: jiff::Timestamp) -> String {

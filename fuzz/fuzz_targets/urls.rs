@@ -1,15 +1,20 @@
-//! Redis and database URLs, and the redaction of secrets from any text.
+//! Redis and database URLs, and the redaction of secrets from any text:
+//! a secret never survives, and the text around it always does.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use recdiag::config::{DatabaseTarget, Redactor, RedisTarget, mask_userinfo};
+use recdiag::config::{
+    DatabaseTarget, Redactor, RedisTarget, is_recdiag_word, mask_url, mask_userinfo, url_secrets,
+};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Ok(t) = RedisTarget::parse(&text) {
         let shown = t.url.to_string();
+        // Where the password stood, the mask stands (the host may hold
+        // the same characters: that is the host, not the password).
         for secret in t.url.secrets() {
-            if secret.len() > 3 {
-                assert!(!shown.contains(secret.as_str()), "{shown}");
+            if !secret.contains('*') {
+                assert!(!shown.contains(&format!(":{secret}@")), "{shown}");
             }
         }
     }
@@ -17,12 +22,33 @@ fuzz_target!(|data: &[u8]| {
         let _ = t.url.to_string();
     }
     let _ = mask_userinfo(&text);
+    let _ = url_secrets(&text);
+
+    // The input as a password, in a URL that may or may not parse.
+    let pw: &str = &text;
+    if pw.is_empty() || pw.contains('*') {
+        return;
+    }
+    let url = format!("redis://:{pw}@cache:6379/0");
+    let masked = mask_url(&url);
+    assert!(!masked.contains(&format!(":{pw}@")), "{masked}");
     let mut r = Redactor::default();
-    r.add(&text);
-    let scrubbed = r.scrub(&format!("x {text} y"));
-    // A known secret never survives scrubbing (a secret made of the mask's
-    // own characters could be re-formed by it, so those are not judged).
-    if !text.is_empty() && !text.contains('*') {
-        assert!(!scrubbed.contains(text.as_ref()), "{scrubbed}");
+    r.add_raw_url(&url);
+    r.add(pw);
+    let said = r.scrub(&format!("cannot use '{url}' now"));
+    assert!(!said.contains(&format!(":{pw}@")), "{said}");
+    // Standing alone between words, it is masked whole — unless it is one
+    // of recdiag's own words — and the words around it survive.
+    let plain = pw.chars().all(|c| !c.is_whitespace())
+        && !pw.contains("://")
+        && !pw.contains(['=', '@', '?', '&', '#', '"', '\''])
+        && !matches!(pw, "before" | "after");
+    if plain {
+        let out = r.scrub(&format!("before {pw} after"));
+        if is_recdiag_word(pw) {
+            assert_eq!(out, format!("before {pw} after"));
+        } else {
+            assert_eq!(out, "before *** after", "{pw:?}");
+        }
     }
 });

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub use database_url::{DatabaseKind, DatabaseTarget, URL_SOURCES};
 pub use dotenv::DotEnv;
 pub use redis_url::{RedisTarget, SentinelSpec, address as redis_address};
-pub use secret::{Redactor, SecretUrl, mask_userinfo};
+pub use secret::{Redactor, SecretUrl, is_recdiag_word, mask_url, mask_userinfo, url_secrets};
 
 use crate::cli::{ColorArg, FormatArg, Settings};
 use crate::model::FindingCode;

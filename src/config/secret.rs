@@ -165,7 +165,7 @@ impl Redactor {
     pub fn scrub(&self, text: &str) -> String {
         let mut out = mask_userinfo(text);
         for s in &self.secrets {
-            if out.contains(s.as_str()) && !is_vocabulary(s) {
+            if out.contains(s.as_str()) && !is_recdiag_word(s) {
                 out = mask_tokens(&out, s);
             }
         }
@@ -207,7 +207,7 @@ fn mask_tokens(text: &str, secret: &str) -> String {
 /// recdiag's own words: the keys and enumerated values of its JSON
 /// Schemas (checks, statuses, codes, causes, verdicts) and its Prometheus
 /// label names.
-fn is_vocabulary(word: &str) -> bool {
+pub fn is_recdiag_word(word: &str) -> bool {
     static WORDS: std::sync::LazyLock<std::collections::BTreeSet<String>> =
         std::sync::LazyLock::new(|| {
             let mut words: std::collections::BTreeSet<String> = [

@@ -122,3 +122,99 @@ fn completions_are_generated() {
         assert!(r.stdout.contains("recdiag"), "{shell}");
     }
 }
+
+/// `--output` never destroys: `-` is stdout, a FIFO and a device are
+/// written into, a directory or a symbolic link is refused, a regular
+/// file keeps its mode; a failed write to stdout is exit 3.
+#[test]
+fn output_writes_into_what_is_not_a_regular_file() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let run = |target: &std::path::Path| {
+        Recdiag::new()
+            .args(["redis", "--no-env-file", "--format", "nagios", "--output"])
+            .arg(target)
+            .run()
+    };
+    // A FIFO: its reader gets the report; it stays a FIFO.
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let r = run(&fifo);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    assert!(reader.join().unwrap().starts_with("RECDIAG UNKNOWN"));
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    // `-`: standard output, no file named '-'.
+    let r = Recdiag::in_dir(dir.path())
+        .args([
+            "redis",
+            "--no-env-file",
+            "--format",
+            "nagios",
+            "--output",
+            "-",
+        ])
+        .run();
+    assert!(r.stdout.starts_with("RECDIAG UNKNOWN"), "{}", r.stdout);
+    assert!(!dir.path().join("-").exists());
+    // A device is written into, not replaced.
+    let r = run(std::path::Path::new("/dev/null"));
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // A directory, a directory path and a symbolic link: refused, exit 3.
+    let real = dir.path().join("real.prom");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.prom");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    for (target, why) in [
+        (dir.path().to_path_buf(), "is a directory"),
+        (dir.path().join("sub/"), "names a directory"),
+        (link.clone(), "symbolic link"),
+    ] {
+        let r = run(&target);
+        r.assert_code(3);
+        assert!(r.stderr.contains(why), "{target:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("os error"), "{}", r.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "old");
+    // A regular file is replaced whole and keeps its mode.
+    run(&real);
+    assert!(
+        std::fs::read_to_string(&real)
+            .unwrap()
+            .starts_with("RECDIAG")
+    );
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    // Standard output that cannot be written: exit 3, said on stderr.
+    // (`dir` of an empty directory alone is OK, exit 0.)
+    let full = std::process::Command::new(assert_cmd::cargo::cargo_bin("recdiag"))
+        .args(["dir", "--no-env-file", "--recordings-dir"])
+        .arg(dir.path())
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert!(stderr.contains("no space left on device"), "{stderr}");
+}
