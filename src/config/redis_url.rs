@@ -143,6 +143,12 @@ impl RedisTarget {
             return parse_sentinel(raw).map_err(|why| bad(&why));
         }
         let url = Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
+        // redis-rs reads `#insecure` (TLS without verifying the server's
+        // certificate: any certificate, for any host); nothing else.
+        match url.fragment() {
+            None | Some("insecure") => {}
+            Some(_) => return Err(bad("the only fragment recdiag knows is #insecure")),
+        }
         let tls = match url.scheme() {
             "redis" => false,
             "rediss" => true,

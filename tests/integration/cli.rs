@@ -56,6 +56,18 @@ fn bad_settings_exit_3_with_a_clear_message() {
         .env("RECDIAG_FORMAT", "yaml")
         .run();
     r.assert_code(3);
+    // An unknown URL fragment is an invalid URL, not an unreachable Redis.
+    let r = Recdiag::new()
+        .args([
+            "redis",
+            "--no-env-file",
+            "--redis-url",
+            "rediss://127.0.0.1:1/0#bogus",
+        ])
+        .run();
+    r.assert_code(3);
+    assert!(r.stdout.contains("REDIS_URL_INVALID"), "{}", r.stdout);
+    assert!(r.stdout.contains("#insecure"), "{}", r.stdout);
     // A duration past any clock's reach is an error, never a panic.
     let huge = "18446744073709551615s";
     for r in [
