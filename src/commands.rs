@@ -89,7 +89,8 @@ pub fn call(args: &CallArgs) -> u8 {
                 None => None,
                 Some(path) => {
                     let wanted = sids.iter().map(|s| s.to_string()).collect();
-                    match logs::read(std::slice::from_ref(path), None, None, wanted) {
+                    let limit = session.config.timeout;
+                    match logs::read_within(std::slice::from_ref(path), wanted, limit) {
                         Ok(read) => Some(read.summary.evidence),
                         Err(e) => return session.fail(&format!("--log: {e}")),
                     }

@@ -32,7 +32,20 @@ pub fn read(
         if name == "-" {
             inputs.push((name, Box::new(std::io::stdin())));
         } else {
-            let file = std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+            // A directory or a device (/dev/zero, a terminal) is no log.
+            match std::fs::metadata(path) {
+                Ok(m) if m.is_dir() => {
+                    return Err(format!("cannot read {name}: it is a directory"));
+                }
+                Ok(m) if is_device(&m) => {
+                    return Err(format!(
+                        "cannot read {name}: it is a device, not a log file"
+                    ));
+                }
+                _ => {}
+            }
+            let file = std::fs::File::open(path)
+                .map_err(|e| format!("cannot read {name}: {}", crate::text::io_error(&e)))?;
             inputs.push((name, Box::new(AheadFile::new(file))));
         }
     }
@@ -49,6 +62,44 @@ pub fn read(
         stats,
         sources: names,
     })
+}
+
+#[cfg(unix)]
+fn is_device(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    m.file_type().is_char_device() || m.file_type().is_block_device()
+}
+
+#[cfg(not(unix))]
+fn is_device(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// [`read`] within `limit`: a log that does not end in time (a FIFO whose
+/// writer stays open) is an error, not a wait without end. The reading
+/// thread is left to the process's exit.
+pub fn read_within(
+    files: &[PathBuf],
+    sids: Vec<String>,
+    limit: std::time::Duration,
+) -> Result<LogRead, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = files.to_vec();
+    std::thread::spawn(move || {
+        let _ = tx.send(read(&owned, None, None, sids));
+    });
+    match rx.recv_timeout(limit) {
+        Ok(result) => result,
+        Err(_) => Err(format!(
+            "{} was not read to its end within {} (a pipe or FIFO that never ends?)",
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            humantime::format_duration(limit)
+        )),
+    }
 }
 
 /// `--since`/`--until`: a duration back from `now` (`1h`), an RFC 3339 time,

@@ -46,6 +46,30 @@ const SSL_MODES: [&str; 6] = [
     "verify-full",
 ];
 
+/// The largest certificate or key file read (a chain of a few
+/// certificates is a few KiB).
+const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
+
+/// A certificate or key file the driver may read: a regular file under
+/// [`MAX_CERTIFICATE_FILE`]. (`system` is libpq's word for the system's
+/// trusted roots.)
+fn certificate_file(path: &str) -> Result<(), String> {
+    if path == "system" {
+        return Ok(());
+    }
+    let meta = std::fs::metadata(path).map_err(|e| crate::text::io_error(&e))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    if meta.len() > MAX_CERTIFICATE_FILE {
+        return Err(format!(
+            "it is {} bytes, too large for a certificate",
+            meta.len()
+        ));
+    }
+    Ok(())
+}
+
 impl DatabaseTarget {
     /// Accepts `postgres://`, `postgresql://`, the SQLAlchemy forms
     /// `postgresql+psycopg2://` and `postgresql+psycopg://` (normalised to
@@ -93,6 +117,16 @@ impl DatabaseTarget {
                 "sslmode '{mode}' is not one of {}",
                 SSL_MODES.join(", ")
             )));
+        }
+        // The certificate files the driver will read: regular files of a
+        // certificate's size (a FIFO or /dev/zero would hold it for ever
+        // or fill its memory).
+        for (k, v) in url.query_pairs() {
+            if matches!(k.as_ref(), "sslrootcert" | "sslcert" | "sslkey")
+                && let Err(why) = certificate_file(&v)
+            {
+                return Err(bad(&format!("{k} '{v}': {why}")));
+            }
         }
         Ok(DatabaseTarget {
             kind: DatabaseKind::Postgres,

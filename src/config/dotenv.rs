@@ -16,10 +16,36 @@ impl DotEnv {
     /// Read `path`. Errors name the line but never echo its content, which
     /// may hold a password.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let iter = dotenvy::from_path_iter(path).map_err(|e| ConfigError::EnvFile {
+        let bad = |why: String| ConfigError::EnvFile {
             path: path.display().to_string(),
-            why: describe(&e),
-        })?;
+            why,
+        };
+        // A regular file of a sane size: a FIFO, /dev/zero or a huge file
+        // would hold recdiag for ever or fill its memory.
+        let meta = std::fs::metadata(path).map_err(|e| bad(crate::text::io_error(&e)))?;
+        if !meta.is_file() {
+            return Err(bad("it is not a regular file".into()));
+        }
+        if meta.len() > MAX_ENV_FILE {
+            return Err(bad(format!(
+                "it is {} bytes; a .env file is a few KiB (at most {} KiB read)",
+                meta.len(),
+                MAX_ENV_FILE / 1024
+            )));
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(|e| bad(crate::text::io_error(&e)))?,
+                MAX_ENV_FILE + 1,
+            ),
+            &mut bytes,
+        )
+        .map_err(|e| bad(crate::text::io_error(&e)))?;
+        if bytes.len() as u64 > MAX_ENV_FILE {
+            return Err(bad("it grew past 1 MiB while being read".into()));
+        }
+        let iter = dotenvy::from_read_iter(std::io::Cursor::new(bytes));
         let mut vars = HashMap::new();
         for item in iter {
             let (k, v) = item.map_err(|e| ConfigError::EnvFile {
@@ -35,6 +61,9 @@ impl DotEnv {
         self.vars.get(name).map(String::as_str)
     }
 }
+
+/// The largest `.env` file read.
+const MAX_ENV_FILE: u64 = 1024 * 1024;
 
 fn describe(e: &dotenvy::Error) -> String {
     match e {

@@ -230,3 +230,73 @@ fn output_writes_into_what_is_not_a_regular_file() {
     let stderr = String::from_utf8_lossy(&full.stderr);
     assert!(stderr.contains("no space left on device"), "{stderr}");
 }
+
+/// Files that never end or are not files — a FIFO whose writer stays
+/// open, /dev/zero, a directory — given as a log, a .env file or a
+/// certificate: a clear error within the timeout, never a wait without end
+/// or memory without bound.
+#[test]
+fn hostile_files_end_within_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("never-ends");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A writer that keeps the FIFO open for longer than the test waits.
+    let mut writer = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec sleep 60 > '{}'", fifo.display()))
+        .spawn()
+        .unwrap();
+    let sid = "CA00000000000000000000000000000001";
+    let started = std::time::Instant::now();
+    let r = Recdiag::new()
+        .args(["call", sid, "--no-env-file", "--timeout", "2s", "--log"])
+        .arg(&fifo)
+        .run();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    r.assert_code(3);
+    assert!(
+        r.stderr.contains("not read to its end within 2s"),
+        "{}",
+        r.stderr
+    );
+    for (args, why) in [
+        (
+            vec!["call", sid, "--no-env-file", "--log", "/dev/zero"],
+            "a device",
+        ),
+        (vec!["logs", "/dev/zero"], "a device"),
+        (vec!["dir", "--env-file", "/dev/zero"], "not a regular file"),
+        (
+            vec![
+                "runs",
+                "--no-env-file",
+                "--database-url",
+                "postgresql://u@127.0.0.1:1/x?sslmode=verify-full&sslrootcert=/dev/zero",
+            ],
+            "not a regular file",
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let r = Recdiag::new().args(&args).run();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{args:?}"
+        );
+        r.assert_code(3);
+        let said = format!("{}{}", r.stdout, r.stderr);
+        assert!(said.contains(why), "{args:?}: {said}");
+    }
+    let r = Recdiag::new().args(["logs"]).arg(dir.path()).run();
+    r.assert_code(3);
+    assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
+}
