@@ -263,6 +263,8 @@ fn hostile_files_end_within_the_timeout() {
         "{:?}",
         started.elapsed()
     );
+    let _ = writer.kill();
+    let _ = writer.wait();
     r.assert_code(3);
     assert!(
         r.stderr.contains("not read to its end within 2s"),
