@@ -23,6 +23,19 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text from outside for a table cell: cut to [`CELL_CHARS`] characters
+/// (saying how long it was) before it is escaped and laid out — a 10 MB
+/// field must not reach the table's layout, which is not linear in it.
+pub fn cell(s: &str) -> String {
+    match s.char_indices().nth(CELL_CHARS) {
+        None => sanitize(s).into_owned(),
+        Some((cut, _)) => format!("{}… ({} bytes)", sanitize(&s[..cut]), count(s.len() as u64)),
+    }
+}
+
+/// The longest text from outside shown in one table cell.
+pub const CELL_CHARS: usize = 200;
+
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(

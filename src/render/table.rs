@@ -380,12 +380,12 @@ fn workers(m: &WorkersMetrics, style: Style, out: &mut impl Write) -> io::Result
             other => style.status(Status::Warning, other),
         };
         table.add_row(vec![
-            Cell::new(sanitize(&w.name)),
-            Cell::new(sanitize(w.hostname.as_deref().unwrap_or("—"))),
+            Cell::new(text::cell(&w.name)),
+            Cell::new(text::cell(w.hostname.as_deref().unwrap_or("—"))),
             Cell::new(w.pid.map_or("—".to_string(), |p| p.to_string())),
-            Cell::new(sanitize(w.state.as_deref().unwrap_or("—"))),
-            Cell::new(sanitize(&w.queues.join(","))),
-            Cell::new(sanitize(w.current_job.as_deref().unwrap_or("—"))),
+            Cell::new(text::cell(w.state.as_deref().unwrap_or("—"))),
+            Cell::new(text::cell(&w.queues.join(","))),
+            Cell::new(text::cell(w.current_job.as_deref().unwrap_or("—"))),
             Cell::new(
                 w.last_heartbeat_age_s
                     .map_or("—".to_string(), |a| format!("{} ago", text::seconds(a))),
@@ -402,7 +402,7 @@ fn scalar(key: &str, value: &Value) -> Option<String> {
     Some(match value {
         Value::Null => "—".to_string(),
         Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
-        Value::String(s) => sanitize(s).into_owned(),
+        Value::String(s) => text::cell(s),
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(0.0);
             if key == "maxmemory_bytes" && n.as_u64() == Some(0) {

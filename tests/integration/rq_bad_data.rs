@@ -262,3 +262,39 @@ fn ids_whose_hash_expired_are_shown_as_such() {
     let q = d.run(&["queues", "--json"]);
     assert_eq!(q.check("queues")["metrics"]["queues"][0]["abandoned"], 3);
 }
+
+/// A worker hash whose fields run to 10 MB: the table is laid out from
+/// cut cells (saying how long they were), in well under the timeout.
+#[test]
+fn huge_worker_fields_are_cut_before_the_table() {
+    let d = Damaged::new();
+    let big = vec![b'x'; 10_000_000];
+    d.cmd(&[b"SADD", b"rq:workers", b"rq:worker:big"]);
+    d.cmd(&[
+        b"HSET",
+        b"rq:worker:big",
+        b"name",
+        &big,
+        b"hostname",
+        &big,
+        b"queues",
+        &big,
+        b"state",
+        b"idle",
+        b"pid",
+        b"1",
+    ]);
+    let started = std::time::Instant::now();
+    let r = d.run(&["workers", "--timeout", "5s"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(r.stdout.len() < 100_000, "{} bytes", r.stdout.len());
+    assert!(
+        r.stdout.contains("… (10,000,000 bytes)"),
+        "{}",
+        &r.stdout[..2000.min(r.stdout.len())]
+    );
+}
