@@ -153,6 +153,70 @@ pub fn datetime(t: Option<jiff::Timestamp>) -> String {
     })
 }
 
+/// A driver's error text in words: rustls' certificate verdicts named,
+/// Rust's `Debug` dress (`Other(OtherError(X))`, `(crate::module:173)`,
+/// `(os error 111)`, escaped newlines) taken off, one line.
+pub fn driver_error(text: &str) -> String {
+    const TLS: [(&str, &str); 8] = [
+        (
+            "CaUsedAsEndEntity",
+            "the server presented a CA certificate as its own",
+        ),
+        (
+            "UnknownIssuer",
+            "the server's certificate is signed by an authority this machine does not trust",
+        ),
+        (
+            "NotValidForName",
+            "the server's certificate is not valid for this host name",
+        ),
+        ("Expired", "the server's certificate has expired"),
+        ("NotValidYet", "the server's certificate is not valid yet"),
+        (
+            "BadSignature",
+            "the server's certificate has a bad signature",
+        ),
+        ("Revoked", "the server's certificate is revoked"),
+        (
+            "UnsupportedCertVersion",
+            "the server's certificate is of an unsupported version",
+        ),
+    ];
+    if let Some((_, words)) = TLS.iter().find(|(name, _)| text.contains(name)) {
+        return (*words).to_string();
+    }
+    let mut out = text.replace(['\n', '\r'], " ");
+    // `(sqlx_postgres::message:173)`: where in the driver, not why.
+    while let Some(start) = out.find(" (") {
+        let Some(len) = out[start..].find(')') else {
+            break;
+        };
+        let inner = &out[start + 2..start + len];
+        if inner.contains("::") || inner.starts_with("os error") {
+            out.replace_range(start..=start + len, "");
+        } else {
+            break;
+        }
+    }
+    // `Other(OtherError(X))` → `X`.
+    while let Some(open) = out.find('(') {
+        let head = &out[..open];
+        let word_start = head
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let wrapper = &head[word_start..];
+        let is_debug = !wrapper.is_empty()
+            && wrapper.starts_with(|c: char| c.is_ascii_uppercase())
+            && out.ends_with(')');
+        if !is_debug {
+            break;
+        }
+        let inner = out[open + 1..out.len() - 1].to_string();
+        out = format!("{}{inner}", &out[..word_start]);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// An I/O error in words: its text without Rust's `(os error 28)` tail,
 /// lower-cased as it continues a sentence ("no space left on device").
 pub fn io_error(e: &std::io::Error) -> String {
@@ -188,6 +252,30 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn driver_errors_in_words() {
+        assert_eq!(
+            driver_error("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))"),
+            "the server presented a CA certificate as its own"
+        );
+        assert_eq!(
+            driver_error("unknown message type: '$' (sqlx_postgres::message:173)"),
+            "unknown message type: '$'"
+        );
+        assert_eq!(
+            driver_error("Parse error at 1\nUnexpected `112`"),
+            "Parse error at 1 Unexpected `112`"
+        );
+        assert_eq!(
+            driver_error("Connection refused (os error 111)"),
+            "Connection refused"
+        );
+        assert_eq!(
+            driver_error("plain words (with an aside)"),
+            "plain words (with an aside)"
+        );
+    }
 
     #[test]
     fn moments_are_absolute_and_relative() {

@@ -218,12 +218,16 @@ pub fn classify(e: &sqlx::Error, target: &DatabaseTarget, timeout: Duration) -> 
                 {
                     DbFailure::Dns { host }
                 }
-                _ if looks_like_tls(&text) => DbFailure::Tls { detail: text },
-                _ => DbFailure::Other { detail: text },
+                _ if looks_like_tls(&text) => DbFailure::Tls {
+                    detail: crate::text::driver_error(&text),
+                },
+                _ => DbFailure::Other {
+                    detail: crate::text::driver_error(&text),
+                },
             }
         }
         sqlx::Error::Tls(t) => DbFailure::Tls {
-            detail: t.to_string(),
+            detail: crate::text::driver_error(&t.to_string()),
         },
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
@@ -246,8 +250,11 @@ pub fn classify(e: &sqlx::Error, target: &DatabaseTarget, timeout: Duration) -> 
             }
         }
         sqlx::Error::PoolTimedOut => DbFailure::Timeout { after: timeout },
+        sqlx::Error::Protocol(_) => DbFailure::Other {
+            detail: "the server answers, but not in the PostgreSQL protocol: is it a PostgreSQL server (not a pooler's admin port, HTTP or another service)?".into(),
+        },
         other => {
-            let detail = other.to_string();
+            let detail = crate::text::driver_error(&other.to_string());
             if looks_like_tls(&detail) {
                 DbFailure::Tls { detail }
             } else {

@@ -271,6 +271,14 @@ pub fn classify(e: &RedisError, target: &RedisTarget, timeout: Duration) -> Redi
     if lower.contains("lookup address") || lower.contains("name or service not known") {
         return RedisFailure::Dns { host: host(target) };
     }
+    if lower.contains("parse error") || lower.contains("invalid response") {
+        return RedisFailure::Other {
+            detail: format!(
+                "{} answers, but not in the Redis protocol: is it a Redis server (not HTTP, a TLS port with redis://, or another service)?",
+                address(target)
+            ),
+        };
+    }
     if target.tls
         && [
             "tls",
@@ -283,8 +291,11 @@ pub fn classify(e: &RedisError, target: &RedisTarget, timeout: Duration) -> Redi
         .iter()
         .any(|w| lower.contains(w))
     {
-        return RedisFailure::Tls { detail: text };
+        return RedisFailure::Tls {
+            detail: crate::text::driver_error(&text),
+        };
     }
+    let text = crate::text::driver_error(&text);
     if e.is_connection_dropped() || lower.contains("broken pipe") || lower.contains("reset") {
         return RedisFailure::Other {
             detail: format!(

@@ -302,3 +302,39 @@ fn hostile_files_end_within_the_timeout() {
     r.assert_code(3);
     assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
 }
+
+/// A port that answers in no protocol, given as Redis and as PostgreSQL:
+/// said in words (what answered, and what to check), never in the
+/// driver's Debug dress.
+#[test]
+fn a_server_speaking_no_protocol_is_said_in_words() {
+    let garbage = crate::support::GarbageListener::start();
+    for (args, what) in [
+        (
+            vec![
+                "redis".to_string(),
+                "--redis-url".into(),
+                format!("redis://127.0.0.1:{}/0", garbage.port),
+            ],
+            "not in the Redis protocol",
+        ),
+        (
+            vec![
+                "runs".to_string(),
+                "--database-url".into(),
+                format!("postgresql://u@127.0.0.1:{}/x", garbage.port),
+            ],
+            "not in the PostgreSQL protocol",
+        ),
+    ] {
+        let r = Recdiag::new()
+            .args(&args)
+            .args(["--no-env-file", "--timeout", "3s"])
+            .run();
+        r.assert_code(2);
+        assert!(r.stdout.contains(what), "{}", r.stdout);
+        for debug in ["::", "(os error", "\\u{a}", "Parse error", "Unexpected `"] {
+            assert!(!r.stdout.contains(debug), "{debug}: {}", r.stdout);
+        }
+    }
+}

@@ -22,7 +22,7 @@ use std::thread;
 use std::time::Duration;
 
 pub use self::postgres::PgDb;
-pub use self::redis::{RedisServer, SilentListener};
+pub use self::redis::{GarbageListener, RedisServer, SilentListener};
 
 /// The recdiag binary with an empty environment (PATH only), run in a fresh
 /// directory with no `.env`, so the developer's settings never leak in.

@@ -223,6 +223,45 @@ impl SilentListener {
     }
 }
 
+/// A server that answers anything with bytes of no protocol (an HTTP
+/// reply, say): what an operator gets pointing recdiag at the wrong port.
+pub struct GarbageListener {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl GarbageListener {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                if let Ok((mut conn, _)) = listener.accept() {
+                    use std::io::{Read, Write};
+                    let _ = conn.set_nonblocking(false);
+                    let _ = conn.set_read_timeout(Some(Duration::from_millis(500)));
+                    let mut buf = [0u8; 1024];
+                    let _ = conn.read(&mut buf);
+                    let _ = conn.write_all(
+                        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n$garbage\n",
+                    );
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+        });
+        GarbageListener { port, stop }
+    }
+}
+
+impl Drop for GarbageListener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 impl Drop for SilentListener {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
