@@ -150,13 +150,7 @@ fn output_writes_into_what_is_not_a_regular_file() {
     };
     // A FIFO: its reader gets the report; it stays a FIFO.
     let fifo = dir.path().join("fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
@@ -239,13 +233,7 @@ fn output_writes_into_what_is_not_a_regular_file() {
 fn hostile_files_end_within_the_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("never-ends");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     // A writer that keeps the FIFO open for longer than the test waits.
     let mut writer = std::process::Command::new("sh")
         .arg("-c")
@@ -337,4 +325,9 @@ fn a_server_speaking_no_protocol_is_said_in_words() {
             assert!(!r.stdout.contains(debug), "{debug}: {}", r.stdout);
         }
     }
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {path:?}");
 }

@@ -199,22 +199,29 @@ pub struct SilentListener {
     stop: Arc<AtomicBool>,
 }
 
+/// A listener on a free loopback port whose every connection goes to
+/// `each` until `stop` is set: (port, stop).
+fn listen(mut each: impl FnMut(std::net::TcpStream) + Send + 'static) -> (u16, Arc<AtomicBool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    listener.set_nonblocking(true).expect("nonblocking");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    thread::spawn(move || {
+        while !flag.load(Ordering::Relaxed) {
+            if let Ok((conn, _)) = listener.accept() {
+                each(conn);
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    });
+    (port, stop)
+}
+
 impl SilentListener {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        listener.set_nonblocking(true).expect("nonblocking");
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            while !flag.load(Ordering::Relaxed) {
-                if let Ok((conn, _)) = listener.accept() {
-                    held.push(conn);
-                }
-                thread::sleep(Duration::from_millis(10));
-            }
-        });
+        let mut held = Vec::new();
+        let (port, stop) = listen(move |conn| held.push(conn));
         SilentListener { port, stop }
     }
 
@@ -232,25 +239,14 @@ pub struct GarbageListener {
 
 impl GarbageListener {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        listener.set_nonblocking(true).expect("nonblocking");
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                if let Ok((mut conn, _)) = listener.accept() {
-                    use std::io::{Read, Write};
-                    let _ = conn.set_nonblocking(false);
-                    let _ = conn.set_read_timeout(Some(Duration::from_millis(500)));
-                    let mut buf = [0u8; 1024];
-                    let _ = conn.read(&mut buf);
-                    let _ = conn.write_all(
-                        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n$garbage\n",
-                    );
-                }
-                thread::sleep(Duration::from_millis(10));
-            }
+        let (port, stop) = listen(|mut conn| {
+            use std::io::{Read, Write};
+            let _ = conn.set_nonblocking(false);
+            let _ = conn.set_read_timeout(Some(Duration::from_millis(500)));
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ =
+                conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n$garbage\n");
         });
         GarbageListener { port, stop }
     }
