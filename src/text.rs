@@ -182,7 +182,10 @@ pub fn driver_error(text: &str) -> String {
             "the server's certificate is of an unsupported version",
         ),
     ];
-    if let Some((_, words)) = TLS.iter().find(|(name, _)| text.contains(name)) {
+    let verdict = TLS
+        .iter()
+        .find(|(name, _)| text.contains("certificate") && text.contains(name));
+    if let Some((_, words)) = verdict {
         return (*words).to_string();
     }
     let mut out = text.replace(['\n', '\r'], " ");
@@ -220,16 +223,21 @@ pub fn driver_error(text: &str) -> String {
 /// An I/O error in words: its text without Rust's `(os error 28)` tail,
 /// lower-cased as it continues a sentence ("no space left on device").
 pub fn io_error(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    let text = match text.rfind(" (os error ") {
-        Some(i) if text.ends_with(')') => text[..i].to_string(),
-        _ => text,
-    };
+    let text = driver_error(&e.to_string());
     let mut chars = text.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => text,
     }
+}
+
+/// When a TTL of `ms` milliseconds read at `now` runs out: None when it
+/// has already (0 or less) or never will (`i64::MAX`, no expiry).
+pub fn expires(now: jiff::Timestamp, ms: i64) -> Option<jiff::Timestamp> {
+    if ms <= 0 || ms == i64::MAX {
+        return None;
+    }
+    now.checked_add(jiff::SignedDuration::from_millis(ms)).ok()
 }
 
 /// A moment after `now`, absolute and relative: `13:20:02 UTC (in 14m

@@ -6,7 +6,7 @@
 use url::Url;
 
 use super::ConfigError;
-use super::secret::{AT_SIGN_IN_PATH, SecretUrl, at_sign_in_path, mask_url};
+use super::secret::{SecretUrl, USERINFO_SPILLS, mask_url, userinfo_spills};
 
 /// Which database engine a target speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,28 +46,13 @@ const SSL_MODES: [&str; 6] = [
     "verify-full",
 ];
 
-/// The largest certificate or key file read (a chain of a few
-/// certificates is a few KiB).
-const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
-
-/// A certificate or key file the driver may read: a regular file under
-/// [`MAX_CERTIFICATE_FILE`]. (`system` is libpq's word for the system's
-/// trusted roots.)
+/// A certificate or key file the driver may read (`system` is libpq's
+/// word for the system's trusted roots).
 fn certificate_file(path: &str) -> Result<(), String> {
     if path == "system" {
         return Ok(());
     }
-    let meta = std::fs::metadata(path).map_err(|e| crate::text::io_error(&e))?;
-    if !meta.is_file() {
-        return Err("it is not a regular file".into());
-    }
-    if meta.len() > MAX_CERTIFICATE_FILE {
-        return Err(format!(
-            "it is {} bytes, too large for a certificate",
-            meta.len()
-        ));
-    }
-    Ok(())
+    super::small_regular_file(std::path::Path::new(path))
 }
 
 impl DatabaseTarget {
@@ -85,8 +70,8 @@ impl DatabaseTarget {
             return Err(bad("it is not a URL (expected scheme://…)"));
         };
         let scheme = scheme.to_ascii_lowercase();
-        if scheme != "sqlite" && at_sign_in_path(raw) {
-            return Err(bad(AT_SIGN_IN_PATH));
+        if scheme != "sqlite" && userinfo_spills(raw) {
+            return Err(bad(USERINFO_SPILLS));
         }
         if scheme == "sqlite" {
             if rest.is_empty() {

@@ -20,29 +20,17 @@ impl DotEnv {
             path: path.display().to_string(),
             why,
         };
-        // A regular file of a sane size: a FIFO, /dev/zero or a huge file
-        // would hold recdiag for ever or fill its memory.
-        let meta = std::fs::metadata(path).map_err(|e| bad(crate::text::io_error(&e)))?;
-        if !meta.is_file() {
-            return Err(bad("it is not a regular file".into()));
-        }
-        if meta.len() > MAX_ENV_FILE {
-            return Err(bad(format!(
-                "it is {} bytes; a .env file is a few KiB (at most {} KiB read)",
-                meta.len(),
-                MAX_ENV_FILE / 1024
-            )));
-        }
+        super::small_regular_file(path).map_err(bad)?;
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(
             &mut std::io::Read::take(
                 std::fs::File::open(path).map_err(|e| bad(crate::text::io_error(&e)))?,
-                MAX_ENV_FILE + 1,
+                super::MAX_SETTINGS_FILE + 1,
             ),
             &mut bytes,
         )
         .map_err(|e| bad(crate::text::io_error(&e)))?;
-        if bytes.len() as u64 > MAX_ENV_FILE {
+        if bytes.len() as u64 > super::MAX_SETTINGS_FILE {
             return Err(bad("it grew past 1 MiB while being read".into()));
         }
         let iter = dotenvy::from_read_iter(std::io::Cursor::new(bytes));
@@ -61,9 +49,6 @@ impl DotEnv {
         self.vars.get(name).map(String::as_str)
     }
 }
-
-/// The largest `.env` file read.
-const MAX_ENV_FILE: u64 = 1024 * 1024;
 
 fn describe(e: &dotenvy::Error) -> String {
     match e {

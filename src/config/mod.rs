@@ -428,6 +428,28 @@ fn duration(
     }
 }
 
+/// The largest file of settings recdiag reads (a `.env` file, a
+/// certificate): a few KiB in practice.
+pub const MAX_SETTINGS_FILE: u64 = 1024 * 1024;
+
+/// A file of settings as it must be before it is read: a regular file
+/// (a FIFO or /dev/zero would hold recdiag for ever or fill its memory)
+/// of at most [`MAX_SETTINGS_FILE`] bytes. Why not, in words.
+pub fn small_regular_file(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| crate::text::io_error(&e))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    if meta.len() > MAX_SETTINGS_FILE {
+        return Err(format!(
+            "it is {} bytes; recdiag reads such a file up to {} KiB",
+            meta.len(),
+            MAX_SETTINGS_FILE / 1024
+        ));
+    }
+    Ok(())
+}
+
 /// The longest duration any setting takes: a year (a window, a timeout,
 /// an interval); beyond it, clocks overflow and nothing is meant.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);

@@ -3,7 +3,7 @@
 use url::Url;
 
 use super::ConfigError;
-use super::secret::{AT_SIGN_IN_PATH, SecretUrl, at_sign_in_path, mask_url};
+use super::secret::{SecretUrl, USERINFO_SPILLS, mask_url, userinfo_spills};
 
 /// A validated Redis target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,8 +134,8 @@ impl RedisTarget {
         if raw.is_empty() {
             return Err(bad("it is empty"));
         }
-        if at_sign_in_path(raw) {
-            return Err(bad(AT_SIGN_IN_PATH));
+        if userinfo_spills(raw) {
+            return Err(bad(USERINFO_SPILLS));
         }
         if let Some((scheme, _)) = raw.split_once("://")
             && scheme.to_ascii_lowercase().ends_with("+sentinel")

@@ -276,19 +276,12 @@ fn collect_words(v: &serde_json::Value, words: &mut std::collections::BTreeSet<S
     }
 }
 
-/// Where a URL string's user information ends: its last `@` (a password
-/// may hold any character, `@` and `/` included, when it is not
-/// percent-encoded).
-fn userinfo_end(rest: &str) -> Option<usize> {
-    rest.rfind('@')
-}
-
 /// True when a URL's user information spills past its authority: an `@`
 /// after a `/`, `?` or `#` that is no query value (`user:p@ss/word@host`,
 /// `user:#word@host`) — a password with those characters unencoded, which
 /// a URL parser splits into a host and a path, query or fragment made of
 /// the password's rest, printed later as a host or a name.
-pub fn at_sign_in_path(raw: &str) -> bool {
+pub fn userinfo_spills(raw: &str) -> bool {
     let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
     let (Some(delim), Some(at)) = (rest.find(['/', '?', '#']), rest.rfind('@')) else {
         return false;
@@ -296,8 +289,8 @@ pub fn at_sign_in_path(raw: &str) -> bool {
     at > delim && !rest[delim..at].contains('=')
 }
 
-/// Why [`at_sign_in_path`] refuses a URL.
-pub const AT_SIGN_IN_PATH: &str = "an '@' after a '/', '?' or '#': percent-encode those characters in the password (%2F, %3F, %23; '@' as %40)";
+/// Why [`userinfo_spills`] refuses a URL.
+pub const USERINFO_SPILLS: &str = "an '@' after a '/', '?' or '#': percent-encode those characters in the password (%2F, %3F, %23; '@' as %40)";
 
 /// The secrets a URL string holds, found by structure whether or not it
 /// parses: the password of its user information, and the values of its
@@ -317,10 +310,11 @@ pub fn url_secrets(raw: &str) -> Vec<String> {
         }
     };
     let rest = raw.split_once("://").map_or(raw, |(_, r)| r);
-    // The user information up to the last `@`, and (should a password
+    // The user information up to the last `@` (a password may hold any
+    // character when it is not percent-encoded), and (should a password
     // parameter hold an `@`) up to the last `@` before the query.
     let before_query = rest.split_once('?').map_or(rest, |(b, _)| b);
-    for end in [userinfo_end(rest), userinfo_end(before_query)]
+    for end in [rest.rfind('@'), before_query.rfind('@')]
         .into_iter()
         .flatten()
     {
@@ -340,33 +334,13 @@ pub fn url_secrets(raw: &str) -> Vec<String> {
 }
 
 /// A whole URL string (as configured, parsed or not) with its secrets
-/// masked where they stand: the password up to the last `@`, whatever it
-/// holds, and the values of password parameters up to the next `&`.
+/// masked where they stand: [`mask_userinfo`]'s masking of one URL, over
+/// the whole string (a password may hold spaces and quotes).
 pub fn mask_url(raw: &str) -> String {
-    let (head, rest) = raw.find("://").map_or(("", raw), |i| raw.split_at(i + 3));
-    let mut rest = rest.to_string();
-    if let Some(end) = userinfo_end(&rest)
-        && let Some(colon) = rest[..end].find(':')
-    {
-        rest = format!("{}:{MASK}{}", &rest[..colon], &rest[end..]);
+    match raw.find("://") {
+        Some(i) => format!("{}{}", &raw[..i + 3], mask_segment(&raw[i + 3..])),
+        None => mask_segment(raw),
     }
-    let mut out = String::with_capacity(rest.len());
-    let mut pos = 0;
-    while let Some(eq) = rest[pos..].find('=').map(|i| pos + i) {
-        let key_start = rest[..eq].rfind(['?', '&', ';', ' ']).map_or(0, |i| i + 1);
-        let value_end = rest[eq + 1..]
-            .find(['&', '#'])
-            .map_or(rest.len(), |i| eq + 1 + i);
-        if key_start >= pos && is_secret_param(&rest[key_start..eq]) {
-            out.push_str(&rest[pos..=eq]);
-            out.push_str(MASK);
-        } else {
-            out.push_str(&rest[pos..value_end]);
-        }
-        pos = value_end;
-    }
-    out.push_str(&rest[pos..]);
-    format!("{head}{out}")
 }
 
 /// Mask `user:password@` after every `://`, and `password=` style query
@@ -494,7 +468,7 @@ mod tests {
             "postgresql://app:pa?ss@h/app",
             "redis+sentinel://u:p@ss/SECRET@h:26379/m/0",
         ] {
-            assert!(at_sign_in_path(raw), "{raw}");
+            assert!(userinfo_spills(raw), "{raw}");
         }
         for raw in [
             "redis://:p%40ss%2FSECRET@h:1/0",
@@ -502,7 +476,7 @@ mod tests {
             "redis+sentinel://h:1/m/0?sentinel_username=a@b",
             "sqlite:///data/x.db",
         ] {
-            assert!(!at_sign_in_path(raw), "{raw}");
+            assert!(!userinfo_spills(raw), "{raw}");
         }
     }
 

@@ -401,8 +401,7 @@ fn reopen(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> String {
     let resets = f
         .retry_attempts
         .and_then(|(_, ttl)| ttl)
-        .filter(|ms| *ms > 0)
-        .and_then(|ms| now.checked_add(jiff::SignedDuration::from_millis(ms)).ok())
+        .and_then(|ms| text::expires(now, ms))
         .map_or(String::new(), |at| {
             format!(" (the counter resets at {})", text::moment(now, at))
         });
@@ -458,10 +457,7 @@ fn reopen(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> String {
         .filter_map(|l| l.ttl_s)
         .filter(|s| *s > 0.0)
         .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
-    if let Some(at) = lock.and_then(|s| {
-        now.checked_add(jiff::SignedDuration::from_secs_f64(s.min(86_400.0)))
-            .ok()
-    }) {
+    if let Some(at) = lock.and_then(|s| text::expires(now, (s * 1000.0) as i64)) {
         return format!(
             "a reopen enqueues nothing while the dedup lock lives (until {}); after that it enqueues a new download",
             text::moment(now, at)
@@ -581,10 +577,7 @@ fn decide_from_run(
             {
                 let frees = s
                     .phantom_marker_left_s
-                    .and_then(|left| {
-                        let ms = (left.min(86_400.0) * 1000.0) as i64;
-                        now.checked_add(jiff::SignedDuration::from_millis(ms)).ok()
-                    })
+                    .and_then(|left| text::expires(now, (left * 1000.0) as i64))
                     .map_or("?".into(), |at| text::moment(now, at));
                 hint = format!(
                     "business {b}'s slots are held by runs that are not running ({}) until {frees} at the latest, so its downloads fail (and a dead run still in rec_queue:{b} takes a freed slot again): remove them now (redis-cli SREM rec_slots:{b} {}) and run at most 3 worker processes on 'recordings'",

@@ -114,16 +114,16 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
         m.rq_jobs_seen = Some(redis.jobs_seen);
         let (orphans, unknown) = orphans_of(&facts, db, redis, now_s);
         m.orphaned_runs = Some(orphans.len() as u64);
-        let mut by_cause: BTreeMap<String, u64> = LostJob::ALL
-            .iter()
-            .map(|c| (c.as_str().to_string(), 0))
-            .collect();
-        for age in orphans.values() {
-            *by_cause
-                .entry(LostJob::of(&redis.life, *age).as_str().to_string())
-                .or_default() += 1;
-        }
-        m.orphaned_runs_by_cause = Some(by_cause);
+        let lost = lost_jobs(&orphans, &redis.life);
+        m.orphaned_runs_by_cause = Some(
+            LostJob::ALL
+                .iter()
+                .map(|c| {
+                    let n = lost.get(c).map_or(0, Vec::len) as u64;
+                    (c.as_str().to_string(), n)
+                })
+                .collect(),
+        );
         m.orphans_not_compared = Some(unknown.len() as u64);
         if !unknown.is_empty() {
             m.not_compared.push(format!(
@@ -131,7 +131,7 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
                 text::plural(unknown.len() as u64, "call", "calls")
             ));
         }
-        findings.extend(orphaned_runs(&orphans, redis));
+        findings.extend(orphaned_runs(&orphans, &lost, &redis.life));
         let active: BTreeSet<&str> = db.active.iter().map(|r| r.call_sid.as_str()).collect();
         // A lock is stale only when everything it could belong to was seen.
         let complete = redis.complete && db.active_left_out == 0 && db.recent_left_out == 0;
@@ -397,12 +397,10 @@ pub fn phantom_slots(
                 .collect::<Vec<_>>()
                 .join(", ");
             let longest = held.iter().map(|p| p.marker_ttl_ms).max().unwrap_or(0);
-            let frees = now
-                .checked_add(jiff::SignedDuration::from_millis(longest.min(86_400_000)))
-                .map_or_else(
-                    |_| format!("in {}", text::seconds(longest as f64 / 1000.0)),
-                    |at| format!("at {}", text::moment(now, at)),
-                );
+            let frees = text::expires(now, longest).map_or_else(
+                || "never (a marker without expiry)".to_string(),
+                |at| format!("at {}", text::moment(now, at)),
+            );
             let waiting = slots.dead_queued.iter().filter(|(q, _)| q == b).count() as u64;
             // release_slot hands a freed slot to the next run id in the
             // queue, whatever became of it (spec §1 item 7).
@@ -566,17 +564,28 @@ impl LostJob {
 }
 
 /// ORPHANED_RUNS: queued runs whose job is gone, each with its cause.
+/// The orphans' SIDs by why their job was lost.
+pub fn lost_jobs<'a>(
+    orphans: &'a BTreeMap<String, Option<f64>>,
+    life: &RedisLife,
+) -> BTreeMap<LostJob, Vec<&'a str>> {
+    let mut by_cause: BTreeMap<LostJob, Vec<&str>> = BTreeMap::new();
+    for (sid, age) in orphans {
+        by_cause
+            .entry(LostJob::of(life, *age))
+            .or_default()
+            .push(sid);
+    }
+    by_cause
+}
+
 pub fn orphaned_runs(
     orphans: &BTreeMap<String, Option<f64>>,
-    redis: &RedisSide,
+    by_cause: &BTreeMap<LostJob, Vec<&str>>,
+    life: &RedisLife,
 ) -> Option<Finding> {
     if orphans.is_empty() {
         return None;
-    }
-    let mut by_cause: BTreeMap<LostJob, Vec<&str>> = BTreeMap::new();
-    for (sid, age) in orphans {
-        let cause = LostJob::of(&redis.life, *age);
-        by_cause.entry(cause).or_default().push(sid);
     }
     let parts: Vec<String> = by_cause
         .iter()
@@ -584,7 +593,7 @@ pub fn orphaned_runs(
             format!(
                 "{}: {}",
                 text::plural(sids.len() as u64, "call", "calls"),
-                cause.why(&redis.life)
+                cause.why(life)
             )
         })
         .collect();

@@ -614,8 +614,8 @@ fn killed_run(
         retried_as,
         slot_frees_at: slot
             .flatten()
-            .and_then(|(_, ttl)| ttl.filter(|t| *t > 0))
-            .and_then(|ms| now.checked_add(jiff::SignedDuration::from_millis(ms)).ok()),
+            .and_then(|(_, ttl)| ttl)
+            .and_then(|ms| text::expires(now, ms)),
         holds_slot: slot.map(|s| s.is_some()),
     }
 }

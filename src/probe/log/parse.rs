@@ -468,8 +468,7 @@ fn event<'a>(streamed: bool, m: &'a str, rec: &mut Parsed<'a>) {
 fn horse_killed<'a>(rest: &'a str, rec: &mut Parsed<'a>) {
     let job = first_word(rest).unwrap_or("");
     // `recording_download_<SID>_<ms>`, `recording_full_<SID>_<ms>`.
-    let sid =
-        split!(job, "_CA").and_then(|(head, _)| sid_at(job.get(head.len() + 1..)?, &mut rec.key));
+    let sid = sid_at(job, &mut rec.key);
     let status = split!(rest, "ret_val=").map_or("", |(_, v)| v.trim());
     let killed = match status.parse::<i64>() {
         Ok(raw) => raw & 0x7f != 0,
