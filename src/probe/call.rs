@@ -273,6 +273,7 @@ pub async fn redis(
     let mut places: Vec<(Place, u64)> = Vec::new();
     for q in &names {
         places.push((Place::List(queue_key(q)), 0));
+        places.push((Place::List(super::rq::intermediate_key(q)), 0));
         for key in [
             super::rq::started_key(q),
             super::rq::failed_key(q),

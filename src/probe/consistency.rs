@@ -11,7 +11,8 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::database::{Db, Dialect, query};
 use super::rq::{
-    deferred_key, failed_key, finished_key, queue_key, scheduled_key, started_key, texts,
+    deferred_key, failed_key, finished_key, intermediate_key, queue_key, scheduled_key,
+    started_key, texts,
 };
 use crate::sid::CallSid;
 
@@ -262,14 +263,21 @@ pub async fn rq_side(
             p.cmd("ZREVRANGE").arg(&key).arg(0).arg(HISTORY - 1);
             p.cmd("ZCARD").arg(key);
         }
+        // A job being dequeued: moved out of the queue, not yet started.
+        p.cmd("LRANGE")
+            .arg(intermediate_key(q))
+            .arg(0)
+            .arg(LIMIT - 1);
+        p.cmd("LLEN").arg(intermediate_key(q));
     }
     side.complete = true;
     let replies = super::rq::query_pipe(&mut p, conn).await?;
     // INFO apart from the pipeline: a user without +info still compares.
     side.life = super::redis::life(conn).await;
-    // Per queue: the queue, then started, scheduled, deferred, failed, finished.
+    // Per queue: the queue, then started, scheduled, deferred, failed,
+    // finished, and the jobs being dequeued (as good as started).
     for (i, pair) in replies.chunks(2).enumerate() {
-        let started = i % 6 == 1;
+        let started = matches!(i % 7, 1 | 6);
         let ids = pair.first().map(texts).unwrap_or_default();
         let stored = pair.get(1).and_then(super::rq::count).unwrap_or(0);
         if stored > ids.len() as u64 {

@@ -18,6 +18,11 @@ pub const WORKERS: &str = "rq:workers";
 pub fn queue_key(q: &str) -> String {
     format!("rq:queue:{q}")
 }
+/// Where RQ (>= 2) moves a job it dequeues, before the job enters the
+/// started registry: for a moment the job is in neither.
+pub fn intermediate_key(q: &str) -> String {
+    format!("rq:queue:{q}:intermediate")
+}
 pub fn started_key(q: &str) -> String {
     format!("rq:wip:{q}")
 }
