@@ -42,13 +42,32 @@ fn cause_count(v: &Value, name: &str) -> u64 {
 /// The log's downloads started are the download runs the database saw
 /// start: each counted once, though the app writes its [DOWNLOAD_ONLY]
 /// lines through two loggers.
+///
+/// The same for what became of them. The world's six downloads of one
+/// business race for its three slots: how many find one depends on how
+/// fast five workers start on a loaded machine (usually 3 of 6), so the
+/// database says what the log must say.
 fn assert_counts_each_download_once(w: &AppWorld, v: &Value, r: &Run) {
-    let started = w.query(
-        "SELECT count(*) FROM recording_runs WHERE job_type = 'download' AND started_at IS NOT NULL",
-    );
+    let count = |clause: &str| {
+        w.query(&format!(
+            "SELECT count(*) FROM recording_runs WHERE job_type = 'download' AND {clause}"
+        ))
+    };
+    let started = count("started_at IS NOT NULL");
     assert_eq!(
         v["downloads"]["started"].to_string(),
         started,
+        "{}",
+        r.stdout
+    );
+    let saved = count("status = 'completed'");
+    assert_eq!(v["downloads"]["saved"].to_string(), saved, "{}", r.stdout);
+    let failed = count("status = 'failed'");
+    assert_eq!(v["downloads"]["failed"].to_string(), failed, "{}", r.stdout);
+    let no_slot = count("error_message LIKE 'No slot available%'");
+    assert_eq!(
+        cause_count(v, "no_slot").to_string(),
+        no_slot,
         "{}",
         r.stdout
     );
@@ -88,10 +107,8 @@ fn the_workers_log_summed_up_in_every_form() {
     let r = Recdiag::new().args(["logs", "--json"]).arg(&log).run();
     r.assert_code(2);
     let v = validate(&r);
-    assert_eq!(v["downloads"]["saved"], 4, "{}", r.stdout);
     assert_eq!(cause_count(&v, "unauthorized_401"), 1);
-    assert_eq!(cause_count(&v, "no_slot"), 3, "{}", r.stdout);
-    assert_eq!(v["downloads"]["failed"], 5);
+    assert!(cause_count(&v, "no_slot") >= 1, "{}", r.stdout);
     // Each download counted once, though the app writes its
     // [DOWNLOAD_ONLY] lines through two loggers.
     assert_counts_each_download_once(&w, &v, &r);
@@ -189,8 +206,6 @@ fn a_debug_log_counts_the_same_downloads() {
         .run();
     let v = validate(&r);
     assert_counts_each_download_once(&w, &v, &r);
-    assert_eq!(v["downloads"]["saved"], 4, "{}", r.stdout);
-    assert_eq!(v["downloads"]["failed"], 5, "{}", r.stdout);
 }
 
 #[test]
