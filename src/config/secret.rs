@@ -191,8 +191,11 @@ fn mask_tokens(text: &str, secret: &str) -> String {
         let end = at + secret.len();
         let before = text[..at].chars().last();
         let after = text[end..].chars().next();
-        // Glued to a word on either side, it is part of a longer word.
-        let whole = !before.is_some_and(is_word) && !after.is_some_and(is_word);
+        // Glued to a word on either side, it is part of a longer word;
+        // glued to a `*`, it is part of a mask already written (a password
+        // `%2a` decodes to `*`, which would otherwise re-mask `***`).
+        let glued = |c: char| is_word(c) || c == '*';
+        let whole = !before.is_some_and(glued) && !after.is_some_and(glued);
         let user_name = text[..at].ends_with("://") && after == Some(':');
         if whole && !user_name {
             out.push_str(&text[last..at]);
@@ -393,6 +396,18 @@ mod tests {
 
     fn secret(raw: &str) -> SecretUrl {
         SecretUrl::new(&Url::parse(raw).unwrap())
+    }
+
+    #[test]
+    fn a_secret_that_decodes_to_the_mask_character_leaves_the_mask_whole() {
+        let mut r = Redactor::default();
+        r.add_raw_url("redis://:%2a@cache:6379/0");
+        assert_eq!(r.scrub("before %2a after"), "before *** after");
+        assert_eq!(
+            r.scrub("cannot use 'redis://:%2a@cache:6379/0' now"),
+            "cannot use 'redis://:***@cache:6379/0' now"
+        );
+        assert_eq!(r.scrub("a * alone"), "a *** alone");
     }
 
     #[test]
