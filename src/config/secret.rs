@@ -371,7 +371,9 @@ fn mask_segment(segment: &str) -> String {
         let userinfo = &seg[..at];
         // The documentation's placeholder is not a secret (a configured
         // password is scrubbed by value whatever it is).
-        let placeholder = userinfo.ends_with(":PASSWORD");
+        let placeholder = userinfo
+            .split_once(':')
+            .is_some_and(|(_, password)| password == "PASSWORD");
         if let Some(colon) = userinfo.find(':').filter(|_| !placeholder) {
             seg = format!("{}:{MASK}{}", &userinfo[..colon], &seg[at..]);
         }
@@ -408,6 +410,19 @@ mod tests {
             "cannot use 'redis://:***@cache:6379/0' now"
         );
         assert_eq!(r.scrub("a * alone"), "a *** alone");
+    }
+
+    #[test]
+    fn only_the_whole_placeholder_password_is_left_shown() {
+        assert_eq!(
+            mask_url("redis://:PASSWORD@cache"),
+            "redis://:PASSWORD@cache"
+        );
+        assert_eq!(mask_url("redis://::PASSWORD@cache"), "redis://:***@cache");
+        assert_eq!(
+            mask_url("redis://u:x:PASSWORD@cache"),
+            "redis://u:***@cache"
+        );
     }
 
     #[test]
