@@ -341,8 +341,8 @@ pub fn url_secrets(raw: &str) -> Vec<String> {
 /// the whole string (a password may hold spaces and quotes).
 pub fn mask_url(raw: &str) -> String {
     match raw.find("://") {
-        Some(i) => format!("{}{}", &raw[..i + 3], mask_segment(&raw[i + 3..])),
-        None => mask_segment(raw),
+        Some(i) => format!("{}{}", &raw[..i + 3], mask_segment(&raw[i + 3..], false)),
+        None => mask_segment(raw, false),
     }
 }
 
@@ -358,22 +358,25 @@ pub fn mask_userinfo(text: &str) -> String {
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
             .unwrap_or(tail.len());
         let (segment, after) = tail.split_at(end);
-        out.push_str(&mask_segment(segment));
+        out.push_str(&mask_segment(segment, true));
         rest = after;
     }
     out.push_str(rest);
     out
 }
 
-fn mask_segment(segment: &str) -> String {
+/// `user:password@` and password parameters masked in one URL's text. In
+/// free text (`keep_placeholder`), the documentation's placeholder
+/// `:PASSWORD@` is no secret and stays (a configured password is scrubbed
+/// by value besides, whatever it is); in a configured URL it is masked.
+fn mask_segment(segment: &str, keep_placeholder: bool) -> String {
     let mut seg = segment.to_string();
     if let Some(at) = seg.rfind('@') {
         let userinfo = &seg[..at];
-        // The documentation's placeholder is not a secret (a configured
-        // password is scrubbed by value whatever it is).
-        let placeholder = userinfo
-            .split_once(':')
-            .is_some_and(|(_, password)| password == "PASSWORD");
+        let placeholder = keep_placeholder
+            && userinfo
+                .split_once(':')
+                .is_some_and(|(_, password)| password == "PASSWORD");
         if let Some(colon) = userinfo.find(':').filter(|_| !placeholder) {
             seg = format!("{}:{MASK}{}", &userinfo[..colon], &seg[at..]);
         }
@@ -414,11 +417,14 @@ mod tests {
 
     #[test]
     fn only_the_whole_placeholder_password_is_left_shown() {
+        let hint = "fix it: redis://user:PASSWORD@host:port/db";
+        assert_eq!(mask_userinfo(hint), hint);
         assert_eq!(
-            mask_url("redis://:PASSWORD@cache"),
-            "redis://:PASSWORD@cache"
+            mask_userinfo("redis://::PASSWORD@cache"),
+            "redis://:***@cache"
         );
-        assert_eq!(mask_url("redis://::PASSWORD@cache"), "redis://:***@cache");
+        // A configured URL whose password is the placeholder hides it.
+        assert_eq!(mask_url("redis://:PASSWORD@cache"), "redis://:***@cache");
         assert_eq!(
             mask_url("redis://u:x:PASSWORD@cache"),
             "redis://u:***@cache"
