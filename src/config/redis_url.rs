@@ -1,5 +1,7 @@
 //! The Redis URL forms recdiag accepts, validated before any connection.
 
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use url::Url;
 
 use super::ConfigError;
@@ -13,6 +15,28 @@ pub struct RedisTarget {
     pub tls: bool,
     /// Reached through Redis Sentinel: the master is asked for first.
     pub sentinel: Option<SentinelSpec>,
+    /// Certificates to trust besides the public roots, from
+    /// `ssl_ca_certs=<PEM file>` (redis-py's parameter): a private CA.
+    pub ca: Vec<CertificateDer<'static>>,
+}
+
+/// The parameter naming a PEM file of certificate authorities to trust.
+pub const CA_PARAM: &str = "ssl_ca_certs";
+
+/// The certificates of `ssl_ca_certs`: a regular PEM file under 1 MiB
+/// holding at least one certificate.
+fn private_ca(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let bad = |why: String| format!("{CA_PARAM} '{path}': {why}");
+    let path = std::path::Path::new(path);
+    super::small_regular_file(path).map_err(bad)?;
+    let pem = std::fs::read(path).map_err(|e| bad(crate::text::io_error(&e)))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("not a PEM certificate file ({e})")))?;
+    if certs.is_empty() {
+        return Err(bad("it holds no PEM certificate".into()));
+    }
+    Ok(certs)
 }
 
 /// `redis+sentinel://[user:password@]host[:port][,host[:port]…]/<master>[/<db>]`
@@ -174,10 +198,15 @@ impl RedisTarget {
                 return Err(bad("the path must be a database number, like /0"));
             }
         }
+        let ca = match url.query_pairs().find(|(k, _)| k == CA_PARAM) {
+            Some((_, path)) => private_ca(&path).map_err(|why| bad(&why))?,
+            None => Vec::new(),
+        };
         Ok(RedisTarget {
             url: SecretUrl::new(&url),
             tls,
             sentinel: None,
+            ca,
         })
     }
 }
@@ -257,13 +286,15 @@ fn parse_sentinel(raw: &str) -> Result<RedisTarget, String> {
     }
     let mut sentinel_username = None;
     let mut sentinel_password = None;
+    let mut ca = Vec::new();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         match k.as_ref() {
             "sentinel_username" => sentinel_username = Some(v.into_owned()),
             "sentinel_password" => sentinel_password = Some(v.into_owned()),
+            CA_PARAM => ca = private_ca(&v)?,
             other => {
                 return Err(format!(
-                    "unknown parameter '{other}' (sentinel_username, sentinel_password)"
+                    "unknown parameter '{other}' (sentinel_username, sentinel_password, {CA_PARAM})"
                 ));
             }
         }
@@ -285,6 +316,7 @@ fn parse_sentinel(raw: &str) -> Result<RedisTarget, String> {
             sentinel_password: sentinel_password.filter(|p| !p.is_empty()),
             insecure,
         }),
+        ca,
     })
 }
 

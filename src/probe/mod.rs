@@ -7,6 +7,8 @@ pub mod database;
 pub mod log;
 pub mod recordings_dir;
 pub mod redis;
+mod redis_transport;
+pub mod resp_guard;
 pub mod rq;
 pub mod runs;
 pub mod sentinel;

@@ -47,7 +47,7 @@ pub async fn connect(
         None => connect_to(target, timeout, timeout).await,
         Some(spec) => {
             let deadline = Instant::now() + timeout;
-            let found = sentinel::resolve(spec, target.tls, timeout, false).await;
+            let found = sentinel::resolve(spec, target, timeout, false).await;
             let master = master_target(target, spec, &found)?;
             let left = deadline.saturating_duration_since(Instant::now());
             connect_to(&master, left, timeout).await
@@ -76,6 +76,7 @@ fn master_target(
         url: SecretUrl::opaque(&url, target.url.secrets().to_vec()),
         tls: target.tls,
         sentinel: None,
+        ca: target.ca.clone(),
     })
 }
 
@@ -84,14 +85,12 @@ async fn connect_to(
     budget: Duration,
     timeout: Duration,
 ) -> Result<MultiplexedConnection, RedisFailure> {
-    let client =
-        redis::Client::open(target.url.expose()).map_err(|e| classify(&e, target, timeout))?;
     let config = AsyncConnectionConfig::new()
         .set_connection_timeout(Some(budget))
         .set_response_timeout(Some(timeout));
     match tokio::time::timeout(
         budget,
-        client.get_multiplexed_async_connection_with_config(&config),
+        super::redis_transport::open(target.url.expose(), &target.ca, config),
     )
     .await
     {
@@ -109,7 +108,7 @@ pub async fn probe(target: &RedisTarget, timeout: Duration) -> Result<RedisMetri
     let (mut conn, found) = match &target.sentinel {
         None => (connect(target, timeout).await?, None),
         Some(spec) => {
-            let found = sentinel::resolve(spec, target.tls, timeout / 2, true).await;
+            let found = sentinel::resolve(spec, target, timeout / 2, true).await;
             let master = master_target(target, spec, &found)?;
             let left = deadline.saturating_duration_since(Instant::now());
             (connect_to(&master, left, timeout).await?, Some(found))
@@ -271,12 +270,27 @@ pub fn classify(e: &RedisError, target: &RedisTarget, timeout: Duration) -> Redi
     if lower.contains("lookup address") || lower.contains("name or service not known") {
         return RedisFailure::Dns { host: host(target) };
     }
+    if text.contains(super::resp_guard::MID_REPLY) {
+        return RedisFailure::Other {
+            detail: format!(
+                "connection to {} {}",
+                address(target),
+                super::resp_guard::MID_REPLY
+            ),
+        };
+    }
     if lower.contains("parse error") || lower.contains("invalid response") {
         return RedisFailure::Other {
             detail: format!(
                 "{} answers, but not in the Redis protocol: is it a Redis server (not HTTP, a TLS port with redis://, or another service)?",
                 address(target)
             ),
+        };
+    }
+    if let Some(at) = text.find(super::resp_guard::REFUSED) {
+        // The guard's own words, from "recdiag refused the reply" on.
+        return RedisFailure::Other {
+            detail: format!("{}: {}", address(target), &text[at..]),
         };
     }
     if target.tls

@@ -46,14 +46,20 @@ impl Resolution {
 /// for the `redis` check, which reports each); otherwise stop as soon as
 /// a majority of them name the same master, or, once one has named a
 /// master, at half of `timeout`.
-pub async fn resolve(spec: &SentinelSpec, tls: bool, timeout: Duration, all: bool) -> Resolution {
+pub async fn resolve(
+    spec: &SentinelSpec,
+    target: &RedisTarget,
+    timeout: Duration,
+    all: bool,
+) -> Resolution {
     let addresses = spec.addresses();
     let mut answers: Vec<Option<Answer>> = vec![None; addresses.len()];
     let mut asking = JoinSet::new();
     for (i, _) in addresses.iter().enumerate() {
-        let url = spec.node_url(i, tls);
+        let url = spec.node_url(i, target.tls);
         let master = spec.master.clone();
-        asking.spawn(async move { (i, ask(url, &master, timeout).await) });
+        let ca = target.ca.clone();
+        asking.spawn(async move { (i, ask(url, ca, &master, timeout).await) });
     }
     let majority = addresses.len() / 2 + 1;
     let mut order: Vec<(String, u16)> = Vec::new();
@@ -128,7 +134,12 @@ fn votes(answers: &[Option<Answer>], host: &str, port: u16) -> usize {
         .count()
 }
 
-async fn ask(url: Option<String>, master: &str, timeout: Duration) -> Answer {
+async fn ask(
+    url: Option<String>,
+    ca: Vec<rustls::pki_types::CertificateDer<'static>>,
+    master: &str,
+    timeout: Duration,
+) -> Answer {
     let Some(url) = url else {
         return Answer::Failed(RedisFailure::Other {
             detail: "cannot build this sentinel's address".into(),
@@ -138,15 +149,13 @@ async fn ask(url: Option<String>, master: &str, timeout: Duration) -> Answer {
         url: SecretUrl::opaque(&url, Vec::new()),
         tls: url.starts_with("rediss://"),
         sentinel: None,
+        ca,
     };
     let asking = async {
-        let client = redis::Client::open(url.as_str())
-            .map_err(|e| super::redis::classify(&e, &node, timeout))?;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        let mut conn = client
-            .get_multiplexed_async_connection_with_config(&config)
+        let mut conn = super::redis_transport::open(&url, &node.ca, config)
             .await
             .map_err(|e| super::redis::classify(&e, &node, timeout))?;
         let reply: Option<(String, String)> = redis::cmd("SENTINEL")

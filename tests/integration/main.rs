@@ -14,6 +14,7 @@ mod faults;
 mod formats;
 mod generated;
 mod health;
+mod hostile;
 mod json_contract;
 mod logs;
 mod one_fault;

@@ -168,6 +168,27 @@ fn tls_redis_works_and_bad_certificates_are_named() {
     // …and accepted when the URL says #insecure, as redis-rs defines it.
     let r = redis_json(&format!("rediss://127.0.0.1:{port}/0#insecure"));
     r.assert_code(0);
+    // A private CA is trusted when the URL names it, as redis-py reads it.
+    let ca = server.tls_ca();
+    let r = redis_json(&format!("rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}"));
+    r.assert_code(0);
+    // Another CA's file does not make the certificate trusted.
+    let other = RedisServer::with_tls();
+    let r = redis_json(&format!(
+        "rediss://127.0.0.1:{port}/0?ssl_ca_certs={}",
+        other.tls_ca()
+    ));
+    r.assert_code(2);
+    // A file that is no certificate is a setting error, said before any
+    // connection.
+    for (file, why) in [
+        ("/dev/zero", "not a regular file"),
+        (server.tls_files().1.as_str(), "holds no PEM certificate"),
+    ] {
+        let r = redis_json(&format!("rediss://127.0.0.1:{port}/0?ssl_ca_certs={file}"));
+        r.assert_code(3);
+        assert!(r.stdout.contains(why), "{file}: {}", r.stdout);
+    }
 }
 
 #[test]

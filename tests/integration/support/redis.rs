@@ -31,7 +31,8 @@ impl RedisServer {
         Self::launch(extra, false)
     }
 
-    /// A server that also speaks TLS on `tls_port`, with a self-signed certificate.
+    /// A server that also speaks TLS on `tls_port`, with a certificate from a
+    /// private CA ([`Self::tls_ca`]).
     pub fn with_tls() -> Self {
         Self::launch(&[], true)
     }
@@ -57,7 +58,7 @@ impl RedisServer {
         .collect();
         let mut tls_port = None;
         if tls {
-            let (cert, key) = self_signed(dir.path());
+            let (cert, key) = private_ca_certificate(dir.path());
             let p = free_port();
             tls_port = Some(p);
             for a in [
@@ -96,6 +97,11 @@ impl RedisServer {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// The private CA that signed the certificate of [`Self::with_tls`].
+    pub fn tls_ca(&self) -> String {
+        self._dir.path().join("ca.pem").display().to_string()
     }
 
     /// The TLS certificate and key of a server made by [`Self::with_tls`].
@@ -162,35 +168,75 @@ impl Drop for RedisServer {
     }
 }
 
-fn self_signed(dir: &Path) -> (String, String) {
+/// A certificate for `127.0.0.1` and `localhost` signed by a private CA
+/// made for the test (`ca.pem` beside it): unknown to any trust store, so
+/// refused by default, and trusted when the CA is given.
+fn private_ca_certificate(dir: &Path) -> (String, String) {
     let openssl = require_program("openssl", "apt-get install openssl");
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
-    let status = Command::new(openssl)
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run openssl");
-    assert!(
-        status.success(),
-        "openssl could not make a test certificate"
-    );
-    (cert.display().to_string(), key.display().to_string())
+    let run = |args: &[&str]| {
+        let status = Command::new(&openssl)
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl");
+        assert!(status.success(), "openssl {args:?} failed");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=recdiag test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write server.ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "cert.pem",
+    ]);
+    (
+        dir.join("cert.pem").display().to_string(),
+        dir.join("key.pem").display().to_string(),
+    )
 }
 
 /// Accepts TCP connections and never answers: the worst kind of server.
@@ -201,7 +247,9 @@ pub struct SilentListener {
 
 /// A listener on a free loopback port whose every connection goes to
 /// `each` until `stop` is set: (port, stop).
-fn listen(mut each: impl FnMut(std::net::TcpStream) + Send + 'static) -> (u16, Arc<AtomicBool>) {
+pub fn listen(
+    mut each: impl FnMut(std::net::TcpStream) + Send + 'static,
+) -> (u16, Arc<AtomicBool>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     listener.set_nonblocking(true).expect("nonblocking");
