@@ -316,13 +316,14 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
         Source::Invalid(e) => return Err(format!("Redis: {e}")),
         Source::Ready(target) => target,
     };
+    let progress = probe::call::Progress::default();
     let read = async {
         let mut conn = probe::redis::connect(target, config.timeout).await?;
         let classify = |e: redis::RedisError| probe::redis::classify(&e, target, config.timeout);
         let mut found = Vec::new();
         for sid in sids {
             found.push(
-                probe::call::redis(&mut conn, sid, &config.queues)
+                probe::call::redis(&mut conn, sid, &config.queues, &progress)
                     .await
                     .map_err(classify)?,
             );
@@ -341,11 +342,14 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
     match bounded(config.timeout, read).await {
         Some(Ok(read)) => Ok(read),
         Some(Err(e)) => Err(format!("Redis at {}: {e}", target.url)),
-        None => Err(format!(
-            "Redis at {}: no answer within {}",
-            target.url,
-            humantime::format_duration(config.timeout)
-        )),
+        None => Err(match progress.cut_short(config.timeout) {
+            Some(words) => format!("Redis at {}: {words}", target.url),
+            None => format!(
+                "Redis at {}: no answer within {}",
+                target.url,
+                humantime::format_duration(config.timeout)
+            ),
+        }),
     }
 }
 

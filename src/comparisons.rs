@@ -242,7 +242,13 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                         let Some(parsed) = CallSid::parse(sid) else {
                             continue;
                         };
-                        let found = probe::call::redis(&mut conn, &parsed, &config.queues).await?;
+                        let found = probe::call::redis(
+                            &mut conn,
+                            &parsed,
+                            &config.queues,
+                            &probe::call::Progress::default(),
+                        )
+                        .await?;
                         facts.looked_up.insert(sid.clone());
                         if !found.jobs.is_empty() {
                             side.job_sids.insert(sid.clone());

@@ -15,6 +15,7 @@ pub mod failed;
 pub mod generate;
 mod hints;
 pub mod logs;
+mod memory_watch;
 pub mod model;
 pub mod probe;
 pub mod render;
@@ -51,6 +52,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
             };
         }
     };
+    memory_watch::start();
     // Each subcommand is one function, handed its own arguments, here only.
     match &cli.command {
         Command::Health(args) => commands::health(args),

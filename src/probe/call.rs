@@ -3,7 +3,9 @@
 //! is read independently; one that fails is reported, the others still count.
 
 use std::path::Path;
-use std::time::SystemTime;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use redis::Value;
 use redis::aio::MultiplexedConnection;
@@ -250,6 +252,45 @@ enum Place {
     Set(String),
 }
 
+/// How far a search of RQ's queues and registries got, readable after the
+/// search was dropped for want of time: whether Redis kept answering
+/// (recdiag's own reading ran long) or fell silent.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Entries of the lists and registries read (for a registry scanned
+    /// with MATCH, the entries examined, about `SCAN_COUNT` a call).
+    read: AtomicU64,
+    /// Entries they held when the search began.
+    total: AtomicU64,
+    last_reply: Mutex<Option<Instant>>,
+}
+
+impl Progress {
+    fn replied(&self, entries: u64) {
+        self.read.fetch_add(entries, Ordering::Relaxed);
+        if let Ok(mut last) = self.last_reply.lock() {
+            *last = Some(Instant::now());
+        }
+    }
+
+    /// When Redis answered until the last moment (within a fifth of
+    /// `budget`, at least a second): what recdiag read of what there was.
+    pub fn cut_short(&self, budget: Duration) -> Option<String> {
+        let last = (*self.last_reply.lock().ok()?)?;
+        if last.elapsed() > (budget / 5).max(Duration::from_secs(1)) {
+            return None;
+        }
+        let total = self.total.load(Ordering::Relaxed);
+        let read = self.read.load(Ordering::Relaxed).min(total);
+        Some(format!(
+            "Redis answered every command, but recdiag's own search of RQ's queues and registries for the call read about {} of {} entries within {}; a longer --timeout lets it finish",
+            crate::text::count(read),
+            crate::text::count(total),
+            humantime::format_duration(budget)
+        ))
+    }
+}
+
 /// Find the call's jobs in RQ's own queues and registries (ZSCAN with MATCH
 /// on the validated SID, lists read in pages): the cost follows the size of
 /// RQ's data, never the rest of the keyspace — no SCAN, no KEYS.
@@ -257,6 +298,7 @@ pub async fn redis(
     conn: &mut MultiplexedConnection,
     sid: &CallSid,
     queues: &[String],
+    progress: &Progress,
 ) -> redis::RedisResult<RedisCall> {
     let mut found = RedisCall::default();
     let registered: Vec<String> = redis::cmd("SMEMBERS")
@@ -285,6 +327,18 @@ pub async fn redis(
             places.push((Place::Set(key), 0));
         }
     }
+    let mut sizes = redis::pipe();
+    sizes.ignore_errors();
+    for (place, _) in &places {
+        match place {
+            Place::List(key) => sizes.cmd("LLEN").arg(key),
+            Place::Set(key) => sizes.cmd("ZCARD").arg(key),
+        };
+    }
+    let sizes: Vec<Value> = super::rq::query_pipe(&mut sizes, conn).await?;
+    let total: u64 = sizes.iter().filter_map(super::rq::count).sum();
+    progress.total.store(total, Ordering::Relaxed);
+    progress.replied(0);
     let pattern = format!("*{sid}*");
     let page = SCAN_COUNT as i64;
     let mut job_ids: Vec<String> = Vec::new();
@@ -309,6 +363,16 @@ pub async fn redis(
             }
         }
         let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
+        progress.replied(
+            places
+                .iter()
+                .zip(&replies)
+                .map(|((place, _), reply)| match place {
+                    Place::List(_) => super::rq::items(reply).len() as u64,
+                    Place::Set(_) => SCAN_COUNT,
+                })
+                .sum(),
+        );
         let mut next_round = Vec::new();
         for ((place, cursor), reply) in places.into_iter().zip(&replies) {
             match place {

@@ -221,6 +221,12 @@ pub fn classify(e: &sqlx::Error, target: &DatabaseTarget, timeout: Duration) -> 
                 _ if looks_like_tls(&text) => DbFailure::Tls {
                     detail: crate::text::driver_error(&text),
                 },
+                // "expected to read 101 bytes, got 8 bytes at EOF"
+                std::io::ErrorKind::UnexpectedEof => DbFailure::Other {
+                    detail: format!(
+                        "connection to {addr} closed by the server in the middle of a message"
+                    ),
+                },
                 _ => DbFailure::Other {
                     detail: crate::text::driver_error(&text),
                 },

@@ -394,3 +394,51 @@ fn a_valid_file_with_the_database_down_is_not_ready() {
         .run();
     assert_eq!(r.json()["verdict"], "READY", "{}", r.stdout);
 }
+
+/// A million entries in each of a queue and two registries: when the
+/// time runs out in recdiag's own search, `call` says so — how far it
+/// read, and that Redis answered — never that Redis did not answer.
+#[test]
+fn a_search_cut_short_by_the_timeout_blames_no_silent_redis() {
+    let server = crate::support::RedisServer::start();
+    let client = redis::Client::open(server.url()).expect("client");
+    let mut conn = client.get_connection().expect("connect");
+    for chunk in 0..100u64 {
+        let ids: Vec<String> = (0..10_000u64)
+            .map(|i| format!("recording_download_CA{:032x}_1", chunk * 10_000 + i))
+            .collect();
+        let scored: Vec<(u64, &String)> = ids.iter().map(|id| (chunk, id)).collect();
+        redis::pipe()
+            .cmd("RPUSH")
+            .arg("rq:queue:recordings")
+            .arg(&ids)
+            .cmd("ZADD")
+            .arg("rq:wip:recordings")
+            .arg(&scored)
+            .cmd("ZADD")
+            .arg("rq:failed:recordings")
+            .arg(&scored)
+            .exec(&mut conn)
+            .expect("fill");
+    }
+    let r = Recdiag::new()
+        .args([
+            "call",
+            "--json",
+            "--timeout",
+            "1s",
+            "--recordings-dir",
+            "/nonexistent",
+        ])
+        .args(["CA7777777777777777777777777777777d"])
+        .env("REDIS_URL", server.url())
+        .run();
+    r.assert_code(3);
+    let said = r.json()["unavailable"].to_string();
+    assert!(
+        said.contains("Redis answered every command, but recdiag's own search")
+            && said.contains("of 3,000,000 entries within 1s"),
+        "{said}"
+    );
+    assert!(!said.contains("no answer"), "{said}");
+}

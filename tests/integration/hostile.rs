@@ -24,6 +24,13 @@ enum Behaviour {
     Trickle,
     /// Half a reply, then the connection closed.
     MidReplyClose,
+    /// PostgreSQL: an authentication message announcing 2 GB, then bytes
+    /// as fast as they go.
+    PgHugeMessage,
+    /// PostgreSQL: a message of 100,000 bytes, one byte every 100 ms.
+    PgTrickle,
+    /// PostgreSQL: half a message, then the connection closed.
+    PgMidMessageClose,
 }
 
 fn serve(mut conn: TcpStream, how: Behaviour) {
@@ -31,6 +38,12 @@ fn serve(mut conn: TcpStream, how: Behaviour) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
     let mut buf = [0u8; 4096];
     if conn.read(&mut buf).unwrap_or(0) == 0 {
+        return;
+    }
+    // PostgreSQL's SSLRequest: "no", and the startup message comes next.
+    if buf[4..8] == [4, 0xd2, 0x16, 0x2f]
+        && (conn.write_all(b"N").is_err() || conn.read(&mut buf).unwrap_or(0) == 0)
+    {
         return;
     }
     let endless = |conn: &mut TcpStream, head: &[u8], chunk: &[u8]| {
@@ -53,6 +66,16 @@ fn serve(mut conn: TcpStream, how: Behaviour) {
         Behaviour::MidReplyClose => {
             let _ = conn.write_all(b"$100\r\nabc");
         }
+        Behaviour::PgHugeMessage => endless(&mut conn, b"R\x7f\xff\xff\xf0", &[b'x'; 1 << 20]),
+        Behaviour::PgTrickle => {
+            let _ = conn.write_all(b"R\x00\x01\x86\xa0");
+            while conn.write_all(b"x").is_ok() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Behaviour::PgMidMessageClose => {
+            let _ = conn.write_all(b"R\x00\x00\x00\x64abc");
+        }
     }
 }
 
@@ -70,11 +93,12 @@ fn hostile(how: Behaviour) -> (u16, impl Drop) {
     (port, Stop(stop))
 }
 
-/// One run of recdiag: its exit code, its stdout, how long it took and
+/// One run of recdiag: its exit code, its stdout and stderr, how long it took and
 /// the most memory it held (the kernel's high-water mark, read until it
 /// exits).
 fn measured(args: &[String]) -> (i32, String, Duration, u64) {
     let out = tempfile::NamedTempFile::new().expect("temp file");
+    let err = tempfile::NamedTempFile::new().expect("temp file");
     let cwd = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("recdiag"))
@@ -84,7 +108,7 @@ fn measured(args: &[String]) -> (i32, String, Duration, u64) {
         .current_dir(cwd.path())
         .stdin(Stdio::null())
         .stdout(out.reopen().expect("reopen"))
-        .stderr(Stdio::null())
+        .stderr(err.reopen().expect("reopen"))
         .spawn()
         .expect("run recdiag");
     let status_file = format!("/proc/{}/status", child.id());
@@ -108,8 +132,9 @@ fn measured(args: &[String]) -> (i32, String, Duration, u64) {
         std::thread::sleep(Duration::from_millis(5));
     };
     let took = started.elapsed();
-    let stdout = std::fs::read_to_string(out.path()).unwrap_or_default();
-    (code, stdout, took, peak_kib)
+    let said = std::fs::read_to_string(out.path()).unwrap_or_default()
+        + &std::fs::read_to_string(err.path()).unwrap_or_default();
+    (code, said, took, peak_kib)
 }
 
 fn assert_bounded(url: &str, how: Behaviour, words: &str) {
@@ -178,5 +203,45 @@ fn hostile_sentinels_end_within_the_timeout_in_bounded_memory() {
             how,
             words,
         );
+    }
+}
+
+/// The same kinds of server on the PostgreSQL port. The driver reserves
+/// what a message announces, so the 2 GB message is stopped by the memory
+/// watch: exit 3, in words, within the timeout.
+#[test]
+fn hostile_postgresql_servers_end_within_the_timeout_in_bounded_memory() {
+    for (how, code, words) in [
+        (
+            Behaviour::PgHugeMessage,
+            3,
+            "recdiag: stopped: it held more than 256 MiB",
+        ),
+        (Behaviour::PgTrickle, 2, "no answer within 3s"),
+        (
+            Behaviour::PgMidMessageClose,
+            2,
+            "closed by the server in the middle of a message",
+        ),
+    ] {
+        let (port, _stop) = hostile(how);
+        let args: Vec<String> = [
+            "runs",
+            "--no-env-file",
+            "--format",
+            "nagios",
+            "--timeout",
+            "3s",
+            "--database-url",
+            &format!("postgresql://u@127.0.0.1:{port}/x"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (got, said, took, peak_kib) = measured(&args);
+        assert_eq!(got, code, "{how:?}: {said}");
+        assert!(took < Duration::from_secs(4), "{how:?}: took {took:?}");
+        assert!(peak_kib < 320 * 1024, "{how:?}: held {peak_kib} KiB");
+        assert!(said.contains(words), "{how:?}: {said}");
     }
 }
