@@ -33,6 +33,12 @@ impl DotEnv {
         if bytes.len() as u64 > super::MAX_SETTINGS_FILE {
             return Err(bad("it grew past 1 MiB while being read".into()));
         }
+        Self::parse(path, bytes)
+    }
+
+    /// The variables of a dotenv file's content; `path` only names it in
+    /// errors.
+    pub fn parse(path: &Path, bytes: Vec<u8>) -> Result<Self, ConfigError> {
         let iter = dotenvy::from_read_iter(std::io::Cursor::new(bytes));
         let mut vars = HashMap::new();
         for item in iter {

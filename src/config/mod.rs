@@ -402,7 +402,9 @@ fn split_list(list: &str) -> Vec<String> {
         .collect()
 }
 
-fn duration(
+/// A duration setting: humantime's forms (`5s`, `1h 30m`), at most
+/// [`MAX_DURATION`]; `default` when unset.
+pub fn duration(
     name: &'static str,
     raw: Option<String>,
     default: Duration,

@@ -442,3 +442,42 @@ fn a_search_cut_short_by_the_timeout_blames_no_silent_redis() {
     );
     assert!(!said.contains("no answer"), "{said}");
 }
+
+/// Paging never skips: a job id at the head of a long queue, and one past
+/// 25,000 registry members of the same score (RQ scores in whole seconds,
+/// so a burst shares one), are both found.
+#[test]
+fn jobs_are_found_anywhere_in_long_queues_and_registries() {
+    let server = crate::support::RedisServer::start();
+    let client = redis::Client::open(server.url()).expect("client");
+    let mut conn = client.get_connection().expect("connect");
+    let sid = "CA5555555555555555555555555555555e";
+    let queued = format!("recording_full_{sid}_1");
+    let failed = format!("recording_download_{sid}_2");
+    let others: Vec<String> = (0..25_000).map(|i| format!("other_{i:06}")).collect();
+    let mut members: Vec<(u64, &String)> = others.iter().map(|id| (1, id)).collect();
+    members.push((1, &failed));
+    redis::pipe()
+        .cmd("RPUSH")
+        .arg("rq:queue:recordings")
+        .arg(&queued)
+        .cmd("RPUSH")
+        .arg("rq:queue:recordings")
+        .arg(&others)
+        .cmd("ZADD")
+        .arg("rq:failed:recordings")
+        .arg(&members)
+        .exec(&mut conn)
+        .expect("fill");
+    let r = Recdiag::new()
+        .args(["call", "--json", "--recordings-dir", "/nonexistent", sid])
+        .env("REDIS_URL", server.url())
+        .run();
+    let ids: Vec<String> = r.json()["jobs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", r.stdout))
+        .iter()
+        .map(|j| j["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(ids.contains(&queued) && ids.contains(&failed), "{ids:?}");
+}

@@ -420,7 +420,10 @@ pub async fn read(
     Ok(snap)
 }
 
-fn worker_from(
+/// A worker's facts from its `HMGET` reply (fields in `WORKER_FIELDS`'
+/// order) and its `<worker>:executions` members; what does not parse is
+/// absent, never fatal.
+pub fn worker_from(
     key: &str,
     fields: &Value,
     executions: &Value,
