@@ -59,7 +59,10 @@ impl DotEnv {
 fn describe(e: &dotenvy::Error) -> String {
     match e {
         dotenvy::Error::LineParse(line, index) => {
-            let line_no = line[..(*index).min(line.len())].matches('\n').count() + 1;
+            // The index is the parser's, in bytes: count newlines in
+            // bytes, so that an index inside a character cannot panic.
+            let upto = line.as_bytes().get(..*index).unwrap_or(line.as_bytes());
+            let line_no = upto.iter().filter(|b| **b == b'\n').count() + 1;
             format!("cannot parse it near line {line_no} (content not shown)")
         }
         dotenvy::Error::Io(io) => io.kind().to_string(),
@@ -70,6 +73,13 @@ fn describe(e: &dotenvy::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_parse_error_inside_a_character_names_its_line() {
+        let content = b"E==$$\x15\xef\xbf\xbdA\xef\xbf\xbd&\x00\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd d dalid dat".to_vec();
+        let err = super::DotEnv::parse(std::path::Path::new(".env"), content).unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+    }
+
     use super::*;
     use std::io::Write;
 
