@@ -98,6 +98,24 @@ impl Config {
             None => Source::Missing,
             Some(raw) if raw.trim().is_empty() => Source::Missing,
             Some(raw) => match RedisTarget::parse(&raw) {
+                // redis-py verifies TLS with Python's default context,
+                // which trusts SSL_CERT_FILE: so does recdiag, unless
+                // the URL names its own CA file.
+                Ok(mut t) if t.tls && t.ca.is_empty() => {
+                    match env("SSL_CERT_FILE").filter(|f| !f.is_empty()) {
+                        None => Source::Ready(t),
+                        Some(file) => match redis_url::private_ca(&file) {
+                            Ok(ca) => {
+                                t.ca = ca;
+                                Source::Ready(t)
+                            }
+                            Err(why) => Source::Invalid(ConfigError::BadSetting {
+                                name: "SSL_CERT_FILE",
+                                why,
+                            }),
+                        },
+                    }
+                }
                 Ok(t) => Source::Ready(t),
                 Err(e) => Source::Invalid(e),
             },

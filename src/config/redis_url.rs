@@ -23,10 +23,10 @@ pub struct RedisTarget {
 /// The parameter naming a PEM file of certificate authorities to trust.
 pub const CA_PARAM: &str = "ssl_ca_certs";
 
-/// The certificates of `ssl_ca_certs`: a regular PEM file under 1 MiB
-/// holding at least one certificate.
-fn private_ca(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-    let bad = |why: String| format!("{CA_PARAM} '{path}': {why}");
+/// The certificates of `ssl_ca_certs` (or `SSL_CERT_FILE`): a regular PEM
+/// file under 1 MiB holding at least one certificate.
+pub(crate) fn private_ca(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let bad = |why: String| format!("'{path}': {why}");
     let path = std::path::Path::new(path);
     super::small_regular_file(path).map_err(bad)?;
     let pem = std::fs::read(path).map_err(|e| bad(crate::text::io_error(&e)))?;
@@ -199,7 +199,9 @@ impl RedisTarget {
             }
         }
         let ca = match url.query_pairs().find(|(k, _)| k == CA_PARAM) {
-            Some((_, path)) => private_ca(&path).map_err(|why| bad(&why))?,
+            Some((_, path)) => {
+                private_ca(&path).map_err(|why| bad(&format!("{CA_PARAM} {why}")))?
+            }
             None => Vec::new(),
         };
         Ok(RedisTarget {
@@ -291,7 +293,7 @@ fn parse_sentinel(raw: &str) -> Result<RedisTarget, String> {
         match k.as_ref() {
             "sentinel_username" => sentinel_username = Some(v.into_owned()),
             "sentinel_password" => sentinel_password = Some(v.into_owned()),
-            CA_PARAM => ca = private_ca(&v)?,
+            CA_PARAM => ca = private_ca(&v).map_err(|why| format!("{CA_PARAM} {why}"))?,
             other => {
                 return Err(format!(
                     "unknown parameter '{other}' (sentinel_username, sentinel_password, {CA_PARAM})"

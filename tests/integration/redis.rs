@@ -189,6 +189,25 @@ fn tls_redis_works_and_bad_certificates_are_named() {
         r.assert_code(3);
         assert!(r.stdout.contains(why), "{file}: {}", r.stdout);
     }
+    // SSL_CERT_FILE, which Python's default TLS context (redis-py's)
+    // trusts, is trusted too; a URL's own ssl_ca_certs comes first.
+    let with_env = |url: String, file: &str| {
+        Recdiag::new()
+            .args(["redis", "--json", "--timeout", "2s"])
+            .env("REDIS_URL", url)
+            .env("SSL_CERT_FILE", file)
+            .run()
+    };
+    with_env(format!("rediss://127.0.0.1:{port}/0"), &ca).assert_code(0);
+    with_env(format!("rediss://127.0.0.1:{port}/0"), &other.tls_ca()).assert_code(2);
+    with_env(
+        format!("rediss://127.0.0.1:{port}/0?ssl_ca_certs={ca}"),
+        &other.tls_ca(),
+    )
+    .assert_code(0);
+    let r = with_env(format!("rediss://127.0.0.1:{port}/0"), "/dev/zero");
+    r.assert_code(3);
+    assert!(r.stdout.contains("SSL_CERT_FILE"), "{}", r.stdout);
 }
 
 #[test]
