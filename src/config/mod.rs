@@ -99,22 +99,17 @@ impl Config {
             Some(raw) if raw.trim().is_empty() => Source::Missing,
             Some(raw) => match RedisTarget::parse(&raw) {
                 // redis-py verifies TLS with Python's default context,
-                // which trusts SSL_CERT_FILE: so does recdiag, unless
-                // the URL names its own CA file.
+                // which trusts SSL_CERT_FILE, and passes over one it
+                // cannot use: so does recdiag, unless the URL names its
+                // own CA file.
                 Ok(mut t) if t.tls && t.ca.is_empty() => {
-                    match env("SSL_CERT_FILE").filter(|f| !f.is_empty()) {
-                        None => Source::Ready(t),
-                        Some(file) => match redis_url::private_ca(&file) {
-                            Ok(ca) => {
-                                t.ca = ca;
-                                Source::Ready(t)
-                            }
-                            Err(why) => Source::Invalid(ConfigError::BadSetting {
-                                name: "SSL_CERT_FILE",
-                                why,
-                            }),
-                        },
+                    if let Some(ca) = env("SSL_CERT_FILE")
+                        .filter(|f| !f.is_empty())
+                        .and_then(|file| redis_url::private_ca(&file).ok())
+                    {
+                        t.ca = ca;
                     }
+                    Source::Ready(t)
                 }
                 Ok(t) => Source::Ready(t),
                 Err(e) => Source::Invalid(e),

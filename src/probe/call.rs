@@ -379,6 +379,13 @@ pub async fn redis(
         .collect();
     let page = SCAN_COUNT as i64;
     let mut job_ids: Vec<String> = Vec::new();
+    // Millions of ids go by: only the matching ones become strings.
+    let finder = memchr::memmem::Finder::new(sid.as_str().as_bytes());
+    let matching = |v: &Value| {
+        super::rq::bytes(v)
+            .filter(|b| finder.find(b).is_some())
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    };
     while !readings.is_empty() {
         let mut p = redis::pipe();
         p.ignore_errors();
@@ -415,9 +422,9 @@ pub async fn redis(
             match &r.place {
                 Place::List(_) => {
                     for reply in replies.by_ref().take(n) {
-                        let ids = texts(reply);
+                        let ids = super::rq::items(reply);
                         read += ids.len() as u64;
-                        job_ids.extend(ids.into_iter().filter(|id| id.contains(sid.as_str())));
+                        job_ids.extend(ids.iter().filter_map(matching));
                     }
                     r.page += n as u64;
                     more = r.page * SCAN_COUNT < r.size;
@@ -426,25 +433,23 @@ pub async fn redis(
                     let flat = replies.next().map(super::rq::items).unwrap_or(&[]);
                     let members = flat.len() as u64 / 2;
                     read += members;
-                    let mut last: Option<String> = None;
+                    let mut last: Option<&[u8]> = None;
                     let mut at_last = 0;
                     for pair in flat.chunks(2) {
-                        let (Some(m), Some(score)) = (
-                            pair.first().and_then(super::rq::text),
-                            pair.get(1).and_then(super::rq::text),
-                        ) else {
+                        let Some(score) = pair.get(1).and_then(super::rq::bytes) else {
                             continue;
                         };
-                        if m.contains(sid.as_str()) {
+                        if let Some(m) = pair.first().and_then(matching) {
                             job_ids.push(super::rq::job_id_of_started_member(&m).to_string());
                         }
-                        if last.as_deref() == Some(score.as_str()) {
+                        if last == Some(score) {
                             at_last += 1;
                         } else {
                             last = Some(score);
                             at_last = 1;
                         }
                     }
+                    let last = last.map(|b| String::from_utf8_lossy(b).into_owned());
                     match last {
                         Some(score) if members == SCAN_COUNT => {
                             r.at_min = if score == r.min {
