@@ -52,27 +52,23 @@ fn serve(mut conn: TcpStream, how: Behaviour) {
         }
         while conn.write_all(chunk).is_ok() {}
     };
+    let trickle = |conn: &mut TcpStream, head: &[u8]| {
+        let _ = conn.write_all(head);
+        while conn.write_all(b"x").is_ok() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
     match how {
         Behaviour::HugeString => endless(&mut conn, b"$2000000000\r\n", &[b'x'; 1 << 20]),
         Behaviour::HugeArray => endless(&mut conn, b"*2000000000\r\n", &b":1\r\n".repeat(1 << 16)),
         Behaviour::DeepNesting => endless(&mut conn, b"", &b"*1\r\n".repeat(1 << 16)),
         Behaviour::EndlessLine => endless(&mut conn, b"+", &[b'a'; 1 << 20]),
-        Behaviour::Trickle => {
-            let _ = conn.write_all(b"$100000\r\n");
-            while conn.write_all(b"x").is_ok() {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
+        Behaviour::Trickle => trickle(&mut conn, b"$100000\r\n"),
         Behaviour::MidReplyClose => {
             let _ = conn.write_all(b"$100\r\nabc");
         }
         Behaviour::PgHugeMessage => endless(&mut conn, b"R\x7f\xff\xff\xf0", &[b'x'; 1 << 20]),
-        Behaviour::PgTrickle => {
-            let _ = conn.write_all(b"R\x00\x01\x86\xa0");
-            while conn.write_all(b"x").is_ok() {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
+        Behaviour::PgTrickle => trickle(&mut conn, b"R\x00\x01\x86\xa0"),
         Behaviour::PgMidMessageClose => {
             let _ = conn.write_all(b"R\x00\x00\x00\x64abc");
         }
