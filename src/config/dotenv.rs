@@ -73,13 +73,6 @@ fn describe(e: &dotenvy::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn a_parse_error_inside_a_character_names_its_line() {
-        let content = b"E==$$\x15\xef\xbf\xbdA\xef\xbf\xbd&\x00\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd d dalid dat".to_vec();
-        let err = super::DotEnv::parse(std::path::Path::new(".env"), content).unwrap_err();
-        assert!(err.to_string().contains("line 1"), "{err}");
-    }
-
     use super::*;
     use std::io::Write;
 
@@ -103,5 +96,12 @@ mod tests {
         writeln!(f, "OK=1\nREDIS_URL='redis://:hunter2@x\nBROKEN LINE").unwrap();
         let err = DotEnv::load(f.path()).unwrap_err().to_string();
         assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_parse_error_inside_a_character_names_its_line() {
+        let content = b"E==$$\x15\xef\xbf\xbdA\xef\xbf\xbd&\x00\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd d dalid dat".to_vec();
+        let err = DotEnv::parse(Path::new(".env"), content).unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
     }
 }

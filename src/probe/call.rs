@@ -273,8 +273,7 @@ const LIST_PAGES_PER_ROUND: u64 = 4;
 /// (recdiag's own reading ran long) or fell silent.
 #[derive(Debug, Default)]
 pub struct Progress {
-    /// Entries of the lists and registries read (for a registry scanned
-    /// with MATCH, the entries examined, about `SCAN_COUNT` a call).
+    /// Entries of the lists and registries read so far.
     read: AtomicU64,
     /// Entries they held when the search began.
     total: AtomicU64,

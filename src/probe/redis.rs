@@ -80,7 +80,8 @@ fn master_target(
     })
 }
 
-async fn connect_to(
+/// Connect to one server (a master, or a sentinel) within `budget`.
+pub(super) async fn connect_to(
     target: &RedisTarget,
     budget: Duration,
     timeout: Duration,

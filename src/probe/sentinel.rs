@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use redis::AsyncConnectionConfig;
 use tokio::task::JoinSet;
 
 use super::redis::RedisFailure;
@@ -152,12 +151,7 @@ async fn ask(
         ca,
     };
     let asking = async {
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout));
-        let mut conn = super::redis_transport::open(&url, &node.ca, config)
-            .await
-            .map_err(|e| super::redis::classify(&e, &node, timeout))?;
+        let mut conn = super::redis::connect_to(&node, timeout, timeout).await?;
         let reply: Option<(String, String)> = redis::cmd("SENTINEL")
             .arg("get-master-addr-by-name")
             .arg(master)
