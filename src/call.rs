@@ -100,9 +100,28 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
     let mut slot_members: Vec<(usize, BusinessSlots)> = Vec::new();
     let mut started_sids: BTreeSet<String> = BTreeSet::new();
     match rq {
-        Ok((mut conn, found, snapshot, life)) => {
+        Ok((mut conn, mut found, snapshot, life)) => {
             for f in facts.iter_mut() {
                 f.redis_life = Some(life.clone());
+            }
+            // A search that was not one transaction may have missed a job
+            // moving between two of its reads: where that would leave an
+            // active run without its job, search once more.
+            for ((f, r), sid) in facts.iter().zip(found.iter_mut()).zip(sids) {
+                let active = f
+                    .runs
+                    .iter()
+                    .flatten()
+                    .any(|run| matches!(run.status.as_str(), "queued" | "running"));
+                if r.one_read || !r.jobs.is_empty() || !active {
+                    continue;
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                let progress = probe::call::Progress::default();
+                let again = probe::call::redis(&mut conn, sid, &config.queues, &progress);
+                if let Some(Ok(again)) = bounded(left, again).await {
+                    *r = again;
+                }
             }
             started_sids = snapshot.started_sids();
             for f in facts.iter_mut() {

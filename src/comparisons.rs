@@ -235,9 +235,29 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                     &db.businesses,
                 )
                 .await?;
-                // A bounded read that did not see everything proves nothing
-                // about a SID it did not see: look those calls up by name.
-                if !side.complete {
+                // A bounded read that did not see everything, or one that
+                // was not one transaction (a job may have moved between
+                // two of its reads), proves nothing about a SID it did not
+                // see: look those calls up by name.
+                if !side.complete || !side.one_read {
+                    // And, read without a transaction, the calls of locks
+                    // whose job was not seen (STALE_DEDUP_LOCKS' evidence).
+                    let mut unseen = unseen.clone();
+                    if !side.one_read {
+                        let active: BTreeSet<&str> =
+                            db.active.iter().map(|r| r.call_sid.as_str()).collect();
+                        unseen.extend(
+                            side.locks
+                                .keys()
+                                .map(|(_, sid)| sid)
+                                .filter(|sid| {
+                                    !side.job_sids.contains(*sid) && !active.contains(sid.as_str())
+                                })
+                                .filter(|sid| !unseen.contains(sid))
+                                .cloned()
+                                .collect::<BTreeSet<_>>(),
+                        );
+                    }
                     for sid in unseen.iter().take(LOOKUPS) {
                         let Some(parsed) = CallSid::parse(sid) else {
                             continue;

@@ -165,6 +165,11 @@ fn epoch(s: f64) -> Option<jiff::Timestamp> {
 pub struct RedisCall {
     /// RQ jobs whose id carries the SID, with their 1-based queue position.
     pub jobs: Vec<(Job, Option<u64>)>,
+    /// Every queue and registry was read in one transaction: a job moving
+    /// meanwhile was seen. False when the lists were longer than one
+    /// round or the server refused MULTI: no job found may be a job that
+    /// moved between two reads.
+    pub one_read: bool,
 }
 
 /// The app's own keys about a call.
@@ -257,16 +262,111 @@ struct Reading {
     place: Place,
     /// Its length when the search began.
     size: u64,
-    /// A list: pages read, from the tail.
-    page: u64,
+    /// A list: entries read, from the tail.
+    done: u64,
     /// A registry: the score the next page starts at, and how many
     /// members at exactly that score were read already.
     min: String,
     at_min: u64,
 }
 
+impl Reading {
+    /// Ask for the next pages of `count` entries (a list: up to `pages`
+    /// of them; a registry: one); how many were asked for.
+    fn ask(&self, p: &mut redis::Pipeline, count: u64, pages: u64) -> usize {
+        match &self.place {
+            Place::List(key) => {
+                let left = self.size.saturating_sub(self.done).div_ceil(count);
+                // The first round does not know the size yet: one page.
+                let pages = if self.size == 0 { 1 } else { left.min(pages) };
+                for k in 0..pages {
+                    let end = -((self.done + k * count) as i64) - 1;
+                    p.cmd("LRANGE")
+                        .arg(key)
+                        .arg(end - count as i64 + 1)
+                        .arg(end);
+                }
+                pages as usize
+            }
+            Place::Set(key) => {
+                p.cmd("ZRANGEBYSCORE")
+                    .arg(key)
+                    .arg(&self.min)
+                    .arg("+inf")
+                    .arg("WITHSCORES")
+                    .arg("LIMIT")
+                    .arg(self.at_min)
+                    .arg(count);
+                1
+            }
+        }
+    }
+
+    /// Take the replies to what [`Reading::ask`] asked for, handing each
+    /// member to `matching`: how many entries came, and whether more are
+    /// left to read.
+    fn take<'a>(
+        &mut self,
+        replies: &mut impl Iterator<Item = &'a Value>,
+        pages: usize,
+        count: u64,
+        matching: &mut impl FnMut(&[u8]),
+    ) -> (u64, bool) {
+        let mut read = 0u64;
+        match &self.place {
+            Place::List(_) => {
+                for reply in replies.by_ref().take(pages) {
+                    let ids = super::rq::items(reply);
+                    read += ids.len() as u64;
+                    ids.iter()
+                        .filter_map(super::rq::bytes)
+                        .for_each(&mut *matching);
+                }
+                self.done += pages as u64 * count;
+                (read, self.done < self.size)
+            }
+            Place::Set(_) => {
+                let flat = replies.next().map(super::rq::items).unwrap_or(&[]);
+                let mut last: Option<&[u8]> = None;
+                let mut at_last = 0;
+                for pair in flat.chunks(2) {
+                    let Some(score) = pair.get(1).and_then(super::rq::bytes) else {
+                        continue;
+                    };
+                    read += 1;
+                    if let Some(m) = pair.first().and_then(super::rq::bytes) {
+                        matching(m);
+                    }
+                    if last == Some(score) {
+                        at_last += 1;
+                    } else {
+                        last = Some(score);
+                        at_last = 1;
+                    }
+                }
+                let Some(score) = last.map(|b| String::from_utf8_lossy(b).into_owned()) else {
+                    return (read, false);
+                };
+                if read < count {
+                    return (read, false);
+                }
+                self.at_min = if score == self.min {
+                    self.at_min + at_last
+                } else {
+                    at_last
+                };
+                self.min = score;
+                (read, true)
+            }
+        }
+    }
+}
+
 /// Pages of one list asked for in one round trip.
 const LIST_PAGES_PER_ROUND: u64 = 4;
+/// Values the first round (one transaction) reads at most: where every
+/// list and registry fits, the search sees one moment.
+const FIRST_ROUND_VALUES: u64 = 200_000;
 
 /// How far a search of RQ's queues and registries got, readable after the
 /// search was dropped for want of time: whether Redis kept answering
@@ -328,10 +428,10 @@ pub async fn redis(
     let mut names: Vec<String> = queues.to_vec();
     names.extend(registered.into_iter().filter(|q| !queues.contains(q)));
     names.truncate(super::rq::snapshot::QUEUE_LIMIT);
-    let mut places: Vec<(Place, u64)> = Vec::new();
+    let mut places: Vec<Place> = Vec::new();
     for q in &names {
-        places.push((Place::List(queue_key(q)), 0));
-        places.push((Place::List(super::rq::intermediate_key(q)), 0));
+        places.push(Place::List(queue_key(q)));
+        places.push(Place::List(super::rq::intermediate_key(q)));
         for key in [
             super::rq::started_key(q),
             super::rq::failed_key(q),
@@ -340,128 +440,79 @@ pub async fn redis(
             super::rq::finished_key(q),
             super::rq::canceled_key(q),
         ] {
-            places.push((Place::Set(key), 0));
+            places.push(Place::Set(key));
         }
     }
-    let mut sizes = redis::pipe();
-    sizes.ignore_errors();
-    for (place, _) in &places {
-        match place {
-            Place::List(key) => sizes.cmd("LLEN").arg(key),
-            Place::Set(key) => sizes.cmd("ZCARD").arg(key),
-        };
-    }
-    let sizes: Vec<Value> = super::rq::query_pipe(&mut sizes, conn).await?;
-    let sizes: Vec<u64> = sizes
-        .iter()
-        .map(|v| super::rq::count(v).unwrap_or(0))
-        .collect();
-    progress.total.store(sizes.iter().sum(), Ordering::Relaxed);
-    progress.replied(0);
-    // Lists are read in pages from their tail (a worker popping the head
-    // shifts no page; a push at the tail repeats an id, never skips one),
-    // several pages a round; registries by score, each from where the
-    // last page ended, so that members leaving meanwhile skip none. Both
-    // filter on the client: a range costs Redis a fraction of a
-    // millisecond per 10,000 members, ZSCAN with MATCH about 17.
+    // Round one, one transaction: every place's size and its first page,
+    // so that a job moving between places meanwhile is seen in exactly
+    // one of them. The pages are sized to keep that one reply bounded.
+    let first = (FIRST_ROUND_VALUES / places.len().max(1) as u64 / 2).clamp(1, SCAN_COUNT);
     let mut readings: Vec<Reading> = places
         .into_iter()
-        .zip(sizes)
-        .filter(|(_, size)| *size > 0)
-        .map(|((place, _), size)| Reading {
+        .map(|place| Reading {
             place,
-            size,
-            page: 0,
+            size: 0,
+            done: 0,
             min: "-inf".to_string(),
             at_min: 0,
         })
         .collect();
-    let page = SCAN_COUNT as i64;
+    let mut p = redis::pipe();
+    p.ignore_errors();
+    for r in &readings {
+        match &r.place {
+            Place::List(key) => p.cmd("LLEN").arg(key),
+            Place::Set(key) => p.cmd("ZCARD").arg(key),
+        };
+        r.ask(&mut p, first, 1);
+    }
+    let (replies, atomic) = super::rq::query_snapshot(&p, conn).await?;
     let mut job_ids: Vec<String> = Vec::new();
     // Millions of ids go by: only the matching ones become strings.
     let finder = memchr::memmem::Finder::new(sid.as_str().as_bytes());
-    let matching = |v: &Value| {
-        super::rq::bytes(v)
-            .filter(|b| finder.find(b).is_some())
-            .map(|b| String::from_utf8_lossy(b).into_owned())
+    let mut matching = |id: &[u8]| {
+        if finder.find(id).is_some() {
+            let id = String::from_utf8_lossy(id);
+            job_ids.push(super::rq::job_id_of_started_member(&id).to_string());
+        }
     };
+    let mut replies = replies.iter();
+    let (mut read, mut total) = (0u64, 0u64);
+    let mut next_round = Vec::new();
+    for mut r in readings {
+        r.size = replies.next().and_then(super::rq::count).unwrap_or(0);
+        total += r.size;
+        let (n, more) = r.take(&mut replies, 1, first, &mut matching);
+        read += n;
+        if more {
+            next_round.push(r);
+        }
+    }
+    progress.total.store(total, Ordering::Relaxed);
+    progress.replied(read);
+    found.one_read = atomic && next_round.is_empty();
+    readings = next_round;
+    // Longer lists and registries go on in pages: lists from their tail
+    // (a worker popping the head shifts no page; a push at the tail
+    // repeats an id, never skips one), several pages a round; registries
+    // by score, each from where the last page ended, so that members
+    // leaving meanwhile skip none. Both filter on the client: a range
+    // costs Redis a fraction of a millisecond per 10,000 members, ZSCAN
+    // with MATCH about 17.
     while !readings.is_empty() {
         let mut p = redis::pipe();
         p.ignore_errors();
-        let mut asked: Vec<usize> = Vec::new();
-        for r in &readings {
-            match &r.place {
-                Place::List(key) => {
-                    let pages = (r.size.div_ceil(SCAN_COUNT) - r.page).min(LIST_PAGES_PER_ROUND);
-                    for k in r.page..r.page + pages {
-                        let end = -(k as i64) * page - 1;
-                        p.cmd("LRANGE").arg(key).arg(end - page + 1).arg(end);
-                    }
-                    asked.push(pages as usize);
-                }
-                Place::Set(key) => {
-                    p.cmd("ZRANGEBYSCORE")
-                        .arg(key)
-                        .arg(&r.min)
-                        .arg("+inf")
-                        .arg("WITHSCORES")
-                        .arg("LIMIT")
-                        .arg(r.at_min)
-                        .arg(SCAN_COUNT);
-                    asked.push(1);
-                }
-            }
-        }
+        let asked: Vec<usize> = readings
+            .iter()
+            .map(|r| r.ask(&mut p, SCAN_COUNT, LIST_PAGES_PER_ROUND))
+            .collect();
         let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
         let mut replies = replies.iter();
         let mut read = 0u64;
         let mut next_round = Vec::new();
-        for (mut r, n) in readings.into_iter().zip(asked) {
-            let mut more = true;
-            match &r.place {
-                Place::List(_) => {
-                    for reply in replies.by_ref().take(n) {
-                        let ids = super::rq::items(reply);
-                        read += ids.len() as u64;
-                        job_ids.extend(ids.iter().filter_map(matching));
-                    }
-                    r.page += n as u64;
-                    more = r.page * SCAN_COUNT < r.size;
-                }
-                Place::Set(_) => {
-                    let flat = replies.next().map(super::rq::items).unwrap_or(&[]);
-                    let members = flat.len() as u64 / 2;
-                    read += members;
-                    let mut last: Option<&[u8]> = None;
-                    let mut at_last = 0;
-                    for pair in flat.chunks(2) {
-                        let Some(score) = pair.get(1).and_then(super::rq::bytes) else {
-                            continue;
-                        };
-                        if let Some(m) = pair.first().and_then(matching) {
-                            job_ids.push(super::rq::job_id_of_started_member(&m).to_string());
-                        }
-                        if last == Some(score) {
-                            at_last += 1;
-                        } else {
-                            last = Some(score);
-                            at_last = 1;
-                        }
-                    }
-                    let last = last.map(|b| String::from_utf8_lossy(b).into_owned());
-                    match last {
-                        Some(score) if members == SCAN_COUNT => {
-                            r.at_min = if score == r.min {
-                                r.at_min + at_last
-                            } else {
-                                at_last
-                            };
-                            r.min = score;
-                        }
-                        _ => more = false,
-                    }
-                }
-            }
+        for (mut r, pages) in readings.into_iter().zip(asked) {
+            let (n, more) = r.take(&mut replies, pages, SCAN_COUNT, &mut matching);
+            read += n;
             if more {
                 next_round.push(r);
             }

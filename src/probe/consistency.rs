@@ -219,6 +219,10 @@ pub struct RedisSide {
     /// False when a queue or registry held more than was read: a SID not
     /// seen may still have a job.
     pub complete: bool,
+    /// The queues and registries were read in one transaction: a job
+    /// moving between them meanwhile was seen. False where the server
+    /// refused MULTI: a SID not seen is looked up again before it counts.
+    pub one_read: bool,
     /// Dedup locks present: (business id, call SID) → key.
     pub locks: BTreeMap<(i64, String), String>,
     pub slots: Vec<SlotMember>,
@@ -271,7 +275,8 @@ pub async fn rq_side(
         p.cmd("LLEN").arg(intermediate_key(q));
     }
     side.complete = true;
-    let replies = super::rq::query_pipe(&mut p, conn).await?;
+    let (replies, atomic) = super::rq::query_snapshot(&p, conn).await?;
+    side.one_read = atomic;
     // INFO apart from the pipeline: a user without +info still compares.
     side.life = super::redis::life(conn).await;
     // Per queue: the queue, then started, scheduled, deferred, failed,

@@ -127,25 +127,39 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
         m.orphans_not_compared = Some(unknown.len() as u64);
         if !unknown.is_empty() {
             m.not_compared.push(format!(
-                "{} of queued runs against RQ: the queues and registries hold more than was read and the per-call lookups were used up",
-                text::plural(unknown.len() as u64, "call", "calls")
+                "{} of queued runs against RQ: {} and the per-call lookups were used up",
+                text::plural(unknown.len() as u64, "call", "calls"),
+                unread_why(redis)
             ));
         }
         findings.extend(orphaned_runs(&orphans, &lost, &redis.life));
         let active: BTreeSet<&str> = db.active.iter().map(|r| r.call_sid.as_str()).collect();
-        // A lock is stale only when everything it could belong to was seen.
-        let complete = redis.complete && db.active_left_out == 0 && db.recent_left_out == 0;
-        if !complete {
-            m.not_compared.push(
-                "dedup locks against jobs and active runs: a bounded read did not see everything"
-                    .into(),
-            );
-        }
-        let stale: Vec<String> = redis
+        // A lock is stale only when everything it could belong to was seen
+        // (read without a transaction: its call looked up again, too).
+        let stale: Vec<(&String, &String)> = redis
             .locks
             .iter()
-            .filter(|_| complete)
             .filter(|((_, sid), _)| !redis.job_sids.contains(sid) && !active.contains(sid.as_str()))
+            .map(|((_, sid), key)| (sid, key))
+            .collect();
+        let confirmed =
+            redis.one_read || stale.iter().all(|(sid, _)| facts.looked_up.contains(*sid));
+        let complete =
+            redis.complete && confirmed && db.active_left_out == 0 && db.recent_left_out == 0;
+        if !complete {
+            m.not_compared.push(if confirmed {
+                "dedup locks against jobs and active runs: a bounded read did not see everything"
+                    .into()
+            } else {
+                format!(
+                    "dedup locks against jobs and active runs: {}",
+                    unread_why(redis)
+                )
+            });
+        }
+        let stale: Vec<String> = stale
+            .into_iter()
+            .filter(|_| complete)
             .map(|(_, key)| key.clone())
             .collect();
         m.stale_locks = complete.then_some(stale.len() as u64);
@@ -216,6 +230,15 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
     )
 }
 
+/// Why RQ's side may have missed a job, in words.
+fn unread_why(redis: &RedisSide) -> &'static str {
+    if redis.complete {
+        "the server refused MULTI, so RQ's queues and registries were read one after another (a job moving meanwhile can be missed)"
+    } else {
+        "the queues and registries hold more than was read"
+    }
+}
+
 /// Calls whose queued run has no job in any queue or registry, and calls
 /// that could not be compared (the bounded read did not see everything).
 fn orphans_of(
@@ -230,7 +253,7 @@ fn orphans_of(
         if redis.job_sids.contains(&run.call_sid) {
             continue;
         }
-        if redis.complete || facts.looked_up.contains(&run.call_sid) {
+        if (redis.complete && redis.one_read) || facts.looked_up.contains(&run.call_sid) {
             let age = run.created_at.map(|c| now_s - c);
             let e = orphans.entry(run.call_sid.clone()).or_insert(age);
             // The oldest queued run of the call says when the job was lost.

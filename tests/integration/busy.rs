@@ -4,9 +4,11 @@
 //! healthy pipeline gives no finding and only calm verdicts, not once;
 //! an overloaded one gives only QUEUE_BACKLOG.
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
-use crate::support::app::AppWorld;
+use crate::support::app::{AppWorld, sid};
 use crate::support::python::RQ_REAL_FLOW;
 
 fn runs<'a>(rows: &'a [Value], cmd: &str) -> Vec<&'a Value> {
@@ -118,5 +120,73 @@ fn an_overloaded_pipeline_gives_only_queue_backlog() {
     assert!(
         backlog > 0,
         "the overload never showed as a backlog\n{summary}"
+    );
+}
+
+/// Jobs moving between RQ's places while recdiag reads them are never
+/// taken for lost: queued runs a minute old whose jobs RQ's dequeue and
+/// retry steps move nonstop (thousands of moves a second) are no
+/// ORPHANED_RUNS and no lost job in `call`, in any run.
+#[test]
+fn jobs_in_motion_are_never_taken_for_lost() {
+    let w = AppWorld::new(RQ_REAL_FLOW[0]);
+    let sids: Vec<String> = (80..86).map(sid).collect();
+    let mut steps: Vec<String> = Vec::new();
+    for s in &sids {
+        steps.push(format!("call:{s}:1"));
+        steps.push(format!("open:{s}"));
+    }
+    steps.push("age:60".into());
+    w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
+    // A user whose ACL refuses MULTI: recdiag reads one place after
+    // another and looks a missing job up again before it counts it lost.
+    let reply = w
+        .redis
+        .raw("ACL SETUSER plain on >plain-pass ~* &* -@all +@read +ping +info +@connection -keys");
+    assert!(reply.starts_with("+OK"), "{reply}");
+    let plain = format!("redis://plain:plain-pass@127.0.0.1:{}/0", w.redis.port);
+    let churn = w.spawn_steps(&["churn:20"]);
+    let start = Instant::now();
+    let (mut health, mut calls) = (0, 0);
+    while start.elapsed() < Duration::from_secs(16) {
+        let mut h = w
+            .recdiag()
+            .args(["health", "--only", "consistency", "--format", "json"]);
+        if health % 2 == 1 {
+            h = h.env("REDIS_URL", &plain);
+        }
+        let h = h.run();
+        assert!(
+            !h.all_codes().iter().any(|c| c.starts_with("ORPHANED_RUNS")),
+            "a job in motion taken for lost (health run {health}):\n{}",
+            h.stdout
+        );
+        health += 1;
+        let s = &sids[calls % sids.len()];
+        let mut c = w.recdiag().args(["call", s, "--format", "json"]);
+        if calls % 2 == 1 {
+            c = c.env("REDIS_URL", &plain);
+        }
+        let c = c.run();
+        let verdict = c.json()["verdict"].as_str().unwrap_or_default().to_string();
+        assert!(
+            c.code < 2 && verdict != "STUCK",
+            "call {s} said {verdict} (call run {calls}):\n{}",
+            c.stdout
+        );
+        calls += 1;
+    }
+    let out = churn.wait_with_output().expect("churn ends");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "churn failed: {said}");
+    let moves: u64 = said
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(moves > 1000, "the jobs hardly moved: {said}");
+    assert!(
+        health >= 10 && calls >= 10,
+        "{health} health and {calls} call runs"
     );
 }

@@ -13,8 +13,11 @@ use std::time::Duration;
 use crate::support::fixtures::{load_rq, redis_cmd};
 use crate::support::{PgDb, Recdiag, RedisServer};
 
-/// The commands recdiag may send: reads, and the connection's own set-up.
-const READS: [&str; 25] = [
+/// The commands recdiag may send: reads, the connection's own set-up, and
+/// MULTI/EXEC, which bracket reads into one moment and write nothing.
+const READS: [&str; 27] = [
+    "MULTI",
+    "EXEC",
     "PING",
     "INFO",
     "AUTH",

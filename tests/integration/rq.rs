@@ -310,15 +310,35 @@ fn tables_show_queues_and_workers() {
     assert!(r.stdout.contains("ghost") && r.stdout.contains("stale"));
 }
 
-/// recdiag needs nothing but read commands: a user without any write
-/// command, and without KEYS, sees everything.
+/// recdiag needs nothing but read commands (and MULTI/EXEC around them,
+/// which write nothing): a user without any write command, and without
+/// KEYS, sees everything. Without MULTI it still does, reading RQ's
+/// places one after another.
 #[test]
 fn read_only_acl_user_is_enough() {
     let w = World::new("3.0.0");
     let reply = w.server.raw(
-        "ACL SETUSER reader on >reader-pass ~* &* -@all +@read +ping +info +@connection -keys",
+        "ACL SETUSER reader on >reader-pass ~* &* -@all +@read +ping +info +@connection +multi +exec -keys",
     );
     assert!(reply.starts_with("+OK"), "{reply}");
+    let reply = w
+        .server
+        .raw("ACL SETUSER plain on >plain-pass ~* &* -@all +@read +ping +info +@connection -keys");
+    assert!(reply.starts_with("+OK"), "{reply}");
+    let plain = format!("redis://plain:plain-pass@127.0.0.1:{}/0", w.server.port);
+    let r = Recdiag::new()
+        .args(["health", "--json", "--skip", "dir,runs,consistency"])
+        .env("REDIS_URL", &plain)
+        .env("RECDIAG_NOW", &w.capture.captured_at)
+        .run();
+    assert!(
+        r.code == 1 && !r.stdout.contains("NOPERM") && !r.stdout.contains("no permissions"),
+        "{}",
+        r.stdout
+    );
+    let denied = redis_cmd(&w.server, &[b"ACL", b"LOG"]);
+    assert!(format!("{denied:?}").contains("multi"), "{denied:?}");
+    let _ = redis_cmd(&w.server, &[b"ACL", b"LOG", b"RESET"]);
     let url = format!("redis://reader:reader-pass@127.0.0.1:{}/0", w.server.port);
     for args in [
         vec!["health", "--json", "--skip", "dir,runs,consistency"],

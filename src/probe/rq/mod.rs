@@ -168,9 +168,100 @@ pub async fn query_pipe(
     Ok(replies)
 }
 
+/// Send a pipeline of reads as one transaction — MULTI, the reads, EXEC —
+/// so that a job moving between RQ's places meanwhile (dequeued into the
+/// intermediate list, started, retried back to the queue) is seen in
+/// exactly one of them, never in none. MULTI and EXEC travel in the same
+/// plain pipeline as the reads: where the server refuses MULTI (an ACL of
+/// read commands only) the reads ran one after another and their replies
+/// are used as they are. Also says whether the read was one transaction.
+pub async fn query_snapshot(
+    p: &Pipeline,
+    conn: &mut MultiplexedConnection,
+) -> redis::RedisResult<(Vec<Value>, bool)> {
+    if p.is_empty() {
+        return Ok((Vec::new(), true));
+    }
+    let mut t = redis::pipe();
+    t.ignore_errors();
+    t.cmd("MULTI");
+    for c in p.cmd_iter() {
+        t.add_command(c.clone());
+    }
+    t.cmd("EXEC");
+    let mut replies: Vec<Value> = t.query_async(conn).await?;
+    let (replies, atomic) = snapshot_replies(&mut replies, p.len())?;
+    fail_on_server_errors(&replies)?;
+    Ok((replies, atomic))
+}
+
+/// The reads' replies out of MULTI's, the queued ones and EXEC's.
+fn snapshot_replies(replies: &mut Vec<Value>, n: usize) -> redis::RedisResult<(Vec<Value>, bool)> {
+    let malformed = || {
+        redis::RedisError::from((
+            redis::ErrorKind::UnexpectedReturnType,
+            "a transaction's replies were not what MULTI and EXEC return",
+        ))
+    };
+    if replies.len() != n + 2 {
+        return Err(malformed());
+    }
+    let exec = replies.pop().unwrap_or(Value::Nil);
+    let multi_ok = !is_error(&replies[0]);
+    let direct: Vec<Value> = replies.drain(1..).collect();
+    match exec {
+        Value::Array(items) if multi_ok && items.len() == n => Ok((items, true)),
+        // MULTI refused: the reads ran at once, their replies are here.
+        _ if !multi_ok => Ok((direct, false)),
+        // A read refused while queueing aborts the transaction: its error
+        // (NOPERM, say) is among the queued replies.
+        _ => {
+            fail_on_server_errors(&direct)?;
+            Err(malformed())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn resp(bytes: &[u8]) -> Value {
+        redis::parse_redis_value(bytes).unwrap_or(Value::Nil)
+    }
+
+    #[test]
+    fn a_transaction_gives_exec_replies_and_a_refused_multi_the_direct_ones() {
+        let queued = || resp(b"+QUEUED\r\n");
+        let mut t = vec![Value::Okay, queued(), queued(), resp(b"*2\r\n:1\r\n:2\r\n")];
+        let (r, atomic) = snapshot_replies(&mut t, 2).unwrap_or_default();
+        assert!(atomic);
+        assert_eq!(r, vec![Value::Int(1), Value::Int(2)]);
+        // An ACL without MULTI: the reads ran one after another.
+        let mut t = vec![
+            resp(b"-NOPERM no\r\n"),
+            Value::Int(3),
+            Value::Int(4),
+            resp(b"-ERR EXEC without MULTI\r\n"),
+        ];
+        let (r, atomic) = snapshot_replies(&mut t, 2).unwrap_or_default();
+        assert!(!atomic);
+        assert_eq!(r, vec![Value::Int(3), Value::Int(4)]);
+        // A read refused while queueing: its own error, not EXEC's.
+        let mut t = vec![
+            Value::Okay,
+            queued(),
+            resp(b"-NOPERM no permissions to run the 'lrange' command\r\n"),
+            resp(b"-EXECABORT Transaction discarded\r\n"),
+        ];
+        let e = snapshot_replies(&mut t, 2)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("lrange"), "{e}");
+        // Too few replies: an error, no panic.
+        assert!(snapshot_replies(&mut vec![Value::Okay], 2).is_err());
+    }
 
     #[test]
     fn started_members_of_every_version() {

@@ -138,7 +138,7 @@ pub async fn app_state(
     now: jiff::Timestamp,
 ) -> redis::RedisResult<AppState> {
     let now_s = now.as_second();
-    let replies: Vec<Value> = query_pipe(
+    let (replies, _) = query_snapshot(
         redis::pipe()
             .ignore_errors()
             .cmd("EXISTS")
@@ -258,7 +258,9 @@ pub async fn read(
             .arg(STARTED_LIMIT - 1)
             .arg("WITHSCORES");
     }
-    let second: Vec<Value> = query_pipe(&mut p, conn).await?;
+    // One transaction: the started registries and the workers' hashes
+    // as of one moment.
+    let (second, _) = query_snapshot(&p, conn).await?;
     let mut it = second.iter();
     let mut next = || it.next().unwrap_or(&Value::Nil);
 

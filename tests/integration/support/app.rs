@@ -90,6 +90,18 @@ impl AppWorld {
         stdout
     }
 
+    /// Run app_api.py steps in the background (e.g. `churn:SECONDS`);
+    /// wait for the child to read what they printed.
+    pub fn spawn_steps(&self, steps: &[&str]) -> Child {
+        let mut cmd = Command::new(&self.python);
+        cmd.arg(fixtures().join("app_api.py"))
+            .args(steps)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        self.env(&mut cmd);
+        cmd.spawn().expect("spawn app_api.py")
+    }
+
     /// tests/fixtures/busy_pipeline.py: a healthy app under load (real
     /// workers, calls opened and reopened by the player) with recdiag's
     /// `health` and `call` run every 2 s; its summary and one JSON line per
