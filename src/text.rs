@@ -36,7 +36,7 @@ pub fn cell(s: &str) -> String {
 /// The longest text from outside shown in one table cell.
 pub const CELL_CHARS: usize = 200;
 
-fn needs_escape(c: char) -> bool {
+pub fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

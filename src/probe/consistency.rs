@@ -279,8 +279,15 @@ pub async fn rq_side(
     side.one_read = atomic;
     // INFO apart from the pipeline: a user without +info still compares.
     side.life = super::redis::life(conn).await;
-    // Per queue: the queue, then started, scheduled, deferred, failed,
-    // finished, and the jobs being dequeued (as good as started).
+    read_places(&mut side, &replies);
+    Ok(side)
+}
+
+/// The replies of [`rq_side`]'s read, pair by pair (members, then their
+/// count) per queue: the queue, then started, scheduled, deferred,
+/// failed, finished, and the jobs being dequeued (as good as started).
+/// Whatever the replies hold, facts or nothing: never a panic.
+pub fn read_places(side: &mut RedisSide, replies: &[Value]) {
     for (i, pair) in replies.chunks(2).enumerate() {
         let started = matches!(i % 7, 1 | 6);
         let ids = pair.first().map(texts).unwrap_or_default();
@@ -298,7 +305,6 @@ pub async fn rq_side(
             }
         }
     }
-    Ok(side)
 }
 
 /// Run ids read from the head of each business's slot queue.

@@ -182,7 +182,7 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
             } else {
                 format!(
                     "; held by runs that are not running: {} (markers live {} more)",
-                    s.phantom.join(", "),
+                    sanitize(&s.phantom.join(", ")),
                     s.phantom_marker_left_s.map_or("?".into(), text::seconds)
                 )
             }

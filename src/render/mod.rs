@@ -7,8 +7,10 @@ mod json;
 mod logs;
 mod nagios;
 mod prometheus;
-#[cfg(test)]
-mod sample;
+/// A hand-built report with every check (the snapshot tests' and the
+/// `renderers` fuzz target's).
+#[doc(hidden)]
+pub mod sample;
 pub mod style;
 mod table;
 

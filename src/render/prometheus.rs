@@ -67,10 +67,23 @@ impl Families {
     }
 }
 
+/// A label value in the exposition format's escapes (`\\`, `\"`, `\n`);
+/// other control characters (from Redis INFO, queue names…) written as
+/// `\\u{…}`, so that no terminal showing the file obeys them.
 fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if crate::text::needs_escape(c) => {
+                out.push_str(&format!("\\\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 const STATUSES: [Status; 4] = [
@@ -548,5 +561,6 @@ mod tests {
         assert_eq!(decimal(1.5e12), "1500000000000");
         assert_eq!(decimal(f64::NAN), "NaN");
         assert_eq!(escape("a\"b\\c\n"), "a\\\"b\\\\c\\n");
+        assert_eq!(escape("x\u{1b}[31m"), "x\\\\u{1b}[31m");
     }
 }
