@@ -262,18 +262,27 @@ struct Reading {
     place: Place,
     /// Its length when the search began.
     size: u64,
-    /// A list: entries read, from the tail.
+    /// A list: entries read, from the tail. A registry: the rank of the
+    /// next member to read, as of the last round.
     done: u64,
-    /// A registry: the score the next page starts at, and how many
-    /// members at exactly that score were read already.
-    min: String,
-    at_min: u64,
+    /// A registry: the last members read, whose ranks now say whether
+    /// members before them left (or joined) since.
+    anchors: Vec<Vec<u8>>,
+    /// A registry: the ranks the last ask covered.
+    asked: (u64, u64),
 }
+
+/// Members read again before a registry page (its ranks shift down as
+/// members before it leave: up to this many may leave between rounds).
+const MARGIN: u64 = 100;
+/// Members kept as anchors at the end of a registry page.
+const ANCHORS: usize = 4;
 
 impl Reading {
     /// Ask for the next pages of `count` entries (a list: up to `pages`
-    /// of them; a registry: one); how many were asked for.
-    fn ask(&self, p: &mut redis::Pipeline, count: u64, pages: u64) -> usize {
+    /// of them; a registry: up to `pages` pages in one range, after its
+    /// anchors' ranks); how many replies, and about how many values.
+    fn ask(&mut self, p: &mut redis::Pipeline, count: u64, pages: u64) -> (usize, u64) {
         match &self.place {
             Place::List(key) => {
                 let left = self.size.saturating_sub(self.done).div_ceil(count);
@@ -286,18 +295,24 @@ impl Reading {
                         .arg(end - count as i64 + 1)
                         .arg(end);
                 }
-                pages as usize
+                (pages as usize, pages * count)
             }
             Place::Set(key) => {
-                p.cmd("ZRANGEBYSCORE")
-                    .arg(key)
-                    .arg(&self.min)
-                    .arg("+inf")
-                    .arg("WITHSCORES")
-                    .arg("LIMIT")
-                    .arg(self.at_min)
-                    .arg(count);
-                1
+                for a in &self.anchors {
+                    p.cmd("ZRANK").arg(key).arg(a);
+                }
+                let pages = if self.size == 0 {
+                    1
+                } else {
+                    self.size
+                        .saturating_sub(self.done)
+                        .div_ceil(count)
+                        .clamp(1, pages)
+                };
+                let (from, to) = self.range(count * pages);
+                self.asked = (from, to);
+                p.cmd("ZRANGE").arg(key).arg(from).arg(to);
+                (self.anchors.len() + 1, to - from + 1)
             }
         }
     }
@@ -326,39 +341,61 @@ impl Reading {
                 (read, self.done < self.size)
             }
             Place::Set(_) => {
-                let flat = replies.next().map(super::rq::items).unwrap_or(&[]);
-                let mut last: Option<&[u8]> = None;
-                let mut at_last = 0;
-                for pair in flat.chunks(2) {
-                    let Some(score) = pair.get(1).and_then(super::rq::bytes) else {
-                        continue;
-                    };
-                    read += 1;
-                    if let Some(m) = pair.first().and_then(super::rq::bytes) {
-                        matching(m);
-                    }
-                    if last == Some(score) {
-                        at_last += 1;
-                    } else {
-                        last = Some(score);
-                        at_last = 1;
+                // Where the anchors are now: the rank after the newest one
+                // still there (None: none asked, or every one left).
+                let mut after: Option<u64> = None;
+                for reply in replies.by_ref().take(self.anchors.len()) {
+                    if let Some(rank) = super::rq::count(reply) {
+                        after = after.max(Some(rank + 1));
                     }
                 }
-                let Some(score) = last.map(|b| String::from_utf8_lossy(b).into_owned()) else {
-                    return (read, false);
+                let (from, to) = self.asked;
+                let members = replies.next().map(super::rq::items).unwrap_or(&[]);
+                let members: Vec<&[u8]> = members.iter().filter_map(super::rq::bytes).collect();
+                members.iter().for_each(|m| matching(m));
+                read = members.len() as u64;
+                let full = read == to - from + 1;
+                let next = match after {
+                    None if !self.anchors.is_empty() => {
+                        // Every anchor left: step a page back and read on
+                        // from there, anchored anew.
+                        self.done = self.done.saturating_sub(count);
+                        self.anchors.clear();
+                        return (read, true);
+                    }
+                    // More than the margin left before the anchors (a gap
+                    // this range did not cover), or joined (this range was
+                    // all read before): go on right after them.
+                    Some(a) if a < from || a > to + 1 => {
+                        self.done = a;
+                        return (read, true);
+                    }
+                    _ => to + 1,
                 };
-                if read < count {
-                    return (read, false);
-                }
-                self.at_min = if score == self.min {
-                    self.at_min + at_last
-                } else {
-                    at_last
-                };
-                self.min = score;
-                (read, true)
+                self.done = next;
+                self.anchors = members
+                    .iter()
+                    .rev()
+                    .take(ANCHORS)
+                    .rev()
+                    .map(|m| m.to_vec())
+                    .collect();
+                (read, full && !self.anchors.is_empty())
             }
         }
+    }
+}
+
+impl Reading {
+    /// A registry's next range of ranks: `len` members from where the
+    /// last round ended, and the margin before them once anchored.
+    fn range(&self, len: u64) -> (u64, u64) {
+        let from = if self.anchors.is_empty() {
+            self.done
+        } else {
+            self.done.saturating_sub(MARGIN)
+        };
+        (from, self.done + len.max(1) - 1)
     }
 }
 
@@ -367,6 +404,10 @@ const LIST_PAGES_PER_ROUND: u64 = 4;
 /// Values the first round (one transaction) reads at most: where every
 /// list and registry fits, the search sees one moment.
 const FIRST_ROUND_VALUES: u64 = 200_000;
+/// Values a later round asks for (a little more, by one place's pages):
+/// small enough that the memory of one round's replies is reused by the
+/// next, rather than asked of the kernel anew.
+const ROUND_VALUES: u64 = 40_000;
 
 /// How far a search of RQ's queues and registries got, readable after the
 /// search was dropped for want of time: whether Redis kept answering
@@ -453,13 +494,13 @@ pub async fn redis(
             place,
             size: 0,
             done: 0,
-            min: "-inf".to_string(),
-            at_min: 0,
+            anchors: Vec::new(),
+            asked: (0, 0),
         })
         .collect();
     let mut p = redis::pipe();
     p.ignore_errors();
-    for r in &readings {
+    for r in &mut readings {
         match &r.place {
             Place::List(key) => p.cmd("LLEN").arg(key),
             Place::Set(key) => p.cmd("ZCARD").arg(key),
@@ -492,21 +533,30 @@ pub async fn redis(
     progress.replied(read);
     found.one_read = atomic && next_round.is_empty();
     readings = next_round;
-    // Longer lists and registries go on in pages: lists from their tail
-    // (a worker popping the head shifts no page; a push at the tail
-    // repeats an id, never skips one), several pages a round; registries
-    // by score, each from where the last page ended, so that members
+    // Longer lists and registries go on in pages, each round one
+    // transaction of about ROUND_VALUES values: lists from
+    // their tail (a worker popping the head shifts no page; a push at the
+    // tail repeats an id, never skips one), several pages a round;
+    // registries by rank, each range after a margin and checked against
+    // where the last range's final members are now, so that members
     // leaving meanwhile skip none. Both filter on the client: a range
     // costs Redis a fraction of a millisecond per 10,000 members, ZSCAN
     // with MATCH about 17.
     while !readings.is_empty() {
         let mut p = redis::pipe();
         p.ignore_errors();
-        let asked: Vec<usize> = readings
-            .iter()
-            .map(|r| r.ask(&mut p, SCAN_COUNT, LIST_PAGES_PER_ROUND))
-            .collect();
-        let replies: Vec<Value> = super::rq::query_pipe(&mut p, conn).await?;
+        let mut asked: Vec<usize> = Vec::new();
+        let mut values = 0u64;
+        for r in &mut readings {
+            if values >= ROUND_VALUES {
+                break;
+            }
+            let (replies, held) = r.ask(&mut p, SCAN_COUNT, LIST_PAGES_PER_ROUND);
+            asked.push(replies);
+            values += held;
+        }
+        let waiting = readings.split_off(asked.len());
+        let (replies, _) = super::rq::query_snapshot(&p, conn).await?;
         let mut replies = replies.iter();
         let mut read = 0u64;
         let mut next_round = Vec::new();
@@ -517,6 +567,7 @@ pub async fn redis(
                 next_round.push(r);
             }
         }
+        next_round.extend(waiting);
         progress.replied(read);
         readings = next_round;
     }

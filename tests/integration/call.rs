@@ -481,3 +481,67 @@ fn jobs_are_found_anywhere_in_long_queues_and_registries() {
         .collect();
     assert!(ids.contains(&queued) && ids.contains(&failed), "{ids:?}");
 }
+
+/// A long registry whose members leave from its low end while `call`
+/// reads it (RQ's cleanup of expired members, jobs finishing): the ranks
+/// shift down between rounds, by more than the margin re-read before each
+/// range, and the job near the end is found every time, never skipped.
+#[test]
+fn a_registry_shrinking_under_the_search_skips_no_job() {
+    let server = crate::support::RedisServer::start();
+    let client = redis::Client::open(server.url()).expect("client");
+    let mut conn = client.get_connection().expect("connect");
+    let sid = "CA6666666666666666666666666666666e";
+    let job = format!("recording_download_{sid}_7");
+    let fill = |conn: &mut redis::Connection| {
+        let others: Vec<(u64, String)> = (0..60_000u64)
+            .map(|i| (i, format!("other_{i:06}")))
+            .collect();
+        redis::pipe()
+            .cmd("DEL")
+            .arg("rq:wip:recordings")
+            .cmd("ZADD")
+            .arg("rq:wip:recordings")
+            .arg(&others)
+            .cmd("ZADD")
+            .arg("rq:wip:recordings")
+            .arg(59_990)
+            .arg(&job)
+            .exec(conn)
+            .expect("fill");
+    };
+    for round in 0..6 {
+        fill(&mut conn);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let shrink = {
+            let stop = stop.clone();
+            let url = server.url();
+            std::thread::spawn(move || {
+                let mut conn = redis::Client::open(url)
+                    .and_then(|c| c.get_connection())
+                    .expect("connect");
+                let mut popped = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && popped < 50_000 {
+                    let _: redis::RedisResult<redis::Value> = redis::cmd("ZPOPMIN")
+                        .arg("rq:wip:recordings")
+                        .arg(500)
+                        .query(&mut conn);
+                    popped += 500;
+                }
+            })
+        };
+        let r = Recdiag::new()
+            .args(["call", "--json", "--recordings-dir", "/nonexistent", sid])
+            .env("REDIS_URL", server.url())
+            .run();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = shrink.join();
+        let ids: Vec<String> = r.json()["jobs"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", r.stdout))
+            .iter()
+            .map(|j| j["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(ids.contains(&job), "round {round}: {ids:?}\n{}", r.stdout);
+    }
+}
