@@ -356,6 +356,18 @@ print(doc["captured_at"])
 """
 
 
+def start_redis(*extra):
+    """A throw-away redis-server on a free port, answering PING: (process, port, URL)."""
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG":
+            break
+        time.sleep(0.05)
+    return proc, port, f"redis://127.0.0.1:{port}/0"
+
+
 def bench_call(repeat):
     """`recdiag call` against a Redis also holding N unrelated keys."""
     env = dict(os.environ, NO_COLOR="1")
@@ -364,16 +376,8 @@ def bench_call(repeat):
     print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs 0 keys")
     base = None
     for extra in (0, 100_000, 1_000_000):
-        port = free_port()
-        proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--enable-debug-command", "local"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc, port, url = start_redis("--enable-debug-command", "local")
         try:
-            url = f"redis://127.0.0.1:{port}/0"
-            for _ in range(100):
-                if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG":
-                    break
-                time.sleep(0.05)
             now = subprocess.run([str(rq_python()), "-c", LOAD_CAPTURE, url, str(capture)],
                                  capture_output=True, text=True, check=True).stdout.strip()
             if extra:
@@ -404,15 +408,8 @@ def bench_call(repeat):
     # A million entries in each of the queue and the started and failed
     # registries (RQ's shapes: job ids with the SID, whole-second scores
     # shared by a hundred jobs); the SID is nowhere, so all is read.
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, _, url = start_redis()
     try:
-        url = f"redis://127.0.0.1:{port}/0"
-        for _ in range(100):
-            if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG":
-                break
-            time.sleep(0.05)
         subprocess.run([str(rq_python()), "-c", FILL_MILLIONS, url], check=True)
         # The call's file is there (READY, exit 0); its jobs are still searched for.
         sid = "CA7777777777777777777777777777777d"

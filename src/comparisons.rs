@@ -26,7 +26,9 @@ use crate::probe;
 use crate::probe::redis::RedisFailure;
 use crate::sid::CallSid;
 use crate::verdict;
-use crate::verdict::consistency::{ConsistencyFacts, orphan_candidates, slot_suspects};
+use crate::verdict::consistency::{
+    ConsistencyFacts, orphan_candidates, slot_suspects, unexplained_locks,
+};
 
 /// Orphan candidates looked up one by one at most, when RQ's lists were
 /// larger than the bounded read; the rest are reported as not compared.
@@ -221,11 +223,9 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 .into_iter()
                 .collect();
             let now_s = config.now.as_microsecond() as f64 / 1e6;
-            let unseen: Vec<String> = orphan_candidates(&db.active, &facts.valid_files, now_s)
+            let unseen: BTreeSet<String> = orphan_candidates(&db.active, &facts.valid_files, now_s)
                 .filter(|r| !side.job_sids.contains(&r.call_sid))
                 .map(|r| r.call_sid.clone())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
                 .collect();
             let app = async {
                 probe::consistency::app_side(
@@ -240,25 +240,18 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 // two of its reads), proves nothing about a SID it did not
                 // see: look those calls up by name.
                 if !side.complete || !side.one_read {
-                    // And, read without a transaction, the calls of locks
+                    // Then, read without a transaction, the calls of locks
                     // whose job was not seen (STALE_DEDUP_LOCKS' evidence).
-                    let mut unseen = unseen.clone();
-                    if !side.one_read {
-                        let active: BTreeSet<&str> =
-                            db.active.iter().map(|r| r.call_sid.as_str()).collect();
-                        unseen.extend(
-                            side.locks
-                                .keys()
-                                .map(|(_, sid)| sid)
-                                .filter(|sid| {
-                                    !side.job_sids.contains(*sid) && !active.contains(sid.as_str())
-                                })
-                                .filter(|sid| !unseen.contains(sid))
-                                .cloned()
-                                .collect::<BTreeSet<_>>(),
-                        );
-                    }
-                    for sid in unseen.iter().take(LOOKUPS) {
+                    let locks: BTreeSet<String> = if side.one_read {
+                        BTreeSet::new()
+                    } else {
+                        unexplained_locks(&side, db)
+                            .into_iter()
+                            .map(|(sid, _)| sid.clone())
+                            .filter(|sid| !unseen.contains(sid))
+                            .collect()
+                    };
+                    for sid in unseen.iter().chain(&locks).take(LOOKUPS) {
                         let Some(parsed) = CallSid::parse(sid) else {
                             continue;
                         };

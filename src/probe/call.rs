@@ -384,9 +384,7 @@ impl Reading {
             }
         }
     }
-}
 
-impl Reading {
     /// A registry's next range of ranks: `len` members from where the
     /// last round ended, and the margin before them once anchored.
     fn range(&self, len: u64) -> (u64, u64) {

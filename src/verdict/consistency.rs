@@ -133,15 +133,9 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
             ));
         }
         findings.extend(orphaned_runs(&orphans, &lost, &redis.life));
-        let active: BTreeSet<&str> = db.active.iter().map(|r| r.call_sid.as_str()).collect();
         // A lock is stale only when everything it could belong to was seen
         // (read without a transaction: its call looked up again, too).
-        let stale: Vec<(&String, &String)> = redis
-            .locks
-            .iter()
-            .filter(|((_, sid), _)| !redis.job_sids.contains(sid) && !active.contains(sid.as_str()))
-            .map(|((_, sid), key)| (sid, key))
-            .collect();
+        let stale = unexplained_locks(redis, db);
         let confirmed =
             redis.one_read || stale.iter().all(|(sid, _)| facts.looked_up.contains(*sid));
         let complete =
@@ -228,6 +222,18 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
         Metrics::Consistency(m),
         findings,
     )
+}
+
+/// Dedup locks whose call has no job seen and no active run, as
+/// (SID, key): STALE_DEDUP_LOCKS' candidates.
+pub fn unexplained_locks<'a>(redis: &'a RedisSide, db: &DbSide) -> Vec<(&'a String, &'a String)> {
+    let active: BTreeSet<&str> = db.active.iter().map(|r| r.call_sid.as_str()).collect();
+    redis
+        .locks
+        .iter()
+        .filter(|((_, sid), _)| !redis.job_sids.contains(sid) && !active.contains(sid.as_str()))
+        .map(|((_, sid), key)| (sid, key))
+        .collect()
 }
 
 /// Why RQ's side may have missed a job, in words.

@@ -395,6 +395,16 @@ fn a_valid_file_with_the_database_down_is_not_ready() {
     assert_eq!(r.json()["verdict"], "READY", "{}", r.stdout);
 }
 
+/// The ids of the jobs `call --json` found.
+fn job_ids(r: &crate::support::Run) -> Vec<String> {
+    r.json()["jobs"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", r.stdout))
+        .iter()
+        .map(|j| j["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 /// A million entries in each of a queue and two registries: when the
 /// time runs out in recdiag's own search, `call` says so — how far it
 /// read, and that Redis answered — never that Redis did not answer.
@@ -473,12 +483,7 @@ fn jobs_are_found_anywhere_in_long_queues_and_registries() {
         .args(["call", "--json", "--recordings-dir", "/nonexistent", sid])
         .env("REDIS_URL", server.url())
         .run();
-    let ids: Vec<String> = r.json()["jobs"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{}", r.stdout))
-        .iter()
-        .map(|j| j["id"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let ids = job_ids(&r);
     assert!(ids.contains(&queued) && ids.contains(&failed), "{ids:?}");
 }
 
@@ -536,12 +541,7 @@ fn a_registry_shrinking_under_the_search_skips_no_job() {
             .run();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = shrink.join();
-        let ids: Vec<String> = r.json()["jobs"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{}", r.stdout))
-            .iter()
-            .map(|j| j["id"].as_str().unwrap_or_default().to_string())
-            .collect();
+        let ids = job_ids(&r);
         assert!(ids.contains(&job), "round {round}: {ids:?}\n{}", r.stdout);
     }
 }
