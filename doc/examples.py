@@ -329,6 +329,8 @@ def pooler():
 VOLATILE = [
     (re.compile(r"\d+(\.\d+)? ?(µs|ms|s)\b"), "<t>"),
     (re.compile(r"\b\d+[dhm] ?\d*[hms]?\b"), "<t>"),
+    # "59s" and "1m 2s" are one span, whatever a slow machine makes of it.
+    (re.compile(r"<t>( <t>)+"), "<t>"),
     (re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\S*"), "<when>"),
     (re.compile(r"_\d{10,13}\b"), "_<clock>"),
     (re.compile(r"\b[0-9a-f]{32}\b"), "<hex>"),

@@ -308,8 +308,11 @@ fn phantom_slots_block_a_business_until_their_markers_expire() {
                 .contains("the last frees itself at "),
             "{p}"
         );
+        // 15 min from the slot's marker, less the test's own time (over a
+        // minute on a slow machine).
+        let message = p["message"].as_str().unwrap();
         assert!(
-            p["message"].as_str().unwrap().contains(" UTC (in 14m"),
+            message.contains(" UTC (in 14m") || message.contains(" UTC (in 13m"),
             "{p}"
         );
         let hint = p["hint"].as_str().unwrap();
