@@ -423,7 +423,7 @@ def bench_call(repeat):
         proc.kill()
         proc.wait()
     print("  → the SID lookup walks RQ's own queue lists and registries (ranges, one transaction a round), never the "
-          "keyspace: unrelated keys cost nothing, each of RQ's own entries ~0.4 µs (target ≤ 1 s)")
+          "keyspace: unrelated keys cost nothing, each of RQ's own entries ~0.1 µs (target ≤ 1 s)")
 
 
 FILL_MILLIONS = """

@@ -100,7 +100,7 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
     let mut slot_members: Vec<(usize, BusinessSlots)> = Vec::new();
     let mut started_sids: BTreeSet<String> = BTreeSet::new();
     match rq {
-        Ok((mut conn, mut found, snapshot, life)) => {
+        Ok((mut conn, mut raw, mut found, snapshot, life)) => {
             for f in facts.iter_mut() {
                 f.redis_life = Some(life.clone());
             }
@@ -118,7 +118,8 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
                 }
                 let left = deadline.saturating_duration_since(Instant::now());
                 let progress = probe::call::Progress::default();
-                let again = probe::call::redis(&mut conn, sid, &config.queues, &progress);
+                let again =
+                    probe::call::redis(&mut conn, Some(&mut raw), sid, &config.queues, &progress);
                 if let Some(Ok(again)) = bounded(left, again).await {
                     *r = again;
                 }
@@ -273,12 +274,12 @@ async fn run_statuses(
     let Source::Ready(target) = &config.database else {
         return None;
     };
-    let read = async {
+    let read = crate::memory_watch::database(async {
         let mut db = probe::database::connect(target, left).await.ok()?;
         let statuses = probe::consistency::run_statuses(&mut db, ids).await.ok();
         db.close().await;
         statuses
-    };
+    });
     bounded(left, read).await.flatten()
 }
 
@@ -296,7 +297,7 @@ async fn read_database(
         Source::Invalid(e) => return Err((format!("database: {e}"), false)),
         Source::Ready(target) => target,
     };
-    let read = async {
+    let read = crate::memory_watch::database(async {
         let mut db = probe::database::connect(target, config.timeout).await?;
         let mut rows = Vec::new();
         for sid in sids {
@@ -308,7 +309,7 @@ async fn read_database(
         }
         db.close().await;
         Ok::<_, probe::database::DbFailure>(rows)
-    };
+    });
     match bounded(config.timeout, read).await {
         Some(Ok(rows)) => Ok(rows),
         // A missing table is the schema, not a database that is down.
@@ -327,7 +328,13 @@ async fn read_database(
     }
 }
 
-type RqRead = (MultiplexedConnection, Vec<RedisCall>, RqSnapshot, RedisLife);
+type RqRead = (
+    MultiplexedConnection,
+    probe::RawConn,
+    Vec<RedisCall>,
+    RqSnapshot,
+    RedisLife,
+);
 
 async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
     let target = match &config.redis {
@@ -337,12 +344,12 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
     };
     let progress = probe::call::Progress::default();
     let read = async {
-        let mut conn = probe::redis::connect(target, config.timeout).await?;
+        let (mut conn, mut raw) = probe::redis::connect_pair(target, config.timeout).await?;
         let classify = |e: redis::RedisError| probe::redis::classify(&e, target, config.timeout);
         let mut found = Vec::new();
         for sid in sids {
             found.push(
-                probe::call::redis(&mut conn, sid, &config.queues, &progress)
+                probe::call::redis(&mut conn, Some(&mut raw), sid, &config.queues, &progress)
                     .await
                     .map_err(classify)?,
             );
@@ -356,7 +363,7 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
             .await
             .map_err(classify)?;
         let life = probe::redis::life(&mut conn).await;
-        Ok::<_, probe::redis::RedisFailure>((conn, found, snapshot, life))
+        Ok::<_, probe::redis::RedisFailure>((conn, raw, found, snapshot, life))
     };
     match bounded(config.timeout, read).await {
         Some(Ok(read)) => Ok(read),

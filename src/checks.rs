@@ -152,7 +152,7 @@ async fn dispatch(task: Task, config: &Config) -> Read {
         Task::Redis => Read::Redis(redis_outcome(config).await),
         Task::Rq => Read::Rq(rq_outcome(config).await),
         Task::Consistency => Read::Consistency(Box::new(crate::comparisons::facts(config).await)),
-        Task::Runs => Read::Runs(runs_outcome(config).await),
+        Task::Runs => Read::Runs(crate::memory_watch::database(runs_outcome(config)).await),
         Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());

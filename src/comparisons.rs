@@ -105,7 +105,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 }
             }
         };
-        let failure = match db_budget.within(read).await {
+        let failure = match db_budget.within(crate::memory_watch::database(read)).await {
             Some(Ok(read)) => return Ok(read),
             // A missing table or column is the schema, not the connection.
             Some(Err(probe::database::ConnectOrQuery::Query(e)))
@@ -257,6 +257,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                         };
                         let found = probe::call::redis(
                             &mut conn,
+                            None,
                             &parsed,
                             &config.queues,
                             &probe::call::Progress::default(),
@@ -299,7 +300,8 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
             db.fresh_snapshot(config.timeout).await?;
             probe::consistency::run_statuses(db, &ids).await
         };
-        if let Some(Ok(mut statuses)) = db_budget.within(read).await {
+        if let Some(Ok(mut statuses)) = db_budget.within(crate::memory_watch::database(read)).await
+        {
             let mut confirmed = false;
             for round in 0..3 {
                 let suspects = slot_suspects(side, &statuses);
@@ -315,7 +317,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                         db.fresh_snapshot(config.timeout).await?;
                         probe::consistency::run_statuses(db, &ids).await
                     };
-                    match db_budget.within(again).await {
+                    match db_budget.within(crate::memory_watch::database(again)).await {
                         Some(Ok(newer)) => statuses.extend(newer),
                         // Unconfirmed suspects are not judged.
                         _ => break,
@@ -348,6 +350,6 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
 
 async fn close(db: Option<probe::database::Db>) {
     if let Some(db) = db {
-        db.close().await;
+        crate::memory_watch::database(db.close()).await;
     }
 }

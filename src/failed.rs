@@ -72,7 +72,7 @@ async fn add_run_errors(config: &Config, report: &mut FailedReport, left: std::t
     if wanted.is_empty() {
         return;
     }
-    let read = async {
+    let read = crate::memory_watch::database(async {
         let mut db = probe::database::connect(target, left).await.ok()?;
         let mut found = Vec::new();
         for (i, run_id, sid) in &wanted {
@@ -84,7 +84,7 @@ async fn add_run_errors(config: &Config, report: &mut FailedReport, left: std::t
         }
         db.close().await;
         Some(found)
-    };
+    });
     if let Ok(Some(found)) = tokio::time::timeout(left, read).await {
         for (i, id, error) in found {
             if let Some(j) = report.jobs.get_mut(i) {

@@ -16,6 +16,8 @@ pub mod generate;
 mod hints;
 pub mod logs;
 mod memory_watch;
+/// The binary's allocator: one block past a bound ends recdiag (exit 3).
+pub use memory_watch::Guarded as Allocator;
 pub mod model;
 pub mod probe;
 pub mod render;

@@ -48,7 +48,6 @@ pub fn needs_escape(c: char) -> bool {
         )
 }
 
-/// `1.5 KiB`, `3.2 GiB`; bytes below 1 KiB as `999 B`.
 /// At most `max` characters: a longer text is cut, ending in `…`.
 pub fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -61,6 +60,7 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// `1.5 KiB`, `3.2 GiB`; bytes below 1 KiB as `999 B`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     if n < 1024 {

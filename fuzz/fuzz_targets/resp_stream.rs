@@ -1,7 +1,10 @@
-//! The bound on what a server may make recdiag hold: any bytes, cut into
-//! any chunks, are scanned without a panic, and a refusal is for good.
+//! The bound on what a server may make recdiag hold, and the reader of
+//! `call`'s search behind it: any bytes, cut into any chunks, are scanned
+//! and parsed onto a tape without a panic; a refusal is for good; every
+//! reply parsed is read back whole, and a transaction is taken apart.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use recdiag::probe::raw_resp::{Tape, transaction};
 use recdiag::probe::resp_guard::Scanner;
 
 fuzz_target!(|data: &[u8]| {
@@ -9,10 +12,19 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut scanner = Scanner::default();
+    let mut tape = Tape::default();
     for chunk in stream.chunks(usize::from(size).max(1)) {
         if scanner.feed(chunk).is_err() {
             return;
         }
+        tape.room(chunk.len()).extend_from_slice(chunk);
+        if tape.parse().is_err() {
+            return;
+        }
     }
     let _ = scanner.mid_reply();
+    let values = tape.values();
+    assert_eq!(values.len(), tape.replies());
+    let n = values.len().saturating_sub(2);
+    let _ = transaction(values, n);
 });

@@ -11,8 +11,10 @@ use redis::Value;
 use redis::aio::MultiplexedConnection;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::RawConn;
 use super::consistency::SlotMember;
 use super::database::{Db, Dialect, query};
+use super::raw_resp::Raw;
 use super::rq::job::{FIELDS, Job};
 use super::rq::{job_key, queue_key, results_key, texts};
 use crate::model::{CallLogInfo, FileInfo, RunInfo};
@@ -320,9 +322,9 @@ impl Reading {
     /// Take the replies to what [`Reading::ask`] asked for, handing each
     /// member to `matching`: how many entries came, and whether more are
     /// left to read.
-    fn take<'a>(
+    fn take<'a: 'r, 'r>(
         &mut self,
-        replies: &mut impl Iterator<Item = &'a Value>,
+        replies: &mut impl Iterator<Item = &'r Raw<'a>>,
         pages: usize,
         count: u64,
         matching: &mut impl FnMut(&[u8]),
@@ -331,11 +333,9 @@ impl Reading {
         match &self.place {
             Place::List(_) => {
                 for reply in replies.by_ref().take(pages) {
-                    let ids = super::rq::items(reply);
+                    let ids = reply.items();
                     read += ids.len() as u64;
-                    ids.iter()
-                        .filter_map(super::rq::bytes)
-                        .for_each(&mut *matching);
+                    ids.iter().filter_map(Raw::bytes).for_each(&mut *matching);
                 }
                 self.done += pages as u64 * count;
                 (read, self.done < self.size)
@@ -345,13 +345,13 @@ impl Reading {
                 // still there (None: none asked, or every one left).
                 let mut after: Option<u64> = None;
                 for reply in replies.by_ref().take(self.anchors.len()) {
-                    if let Some(rank) = super::rq::count(reply) {
+                    if let Some(rank) = reply.count() {
                         after = after.max(Some(rank + 1));
                     }
                 }
                 let (from, to) = self.asked;
-                let members = replies.next().map(super::rq::items).unwrap_or(&[]);
-                let members: Vec<&[u8]> = members.iter().filter_map(super::rq::bytes).collect();
+                let members = replies.next().map(Raw::items).unwrap_or(&[]);
+                let members: Vec<&[u8]> = members.iter().filter_map(Raw::bytes).collect();
                 members.iter().for_each(|m| matching(m));
                 read = members.len() as u64;
                 let full = read == to - from + 1;
@@ -395,6 +395,30 @@ impl Reading {
         };
         (from, self.done + len.max(1) - 1)
     }
+}
+
+/// Send `p`'s reads as one transaction (MULTI … EXEC), through `raw`
+/// when there is one, else through the driver (whose replies `held`
+/// keeps): the reads' replies, and whether they are of one moment.
+async fn transact<'c>(
+    conn: &'c mut MultiplexedConnection,
+    raw: Option<&'c mut RawConn>,
+    p: &redis::Pipeline,
+    held: &'c mut Vec<Value>,
+) -> redis::RedisResult<(Vec<Raw<'c>>, bool)> {
+    let Some(raw) = raw else {
+        let (values, atomic) = super::rq::query_snapshot(p, conn).await?;
+        *held = values;
+        return Ok((held.iter().map(Raw::of_value).collect(), atomic));
+    };
+    let mut t = redis::pipe();
+    t.cmd("MULTI");
+    for c in p.cmd_iter() {
+        t.add_command(c.clone());
+    }
+    t.cmd("EXEC");
+    let values = raw.send(&t).await?.values();
+    super::raw_resp::transaction(values, p.len())
 }
 
 /// Pages of one list asked for in one round trip.
@@ -449,8 +473,12 @@ impl Progress {
 /// registries read in pages, filtered on the validated SID): the cost
 /// follows the size of RQ's data, never the rest of the keyspace — no
 /// SCAN, no KEYS.
+///
+/// With `raw`, the pages go through it, read where they lie, not through
+/// the driver (which makes every id a value of its own).
 pub async fn redis(
     conn: &mut MultiplexedConnection,
+    mut raw: Option<&mut RawConn>,
     sid: &CallSid,
     queues: &[String],
     progress: &Progress,
@@ -505,7 +533,8 @@ pub async fn redis(
         };
         r.ask(&mut p, first, 1);
     }
-    let (replies, atomic) = super::rq::query_snapshot(&p, conn).await?;
+    let mut held = Vec::new();
+    let (replies, atomic) = transact(conn, raw.as_deref_mut(), &p, &mut held).await?;
     let mut job_ids: Vec<String> = Vec::new();
     // Millions of ids go by: only the matching ones become strings.
     let finder = memchr::memmem::Finder::new(sid.as_str().as_bytes());
@@ -519,7 +548,7 @@ pub async fn redis(
     let (mut read, mut total) = (0u64, 0u64);
     let mut next_round = Vec::new();
     for mut r in readings {
-        r.size = replies.next().and_then(super::rq::count).unwrap_or(0);
+        r.size = replies.next().and_then(Raw::count).unwrap_or(0);
         total += r.size;
         let (n, more) = r.take(&mut replies, 1, first, &mut matching);
         read += n;
@@ -530,6 +559,7 @@ pub async fn redis(
     progress.total.store(total, Ordering::Relaxed);
     progress.replied(read);
     found.one_read = atomic && next_round.is_empty();
+    drop(replies);
     readings = next_round;
     // Longer lists and registries go on in pages, each round one
     // transaction of about ROUND_VALUES values: lists from
@@ -554,7 +584,8 @@ pub async fn redis(
             values += held;
         }
         let waiting = readings.split_off(asked.len());
-        let (replies, _) = super::rq::query_snapshot(&p, conn).await?;
+        let mut held = Vec::new();
+        let (replies, _) = transact(conn, raw.as_deref_mut(), &p, &mut held).await?;
         let mut replies = replies.iter();
         let mut read = 0u64;
         let mut next_round = Vec::new();
@@ -565,6 +596,7 @@ pub async fn redis(
                 next_round.push(r);
             }
         }
+        drop(replies);
         next_round.extend(waiting);
         progress.replied(read);
         readings = next_round;

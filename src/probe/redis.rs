@@ -55,6 +55,32 @@ pub async fn connect(
     }
 }
 
+/// Both kinds of connection to the same server (through Sentinel, one
+/// resolution): the driver's, and one whose replies recdiag reads itself
+/// for reads of millions of values.
+pub async fn connect_pair(
+    target: &RedisTarget,
+    timeout: Duration,
+) -> Result<(MultiplexedConnection, super::RawConn), RedisFailure> {
+    let deadline = Instant::now() + timeout;
+    let master = match &target.sentinel {
+        None => None,
+        Some(spec) => {
+            let found = sentinel::resolve(spec, target, timeout, false).await;
+            Some(master_target(target, spec, &found)?)
+        }
+    };
+    let server = master.as_ref().unwrap_or(target);
+    let left = deadline.saturating_duration_since(Instant::now());
+    let conn = connect_to(server, left, timeout).await?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(left, super::RawConn::open(server.url.expose(), &server.ca)).await {
+        Ok(Ok(raw)) => Ok((conn, raw)),
+        Ok(Err(e)) => Err(classify(&e, server, timeout)),
+        Err(_) => Err(RedisFailure::Timeout { after: timeout }),
+    }
+}
+
 /// The master the sentinels agreed on, as a plain target.
 fn master_target(
     target: &RedisTarget,

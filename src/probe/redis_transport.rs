@@ -9,13 +9,17 @@
 use std::sync::Arc;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, ConnectionAddr, IntoConnectionInfo, RedisError, RedisResult};
+use redis::{
+    AsyncConnectionConfig, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, Pipeline,
+    RedisError, RedisResult,
+};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use super::raw_resp::{Raw, Tape};
 use super::resp_guard::Guard;
 
 /// A multiplexed connection to `url` (the real URL, with its password),
@@ -26,11 +30,24 @@ pub async fn open(
     config: AsyncConnectionConfig,
 ) -> RedisResult<MultiplexedConnection> {
     let info = url.into_connection_info()?;
-    match info.addr() {
-        ConnectionAddr::Tcp(host, port) => {
-            let tcp = tcp(host, *port).await?;
-            finish(info.redis_settings(), tcp, config).await
-        }
+    let io = stream(&info, ca).await?;
+    let (conn, driver) =
+        MultiplexedConnection::new_with_config(info.redis_settings(), io, config).await?;
+    tokio::spawn(driver);
+    Ok(conn)
+}
+
+/// What the bytes go through: TCP, TLS or a unix socket.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// The guarded stream to the server `info` names.
+async fn stream(
+    info: &ConnectionInfo,
+    ca: &[CertificateDer<'static>],
+) -> RedisResult<Guard<Box<dyn Io>>> {
+    let io: Box<dyn Io> = match info.addr() {
+        ConnectionAddr::Tcp(host, port) => Box::new(tcp(host, *port).await?),
         ConnectionAddr::TcpTls {
             host,
             port,
@@ -41,17 +58,16 @@ pub async fn open(
             let name = ServerName::try_from(host.as_str())
                 .map_err(|e| io_error(format!("'{host}' is no TLS server name ({e})")))?
                 .to_owned();
-            let tls = tokio_rustls::TlsConnector::from(Arc::new(tls_config(*insecure, ca)?))
-                .connect(name, tcp)
-                .await?;
-            finish(info.redis_settings(), tls, config).await
+            Box::new(
+                tokio_rustls::TlsConnector::from(Arc::new(tls_config(*insecure, ca)?))
+                    .connect(name, tcp)
+                    .await?,
+            )
         }
-        ConnectionAddr::Unix(path) => {
-            let unix = tokio::net::UnixStream::connect(path).await?;
-            finish(info.redis_settings(), unix, config).await
-        }
-        _ => Err(io_error("an address kind recdiag does not know".into())),
-    }
+        ConnectionAddr::Unix(path) => Box::new(tokio::net::UnixStream::connect(path).await?),
+        _ => return Err(io_error("an address kind recdiag does not know".into())),
+    };
+    Ok(Guard::new(io))
 }
 
 async fn tcp(host: &str, port: u16) -> std::io::Result<tokio::net::TcpStream> {
@@ -60,18 +76,64 @@ async fn tcp(host: &str, port: u16) -> std::io::Result<tokio::net::TcpStream> {
     Ok(tcp)
 }
 
-async fn finish<S>(
-    settings: &redis::RedisConnectionInfo,
-    stream: S,
-    config: AsyncConnectionConfig,
-) -> RedisResult<MultiplexedConnection>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let (conn, driver) =
-        MultiplexedConnection::new_with_config(settings, Guard::new(stream), config).await?;
-    tokio::spawn(driver);
-    Ok(conn)
+/// A connection whose replies are read by recdiag itself, onto a
+/// [`Tape`], for reads of millions of values (`call`'s search): no value
+/// is copied out of the buffer the bytes arrived in.
+pub struct RawConn {
+    io: Guard<Box<dyn Io>>,
+    tape: Tape,
+}
+
+impl RawConn {
+    /// Connect to `url` as [`open`] does and log in (AUTH, SELECT).
+    pub async fn open(url: &str, ca: &[CertificateDer<'static>]) -> RedisResult<RawConn> {
+        let info = url.into_connection_info()?;
+        let mut raw = RawConn {
+            io: stream(&info, ca).await?,
+            tape: Tape::default(),
+        };
+        let settings = info.redis_settings();
+        let mut p = redis::pipe();
+        if let Some(password) = settings.password() {
+            let auth = p.cmd("AUTH");
+            if let Some(user) = settings.username() {
+                auth.arg(user);
+            }
+            auth.arg(password);
+        }
+        if settings.db() != 0 {
+            p.cmd("SELECT").arg(settings.db());
+        }
+        if let Some(e) = raw
+            .send(&p)
+            .await?
+            .values()
+            .iter()
+            .find_map(Raw::server_error)
+        {
+            return Err(e);
+        }
+        Ok(raw)
+    }
+
+    /// Send `p` and read one reply per command. The replies are on the
+    /// tape returned until the next send.
+    pub async fn send(&mut self, p: &Pipeline) -> RedisResult<&Tape> {
+        self.tape.clear();
+        if p.is_empty() {
+            return Ok(&self.tape);
+        }
+        self.io.write_all(&p.get_packed_pipeline()).await?;
+        self.io.flush().await?;
+        while self.tape.replies() < p.len() {
+            let read = self.io.read_buf(self.tape.room(64 * 1024)).await?;
+            if read == 0 {
+                return Err(io_error("the server closed the connection".into()));
+            }
+            self.tape.parse().map_err(io_error)?;
+        }
+        Ok(&self.tape)
+    }
 }
 
 fn io_error(text: String) -> RedisError {

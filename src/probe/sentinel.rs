@@ -163,13 +163,36 @@ async fn ask(
     match tokio::time::timeout(timeout, asking).await {
         Err(_) => Answer::Failed(RedisFailure::Timeout { after: timeout }),
         Ok(Err(e)) => Answer::Failed(e),
-        Ok(Ok(None)) => Answer::UnknownMaster,
-        Ok(Ok(Some((host, port)))) => match port.parse() {
-            Ok(port) => Answer::Master(host, port),
-            Err(_) => Answer::Failed(RedisFailure::Other {
-                detail: format!("the sentinel gave a port that is not a number ({port})"),
-            }),
-        },
+        Ok(Ok(reply)) => answer_of(reply),
+    }
+}
+
+/// The longest host name a sentinel may give (DNS allows 253).
+const MAX_HOST: usize = 255;
+
+/// What a sentinel's reply to `get-master-addr-by-name` says: a master
+/// address only when it is one — a host name of sane length without
+/// spaces, control characters or URL syntax, and a port. Anything else
+/// is the sentinel's failure, said in a few words (never its whole text:
+/// a hostile sentinel may answer with megabytes).
+pub fn answer_of(reply: Option<(String, String)>) -> Answer {
+    let Some((host, port)) = reply else {
+        return Answer::UnknownMaster;
+    };
+    let failed = |detail: String| Answer::Failed(RedisFailure::Other { detail });
+    let usable = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '%');
+    if host.is_empty() || host.len() > MAX_HOST || !host.chars().all(usable) {
+        return failed(format!(
+            "the sentinel gave a master host that is no host name ({} bytes)",
+            host.len()
+        ));
+    }
+    match port.parse::<u16>() {
+        Ok(port) if port > 0 => Answer::Master(host, port),
+        _ => failed(format!(
+            "the sentinel gave a master port that is not a port ({})",
+            crate::text::truncate(&port, 16)
+        )),
     }
 }
 
@@ -222,6 +245,34 @@ mod tests {
                 .collect(),
             master: master.map(|(h, p)| (h.to_string(), p)),
         }
+    }
+
+    #[test]
+    fn only_an_address_is_a_master() {
+        let reply = |h: &str, p: &str| answer_of(Some((h.to_string(), p.to_string())));
+        assert_eq!(
+            reply("10.0.0.5", "6379"),
+            Answer::Master("10.0.0.5".into(), 6379)
+        );
+        assert_eq!(reply("::1", "6380"), Answer::Master("::1".into(), 6380));
+        assert_eq!(answer_of(None), Answer::UnknownMaster);
+        for (h, p) in [
+            ("", "6379"),
+            ("a b", "6379"),
+            ("user@evil", "6379"),
+            ("evil/path", "6379"),
+            ("h\n", "6379"),
+            ("redis", "0"),
+            ("redis", "65536"),
+            ("redis", "x"),
+        ] {
+            assert!(matches!(reply(h, p), Answer::Failed(_)), "{h:?} {p:?}");
+        }
+        let long = "a".repeat(10_000_000);
+        let Answer::Failed(f) = reply(&long, "1") else {
+            panic!("a 10 MB host was taken");
+        };
+        assert!(f.to_string().len() < 200, "{f}");
     }
 
     #[test]
