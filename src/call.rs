@@ -124,6 +124,8 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
                     *r = again;
                 }
             }
+            // The search's buffers are not needed past here.
+            drop(raw);
             started_sids = snapshot.started_sids();
             for f in facts.iter_mut() {
                 f.suspended = snapshot.app.suspended;

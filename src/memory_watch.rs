@@ -14,9 +14,10 @@
 //!   reservation costs nothing until bytes arrive, and a server that is
 //!   no PostgreSQL at all (HTTP on the port: "HTTP" read as a length) ends
 //!   the message soon, so the driver's own error names it — but from then
-//!   on the resident size may not pass [`ARMED_LIMIT`];
+//!   on the resident size may not grow by more than [`ARMED_LIMIT`];
 //! - a thread reads the process's resident size every few milliseconds
-//!   and stops it past [`LIMIT`] (or [`ARMED_LIMIT`]).
+//!   and stops it past [`LIMIT`] (or past [`ARMED_LIMIT`] more than when
+//!   the driver's block was noted).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -41,8 +42,9 @@ pub const DATABASE_BLOCK: usize = 8 * 1024 * 1024;
 /// field, a million registry members read for `call`), far below harm.
 pub const LIMIT: u64 = 256 * 1024 * 1024;
 
-/// The resident size allowed while the database driver holds a block it
-/// reserved for a message no query of recdiag's is answered with.
+/// The growth of the resident size allowed while the database driver
+/// holds a block it reserved for a message no query of recdiag's is
+/// answered with (other reads, running alongside, hold what they held).
 pub const ARMED_LIMIT: u64 = 64 * 1024 * 1024;
 
 thread_local! {
@@ -175,10 +177,21 @@ pub fn start() {
     let _ = std::thread::Builder::new()
         .name("memory-watch".into())
         .spawn(move || {
+            // The resident size when the driver's block was first seen.
+            let mut base: Option<u64> = None;
             loop {
                 let armed = ARMED.load(Ordering::Relaxed);
-                let limit = if armed > 0 { ARMED_LIMIT } else { LIMIT };
-                if resident(page).is_some_and(|bytes| bytes > limit) {
+                let now = resident(page);
+                if armed == 0 {
+                    base = None;
+                } else if base.is_none() {
+                    base = now;
+                }
+                let limit = match base {
+                    Some(base) => (base + ARMED_LIMIT).min(LIMIT),
+                    None => LIMIT,
+                };
+                if now.is_some_and(|bytes| bytes > limit) {
                     let _ = writeln!(std::io::stderr().lock(), "{}", stopped(armed));
                     std::process::exit(i32::from(crate::model::exit::UNKNOWN));
                 }
@@ -193,7 +206,7 @@ fn stopped(armed: usize) -> String {
     const MIB: u64 = 1024 * 1024;
     if armed > 0 {
         format!(
-            "recdiag: stopped: the database server announced a message of {} MiB and kept sending it (recdiag held more than {} MiB), where no answer to recdiag's queries needs {} MiB: is the database URL's port a PostgreSQL server's? nothing was written",
+            "recdiag: stopped: the database server announced a message of {} MiB and kept sending it (recdiag held {} MiB more), where no answer to recdiag's queries needs {} MiB: is the database URL's port a PostgreSQL server's? nothing was written",
             armed as u64 / MIB,
             ARMED_LIMIT / MIB,
             DATABASE_BLOCK as u64 / MIB

@@ -180,6 +180,11 @@ impl Tape {
         self.top_start = 0;
     }
 
+    /// Every byte held is parsed, and no value is left open.
+    pub fn whole(&self) -> bool {
+        self.at == self.buf.len() && self.open.is_empty()
+    }
+
     /// Whole top-level replies parsed so far.
     pub fn replies(&self) -> usize {
         self.tops.len()
@@ -193,11 +198,16 @@ impl Tape {
             let Some(eol) = memchr::memchr(b'\n', rest) else {
                 return Ok(());
             };
-            if eol == 0 || rest[eol - 1] != b'\r' {
+            // A type byte, the text, `\r\n` (as the guard reads it: a
+            // bare `\n` ends the line too).
+            let end = if eol > 0 && rest[eol - 1] == b'\r' {
+                eol - 1
+            } else {
+                eol
+            };
+            let (Some(&kind), Some(line)) = (rest.first(), rest.get(1..end)) else {
                 return Err(not_resp());
-            }
-            let kind = rest[0];
-            let line = &rest[1..eol - 1];
+            };
             let body = self.at + eol + 1;
             if self.open.is_empty() {
                 self.top_start = self.nodes.len();
@@ -239,8 +249,8 @@ impl Tape {
                         (node, body, n)
                     }
                 }
-                b'+' => (Node::Simple(self.at + 1, self.at + eol - 1), body, 0),
-                b'-' => (Node::Error(self.at + 1, self.at + eol - 1), body, 0),
+                b'+' => (Node::Simple(self.at + 1, self.at + end), body, 0),
+                b'-' => (Node::Error(self.at + 1, self.at + end), body, 0),
                 b':' => (Node::Int(number(line)?), body, 0),
                 b'_' => (Node::Nil, body, 0),
                 b'#' | b',' | b'(' => (Node::Other(0), body, 0),
@@ -312,7 +322,7 @@ impl Tape {
 fn number(text: &[u8]) -> Result<i64, String> {
     std::str::from_utf8(text)
         .ok()
-        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(|t| t.trim().parse::<i64>().ok())
         .ok_or_else(not_resp)
 }
 
@@ -372,6 +382,10 @@ mod tests {
     fn garbage_and_depth_are_refused() {
         let mut t = fed(&[b"?what\r\n"]);
         assert!(t.parse().is_err());
+        for bare in [&b"\r\n"[..], b"\n", b"\r\r\n", b"$\r\n", b"*x\r\n"] {
+            let mut t = fed(&[bare]);
+            assert!(t.parse().is_err(), "{bare:?}");
+        }
         let mut deep = Vec::new();
         for _ in 0..200 {
             deep.extend_from_slice(b"*1\r\n");

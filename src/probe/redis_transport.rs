@@ -82,6 +82,10 @@ async fn tcp(host: &str, port: u16) -> std::io::Result<tokio::net::TcpStream> {
 pub struct RawConn {
     io: Guard<Box<dyn Io>>,
     tape: Tape,
+    /// A send was cut off (dropped for want of time, or an error) before
+    /// its replies were all read: the stream is no longer at a reply's
+    /// start, and the connection is not used again.
+    broken: bool,
 }
 
 impl RawConn {
@@ -91,38 +95,67 @@ impl RawConn {
         let mut raw = RawConn {
             io: stream(&info, ca).await?,
             tape: Tape::default(),
+            broken: false,
         };
         let settings = info.redis_settings();
-        let mut p = redis::pipe();
         if let Some(password) = settings.password() {
-            let auth = p.cmd("AUTH");
+            let mut auth = redis::cmd("AUTH");
             if let Some(user) = settings.username() {
                 auth.arg(user);
             }
             auth.arg(password);
+            let refused = raw.command(auth).await?;
+            // Redis before 6 knows no users: AUTH takes the password
+            // alone (as the driver retries).
+            let refused = match refused {
+                Some(e)
+                    if settings.username().is_some()
+                        && e.to_string().contains("wrong number of arguments") =>
+                {
+                    raw.command(redis::cmd("AUTH").arg(password).clone())
+                        .await?
+                }
+                other => other,
+            };
+            if let Some(e) = refused {
+                return Err(e);
+            }
         }
-        if settings.db() != 0 {
-            p.cmd("SELECT").arg(settings.db());
-        }
-        if let Some(e) = raw
-            .send(&p)
-            .await?
-            .values()
-            .iter()
-            .find_map(Raw::server_error)
+        if settings.db() != 0
+            && let Some(e) = raw
+                .command(redis::cmd("SELECT").arg(settings.db()).clone())
+                .await?
         {
             return Err(e);
         }
         Ok(raw)
     }
 
+    /// One command; the server's error, if it answered with one.
+    async fn command(&mut self, c: redis::Cmd) -> RedisResult<Option<RedisError>> {
+        let mut p = redis::pipe();
+        p.add_command(c);
+        Ok(self
+            .send(&p)
+            .await?
+            .values()
+            .iter()
+            .find_map(Raw::server_error))
+    }
+
     /// Send `p` and read one reply per command. The replies are on the
     /// tape returned until the next send.
     pub async fn send(&mut self, p: &Pipeline) -> RedisResult<&Tape> {
+        if self.broken {
+            return Err(io_error(
+                "an earlier read on this connection was cut off".into(),
+            ));
+        }
         self.tape.clear();
         if p.is_empty() {
             return Ok(&self.tape);
         }
+        self.broken = true;
         self.io.write_all(&p.get_packed_pipeline()).await?;
         self.io.flush().await?;
         while self.tape.replies() < p.len() {
@@ -132,6 +165,15 @@ impl RawConn {
             }
             self.tape.parse().map_err(io_error)?;
         }
+        // Nothing may follow the replies asked for: a server sending more
+        // is not answering these commands.
+        if !self.tape.whole() || self.tape.replies() != p.len() {
+            return Err(io_error(format!(
+                "{}: more than the replies asked for",
+                super::resp_guard::REFUSED
+            )));
+        }
+        self.broken = false;
         Ok(&self.tape)
     }
 }
