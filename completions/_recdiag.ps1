@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs')
             [CompletionResult]::new('dir', 'dir', [CompletionResultType]::ParameterValue, 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a finding code means and what to do about it; alone, every code')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -223,6 +224,11 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'recdiag;explain' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'recdiag;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -238,6 +244,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs')
             [CompletionResult]::new('dir', 'dir', [CompletionResultType]::ParameterValue, 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a finding code means and what to do about it; alone, every code')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -267,6 +274,9 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             break
         }
         'recdiag;help;logs' {
+            break
+        }
+        'recdiag;help;explain' {
             break
         }
         'recdiag;help;completions' {

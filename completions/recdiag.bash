@@ -25,6 +25,9 @@ _recdiag() {
             recdiag,dir)
                 cmd="recdiag__subcmd__dir"
                 ;;
+            recdiag,explain)
+                cmd="recdiag__subcmd__explain"
+                ;;
             recdiag,failed)
                 cmd="recdiag__subcmd__failed"
                 ;;
@@ -58,6 +61,9 @@ _recdiag() {
             recdiag__subcmd__help,dir)
                 cmd="recdiag__subcmd__help__subcmd__dir"
                 ;;
+            recdiag__subcmd__help,explain)
+                cmd="recdiag__subcmd__help__subcmd__explain"
+                ;;
             recdiag__subcmd__help,failed)
                 cmd="recdiag__subcmd__help__subcmd__failed"
                 ;;
@@ -89,7 +95,7 @@ _recdiag() {
 
     case "${cmd}" in
         recdiag)
-            opts="-h -V --help --version health redis queues workers failed call runs dir logs completions help"
+            opts="-h -V --help --version health redis queues workers failed call runs dir logs explain completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,6 +251,20 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        recdiag__subcmd__explain)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -445,7 +465,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__help)
-            opts="health redis queues workers failed call runs dir logs completions help"
+            opts="health redis queues workers failed call runs dir logs explain completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,6 +507,20 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__help__subcmd__dir)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        recdiag__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

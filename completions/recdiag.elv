@@ -31,6 +31,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand runs 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
             cand dir 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
             cand logs 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines'
+            cand explain 'What a finding code means and what to do about it; alone, every code'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -210,6 +211,10 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'recdiag;explain'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'recdiag;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -224,6 +229,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand runs 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
             cand dir 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
             cand logs 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines'
+            cand explain 'What a finding code means and what to do about it; alone, every code'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -244,6 +250,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
         &'recdiag;help;dir'= {
         }
         &'recdiag;help;logs'= {
+        }
+        &'recdiag;help;explain'= {
         }
         &'recdiag;help;completions'= {
         }

@@ -48,6 +48,8 @@ pub enum Command {
     Dir(DirArgs),
     /// The worker's log, read for the operator: downloads started, saved and failed by cause; one call's lines
     Logs(LogsArgs),
+    /// What a finding code means and what to do about it; alone, every code
+    Explain(ExplainArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -250,6 +252,13 @@ impl LogsArgs {
         }
         .output(&self.out)
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A finding code, as recdiag prints it (PHANTOM_SLOTS); none lists them all
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Args)]

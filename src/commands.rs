@@ -7,8 +7,8 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
 use crate::cli::{
-    CallArgs, CompletionsArgs, DirArgs, FailedArgs, HealthArgs, LogsArgs, QueuesArgs, RedisArgs,
-    RunsArgs, Settings, WorkersArgs,
+    CallArgs, CompletionsArgs, DirArgs, ExplainArgs, FailedArgs, HealthArgs, LogsArgs, QueuesArgs,
+    RedisArgs, RunsArgs, Settings, WorkersArgs,
 };
 use crate::config::{Config, Format, Redactor};
 use crate::model::{self, CallReport, CheckId, FailedReport, LogsReport, Report, exit};
@@ -162,6 +162,23 @@ pub fn completions(args: &CompletionsArgs) -> u8 {
     let mut buf = Vec::new();
     generate::completions(args.shell, &mut buf);
     write_quietly(&mut io::stdout().lock(), &buf);
+    exit::OK
+}
+
+/// `recdiag explain [CODE]`: the finding catalogue at the terminal.
+pub fn explain(args: &ExplainArgs) -> u8 {
+    let text = match args.code.as_deref() {
+        None => render::explain::list(),
+        Some(name) => match model::FindingCode::parse(name) {
+            Some(code) => render::explain::one(code),
+            None => {
+                let line = format!("recdiag: {}\n", render::explain::unknown(name));
+                write_quietly(&mut io::stderr().lock(), line.as_bytes());
+                return exit::UNKNOWN;
+            }
+        },
+    };
+    write_quietly(&mut io::stdout().lock(), text.as_bytes());
     exit::OK
 }
 

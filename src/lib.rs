@@ -66,6 +66,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Call(args) => commands::call(args),
         Command::Failed(args) => commands::failed(args),
         Command::Logs(args) => commands::logs(args),
+        Command::Explain(args) => commands::explain(args),
         Command::Completions(args) => commands::completions(args),
     }
 }

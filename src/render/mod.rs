@@ -2,6 +2,7 @@
 //! Redis, the database or the disk; it only reads the model.
 
 mod call;
+pub mod explain;
 mod failed;
 mod json;
 mod logs;
