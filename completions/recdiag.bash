@@ -109,7 +109,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__call)
-            opts="-h --log --redis-url --queue --database-url --recordings-dir --env-file --no-env-file --timeout --format --json --output --color --accept --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --help"
+            opts="-h --log --redis-url --queue --database-url --recordings-dir --env-file --no-env-file --timeout --json --output --color --accept --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -141,10 +141,6 @@ _recdiag() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -185,6 +181,10 @@ _recdiag() {
                     ;;
                 --max-running-run-age)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -273,7 +273,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__failed)
-            opts="-v -h --limit --verbose --redis-url --queue --database-url --env-file --no-env-file --timeout --format --json --output --color --accept --max-failed --crit-failed --help"
+            opts="-v -h --limit --verbose --redis-url --queue --database-url --env-file --no-env-file --timeout --json --output --color --accept --max-failed --crit-failed --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,10 +303,6 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
-                    return 0
-                    ;;
                 --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -325,6 +321,10 @@ _recdiag() {
                     ;;
                 --crit-failed)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -647,7 +647,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__logs)
-            opts="-h --sid --since --until --format --json --output --color --help"
+            opts="-h --sid --since --until --json --output --color --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -665,16 +665,16 @@ _recdiag() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --format)
-                    COMPREPLY=($(compgen -W "table json prometheus nagios" -- "${cur}"))
-                    return 0
-                    ;;
                 --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -58,7 +58,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l recordings-di
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
@@ -88,7 +88,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand health" -s h -l help -d 
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
@@ -105,7 +105,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l redis-url -d 
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
@@ -128,7 +128,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l redis-url -d
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
@@ -148,10 +148,6 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l queue -d 'Que
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'
-prometheus\t'node_exporter textfile format (recdiag_ gauges)'
-nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
@@ -159,6 +155,8 @@ never\t''"
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
+json\t'One JSON document (schema v1) for scripts'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s v -l verbose -d 'Show each job\'s whole exception text, not only its last line'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l json -d 'Same as --format json'
@@ -170,10 +168,6 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l database-url -d
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'
-prometheus\t'node_exporter textfile format (recdiag_ gauges)'
-nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
@@ -186,6 +180,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l crit-completion
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
+json\t'One JSON document (schema v1) for scripts'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -194,7 +190,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l recordings-dir 
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
@@ -214,7 +210,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -s h -l help -d 'P
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'
 prometheus\t'node_exporter textfile format (recdiag_ gauges)'
 nagios\t'One monitoring-plugins line with perfdata, then the findings'"
@@ -231,14 +227,12 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s h -l help -d 'Pr
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l sid -d 'Print this call\'s lines in order (repeatable)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l since -d 'Only lines from then on: a duration back from now (1h, 30m) or a time (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l until -d 'Only lines up to then (same forms as --since)' -r
-complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l format -d 'Output format [default: table]' -r -f -a "table\t'Tables for people'
-json\t'One JSON document (schema v1) for scripts'
-prometheus\t'node_exporter textfile format (recdiag_ gauges)'
-nagios\t'One monitoring-plugins line with perfdata, then the findings'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
+json\t'One JSON document (schema v1) for scripts'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand explain" -s h -l help -d 'Print help'

@@ -155,6 +155,7 @@ pub struct DirArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("format", table_or_json))]
 pub struct CallArgs {
     /// Call SIDs: CA followed by 32 lowercase hex digits
     #[arg(required = true, value_name = "SID")]
@@ -179,6 +180,7 @@ pub struct CallArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("format", table_or_json))]
 pub struct FailedArgs {
     /// How many of the newest failed jobs to read (across the queues of interest)
     #[arg(long, default_value_t = 20, value_name = "N")]
@@ -199,6 +201,7 @@ pub struct FailedArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("format", table_or_json))]
 pub struct LogsArgs {
     /// Log files, plain or gzip (`docker compose logs worker` output, with or without -t); none or - reads standard input
     #[arg(value_name = "FILE")]
@@ -216,17 +219,28 @@ pub struct LogsArgs {
     pub out: OutputArgs,
 }
 
+/// `--format` of a command that prints a table or JSON only: `-h` lists
+/// those two, and asking for another is a usage error.
+fn table_or_json(arg: clap::Arg) -> clap::Arg {
+    use clap::builder::TypedValueParser;
+    arg.value_parser(
+        clap::builder::PossibleValuesParser::new([
+            clap::builder::PossibleValue::new("table").help("Tables for people"),
+            clap::builder::PossibleValue::new("json")
+                .help("One JSON document (schema v1) for scripts"),
+        ])
+        .map(|v| match v.as_str() {
+            "json" => FormatArg::Json,
+            _ => FormatArg::Table,
+        }),
+    )
+}
+
 /// How a command that reads no service prints.
 #[derive(Debug, Default, Args)]
 pub struct OutputArgs {
-    /// Output format [default: table]
-    #[arg(
-        long,
-        value_enum,
-        env = "RECDIAG_FORMAT",
-        hide_env_values = true,
-        value_name = "FORMAT"
-    )]
+    /// Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]
+    #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 
     /// Same as --format json

@@ -207,10 +207,19 @@ struct Session {
 
 impl Session {
     fn open(settings: &Settings, formats: Formats) -> Result<Session, u8> {
-        let config = match Config::resolve(settings, |name| std::env::var(name).ok()) {
-            Ok(config) => Arc::new(config),
+        let mut config = match Config::resolve(settings, |name| std::env::var(name).ok()) {
+            Ok(config) => config,
             Err(e) => return Err(fail(&Redactor::default(), &e.to_string())),
         };
+        // RECDIAG_FORMAT=prometheus, set for cron's health, is not asked
+        // of call, failed and logs: they print their table.
+        if let Formats::TableOrJson(_) = formats
+            && !config.format_asked
+            && matches!(config.format, Format::Prometheus | Format::Nagios)
+        {
+            config.format = Format::Table;
+        }
+        let config = Arc::new(config);
         if let Formats::TableOrJson(name) = formats
             && matches!(config.format, Format::Prometheus | Format::Nagios)
         {

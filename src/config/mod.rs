@@ -61,6 +61,10 @@ pub struct Config {
     pub timeout: Duration,
     pub window: Duration,
     pub format: Format,
+    /// The format came from `--format`/`--json`, not from
+    /// `RECDIAG_FORMAT`: a command that cannot print it refuses it (a
+    /// setting meant for the commands that can is passed over).
+    pub format_asked: bool,
     pub color: ColorArg,
     /// Write the rendering to this file, atomically, instead of stdout.
     pub output: Option<PathBuf>,
@@ -153,6 +157,12 @@ impl Config {
             args.window.clone().or_else(|| from_file("RECDIAG_WINDOW")),
             Duration::from_secs(3600),
         )?;
+        if window.is_zero() {
+            return Err(ConfigError::BadSetting {
+                name: "--window/RECDIAG_WINDOW",
+                why: "it must be greater than zero (a window of no time holds no run)".into(),
+            });
+        }
 
         let format = if args.json {
             Format::Json
@@ -162,7 +172,11 @@ impl Config {
                 Some(FormatArg::Table) => Format::Table,
                 Some(FormatArg::Prometheus) => Format::Prometheus,
                 Some(FormatArg::Nagios) => Format::Nagios,
-                None => match from_file("RECDIAG_FORMAT").as_deref().map(str::trim) {
+                None => match env("RECDIAG_FORMAT")
+                    .or_else(|| from_file("RECDIAG_FORMAT"))
+                    .as_deref()
+                    .map(str::trim)
+                {
                     None | Some("table") => Format::Table,
                     Some("json") => Format::Json,
                     Some("prometheus") => Format::Prometheus,
@@ -350,6 +364,7 @@ impl Config {
             timeout,
             window,
             format,
+            format_asked: args.json || args.format.is_some(),
             color: args.color,
             output: args.output.clone(),
             thresholds,

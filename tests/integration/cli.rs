@@ -78,12 +78,66 @@ fn bad_settings_exit_3_with_a_clear_message() {
             .run(),
         Recdiag::new().args(["runs", "--window", huge]).run(),
         Recdiag::new().args(["health", "--watch", huge]).run(),
+        Recdiag::new().args(["runs", "--window", "0s"]).run(),
     ] {
         r.assert_code(3);
         assert!(r.stdout.is_empty(), "{}", r.stdout);
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
         assert!(r.stderr.starts_with("recdiag: error: "), "{}", r.stderr);
     }
+}
+
+/// RECDIAG_FORMAT=prometheus, as a cron line for `health` sets it, is
+/// passed over by the commands that print only a table or JSON; asked for
+/// with --format it is a usage error, and their -h lists only what they
+/// print.
+#[test]
+fn a_format_setting_applies_where_the_command_prints_it() {
+    let sid = "CA00000000000000000000000000000001";
+    let r = Recdiag::new()
+        .args(["call", sid, "--redis-url", "redis://127.0.0.1:1/0"])
+        .env("RECDIAG_FORMAT", "prometheus")
+        .run();
+    // The sources are missing (exit 3, the verdict undecided), but the
+    // table is printed, not refused.
+    assert!(r.stdout.contains(sid), "{}{}", r.stdout, r.stderr);
+    assert!(!r.stderr.contains("prometheus"), "{}", r.stderr);
+    assert!(!r.stdout.contains("recdiag_up"), "{}", r.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("worker.log");
+    std::fs::write(&log, "").unwrap();
+    let r = Recdiag::new()
+        .arg("logs")
+        .arg(&log)
+        .env("RECDIAG_FORMAT", "nagios")
+        .run();
+    assert!(
+        r.stdout.starts_with("worker log"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    for command in ["call", "failed", "logs"] {
+        let r = Recdiag::new().args([command, "--format", "nagios"]).run();
+        r.assert_code(3);
+        assert!(
+            r.stderr.contains("[possible values: table, json]"),
+            "{}",
+            r.stderr
+        );
+        let help = Recdiag::new().args([command, "-h"]).run();
+        assert!(
+            help.stdout.contains("[possible values: table, json]"),
+            "{}",
+            help.stdout
+        );
+    }
+    let help = Recdiag::new().args(["health", "-h"]).run();
+    assert!(
+        help.stdout.contains("table, json, prometheus, nagios"),
+        "{}",
+        help.stdout
+    );
 }
 
 #[test]
