@@ -109,7 +109,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__call)
-            opts="-h --log --redis-url --queue --database-url --recordings-dir --env-file --no-env-file --timeout --json --output --color --accept --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --format --help"
+            opts="-h --log --redis-url --queue --database-url --recordings-dir --env-file --no-env-file --timeout --json --output --color --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --format --accept --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,10 +151,6 @@ _recdiag() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
-                --accept)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --stale-busy-heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -185,6 +181,10 @@ _recdiag() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --accept)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -66,7 +66,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l output -d 'Wr
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
@@ -96,7 +96,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l output -d 'Wri
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l json -d 'Same as --format json'
@@ -113,7 +113,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l output -d 'Wr
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
@@ -136,7 +136,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l output -d 'W
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l no-env-file -d 'Do not read any dotenv file'
@@ -152,7 +152,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l output -d 'Wr
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
@@ -172,7 +172,6 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l output -d 'Writ
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
@@ -182,6 +181,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-queued-run-
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -198,7 +198,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l output -d 'Writ
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
@@ -218,7 +218,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l output -d 'Write
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l no-env-file -d 'Do not read any dotenv file'

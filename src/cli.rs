@@ -156,6 +156,7 @@ pub struct DirArgs {
 
 #[derive(Debug, Args)]
 #[command(mut_arg("format", table_or_json))]
+#[command(mut_arg("accept", |a| a.hide(true)))]
 pub struct CallArgs {
     /// Call SIDs: CA followed by 32 lowercase hex digits
     #[arg(required = true, value_name = "SID")]
@@ -408,13 +409,8 @@ pub struct RunArgs {
     pub out: OutputArgs,
 
     /// Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked
-    /// accepted, but no longer raises the status or the exit code
-    #[arg(
-        long,
-        env = "RECDIAG_ACCEPT",
-        value_delimiter = ',',
-        value_name = "CODE"
-    )]
+    /// accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
     pub accept: Vec<String>,
 }
 

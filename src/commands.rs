@@ -82,6 +82,13 @@ pub fn call(args: &CallArgs) -> u8 {
             None => return invalid_sid(raw),
         }
     }
+    if !args.run.accept.is_empty() {
+        write_quietly(
+            &mut io::stderr().lock(),
+            b"recdiag: error: call gives each call a verdict, not findings: --accept applies to health, redis, queues, workers, runs, dir and failed\n",
+        );
+        return exit::UNKNOWN;
+    }
     match Session::open(&args.settings(), Formats::TableOrJson("call")) {
         Ok(session) => {
             // The log first: a file that cannot be read stops before any source is.

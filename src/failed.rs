@@ -23,6 +23,7 @@ pub async fn run(config: &Config, limit: usize) -> FailedReport {
             Vec::new(),
             Vec::new(),
             vec![finding],
+            &config.accept,
         )
     };
     let target = match &config.redis {
@@ -39,7 +40,13 @@ pub async fn run(config: &Config, limit: usize) -> FailedReport {
     let deadline = std::time::Instant::now() + config.timeout;
     match tokio::time::timeout(config.timeout, read).await {
         Ok(Ok(facts)) => {
-            let mut report = verdict::failed::report(facts, limit, config.now, &config.thresholds);
+            let mut report = verdict::failed::report(
+                facts,
+                limit,
+                config.now,
+                &config.thresholds,
+                &config.accept,
+            );
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             add_run_errors(config, &mut report, left).await;
             report

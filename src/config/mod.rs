@@ -303,7 +303,8 @@ impl Config {
         };
 
         let accept_raw: Vec<String> = if args.accept.is_empty() {
-            from_file("RECDIAG_ACCEPT")
+            env("RECDIAG_ACCEPT")
+                .or_else(|| from_file("RECDIAG_ACCEPT"))
                 .map(|list| split_list(&list))
                 .unwrap_or_default()
         } else {
@@ -318,7 +319,7 @@ impl Config {
                     return Err(ConfigError::BadSetting {
                         name: "--accept/RECDIAG_ACCEPT",
                         why: format!(
-                            "'{}' is not a finding code (e.g. REDIS_EVICTION_POLICY; the README lists them all)",
+                            "'{}' is not a finding code (e.g. REDIS_EVICTION_POLICY; `recdiag explain` lists them all)",
                             crate::text::sanitize(&raw)
                                 .chars()
                                 .take(60)

@@ -34,9 +34,14 @@ impl FailedReport {
         limit: usize,
         groups: Vec<FailureGroup>,
         jobs: Vec<FailedJob>,
-        findings: Vec<Finding>,
+        mut findings: Vec<Finding>,
+        accepted: &[super::FindingCode],
     ) -> Self {
-        let status = Status::worst_of(findings.iter().map(|f| f.severity));
+        // Accepted findings (`--accept`) stay, marked; they do not count.
+        for f in &mut findings {
+            f.accepted = accepted.contains(&f.code);
+        }
+        let status = Status::worst_of(findings.iter().filter(|f| !f.accepted).map(|f| f.severity));
         FailedReport {
             schema_version: SCHEMA_VERSION,
             tool: "recdiag",

@@ -15,6 +15,7 @@ pub fn report(
     limit: usize,
     now: jiff::Timestamp,
     t: &Thresholds,
+    accepted: &[crate::model::FindingCode],
 ) -> FailedReport {
     let queues: Vec<FailedQueue> = facts
         .queues
@@ -73,7 +74,7 @@ pub fn report(
     let mut findings = findings;
     findings.extend(killed_by_signal(&jobs));
     let groups = group(&jobs);
-    let mut report = FailedReport::new(now, queues, limit, groups, jobs, findings);
+    let mut report = FailedReport::new(now, queues, limit, groups, jobs, findings, accepted);
     report.notes.push(DOWNLOADS_NEVER_HERE.into());
     if report.jobs.iter().any(|j| j.horse_killed) {
         report.notes.push(HORSE_KILLED.into());

@@ -138,6 +138,18 @@ fn a_format_setting_applies_where_the_command_prints_it() {
         "{}",
         help.stdout
     );
+    // call gives verdicts, not findings: --accept asked of it is refused,
+    // RECDIAG_ACCEPT (set for health) passed over.
+    let r = Recdiag::new()
+        .args(["call", sid, "--accept", "FAILED_JOBS"])
+        .run();
+    r.assert_code(3);
+    assert!(r.stderr.contains("not findings"), "{}", r.stderr);
+    let r = Recdiag::new()
+        .args(["call", sid, "--redis-url", "redis://127.0.0.1:1/0"])
+        .env("RECDIAG_ACCEPT", "FAILED_JOBS")
+        .run();
+    assert!(r.stdout.contains(sid), "{}{}", r.stdout, r.stderr);
 }
 
 #[test]

@@ -175,6 +175,12 @@ fn failed_jobs_show_their_exception_grouped_by_cause() {
         let w = world(&v);
         let r = w.run(&["failed", "--json"]);
         r.assert_code(1);
+        // Accepted, the finding stays, marked, and counts no more.
+        let ok = w.run(&["failed", "--json", "--accept", "FAILED_JOBS"]);
+        ok.assert_code(0);
+        let finding = &ok.json()["findings"][0];
+        assert_eq!(finding["code"], "FAILED_JOBS", "{v}");
+        assert_eq!(finding["accepted"], true, "{v}");
         let doc = r.json();
         assert_eq!(doc["queues"][0]["failed"], 3, "{v}");
         let groups = doc["groups"].as_array().unwrap();
