@@ -23,7 +23,7 @@ const TRACKED: usize = 2_048;
 const TRACEBACKS: usize = 1_000;
 /// Newest calls named per cause.
 const NEWEST: usize = 5;
-/// Lines shown per call with `--sid`.
+/// Lines shown per call with `--sid`: the newest.
 const EVENTS: usize = 1_000;
 
 impl LogCause {
@@ -182,7 +182,10 @@ pub struct Summary {
     schema_outdated: u64,
     missing_tables: Option<String>,
     tracebacks: HashMap<String, u64>,
-    events: Vec<LogEvent>,
+    /// The asked calls' newest lines; older ones beyond [`EVENTS`] per
+    /// call are dropped, and counted.
+    events: VecDeque<LogEvent>,
+    events_dropped: u64,
     first_at: Option<jiff::Timestamp>,
     last_at: Option<jiff::Timestamp>,
     in_window: u64,
@@ -217,7 +220,8 @@ impl Summary {
             schema_outdated: 0,
             missing_tables: None,
             tracebacks: HashMap::new(),
-            events: Vec::new(),
+            events: VecDeque::new(),
+            events_dropped: 0,
             first_at: None,
             last_at: None,
             in_window: 0,
@@ -280,8 +284,12 @@ impl Summary {
         let sid = line.call_sid;
         let k = line.call_key;
         let asked = sid.is_some_and(|s| self.sids.iter().any(|w| w == s));
-        if asked && self.events.len() < EVENTS * self.sids.len() {
-            self.events.push(LogEvent {
+        if asked {
+            if self.events.len() >= EVENTS * self.sids.len() {
+                self.events.pop_front();
+                self.events_dropped += 1;
+            }
+            self.events.push_back(LogEvent {
                 at: line.at,
                 stream: line.stream.map(str::to_string),
                 level: line.level.map(str::to_string),
@@ -460,6 +468,13 @@ impl Summary {
                 crate::text::plural(stats.long_lines, "line", "lines")
             ));
         }
+        if self.events_dropped > 0 {
+            notes.push(format!(
+                "{} of the asked calls not shown: the newest {} are (narrow with --since/--until)",
+                crate::text::plural(self.events_dropped, "older line", "older lines"),
+                crate::text::count((EVENTS * self.sids.len()) as u64)
+            ));
+        }
         LogsReport {
             schema_version: LogsReport::schema_version(),
             tool: "recdiag",
@@ -485,7 +500,7 @@ impl Summary {
             schema_outdated: self.schema_outdated,
             missing_tables: self.missing_tables,
             tracebacks,
-            events: self.events,
+            events: self.events.into(),
             notes,
         }
     }
@@ -501,6 +516,32 @@ mod tests {
         let mut stats = ReadStats::default();
         Scanner::new().scan(log.as_bytes(), &mut stats, &mut |i| summary.add(i));
         summary.finish(jiff::Timestamp::UNIX_EPOCH, vec!["-".into()], stats, vec![])
+    }
+
+    #[test]
+    fn a_calls_newest_lines_are_kept_and_the_older_counted() {
+        let s = "CA00000000000000000000000000000003";
+        let log: String = (0..1_500)
+            .map(|i| {
+                format!(
+                    "[2026-11-25 09:{:02}:{:02}] INFO [j] [DOWNLOAD_ONLY] Starting download for {s}\n",
+                    i / 60 % 60,
+                    i % 60
+                )
+            })
+            .collect();
+        let mut summary = Summary::new(None, None, vec![s.to_string()]);
+        let mut stats = ReadStats::default();
+        Scanner::new().scan(log.as_bytes(), &mut stats, &mut |i| summary.add(i));
+        let r = summary.finish(jiff::Timestamp::UNIX_EPOCH, vec!["-".into()], stats, vec![]);
+        assert_eq!(r.events.len(), EVENTS);
+        let newest = r.events.last().and_then(|e| e.at).map(|t| t.to_string());
+        assert_eq!(newest.as_deref(), Some("2026-11-25T09:24:59Z"));
+        assert!(
+            r.notes.iter().any(|n| n.starts_with("500 older lines")),
+            "{:?}",
+            r.notes
+        );
     }
 
     #[test]
