@@ -647,7 +647,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__logs)
-            opts="-h --sid --since --until --json --output --color --format --help"
+            opts="-h --sid --since --until --env-file --no-env-file --json --output --color --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -662,6 +662,10 @@ _recdiag() {
                     return 0
                     ;;
                 --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -227,12 +227,14 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s h -l help -d 'Pr
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l sid -d 'Print this call\'s lines in order (repeatable)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l since -d 'Only lines from then on: a duration back from now (1h, 30m) or a time (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l until -d 'Only lines up to then (same forms as --since)' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l env-file -d 'Read settings (RECDIAG_FORMAT) from this dotenv file [default: none: the log is the only source]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l output -d 'Write the output to FILE atomically (temporary file in the same directory, then rename), as a Prometheus textfile collector needs' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l color -d 'When to use colour in tables (NO_COLOR is honoured under auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
 json\t'One JSON document (schema v1) for scripts'"
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l no-env-file -d 'Do not read any dotenv file (what logs does unless --env-file is given)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand explain" -s h -l help -d 'Print help'

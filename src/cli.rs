@@ -216,6 +216,12 @@ pub struct LogsArgs {
     /// Only lines up to then (same forms as --since)
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
+    /// Read settings (RECDIAG_FORMAT) from this dotenv file [default: none: the log is the only source]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_env_file")]
+    pub env_file: Option<PathBuf>,
+    /// Do not read any dotenv file (what logs does unless --env-file is given)
+    #[arg(long)]
+    pub no_env_file: bool,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -261,8 +267,10 @@ pub struct OutputArgs {
 impl LogsArgs {
     pub fn settings(&self) -> Settings {
         Settings {
-            // The log is the only source: no dotenv file to trip on.
-            no_env_file: true,
+            // The log is the only source: no dotenv file to trip on,
+            // unless one is named.
+            no_env_file: self.env_file.is_none(),
+            env_file: self.env_file.clone(),
             ..Settings::default()
         }
         .output(&self.out)
