@@ -117,6 +117,25 @@ fn a_format_setting_applies_where_the_command_prints_it() {
         r.stdout,
         r.stderr
     );
+    // logs takes the env-file flags every command takes.
+    let env = dir.path().join("settings.env");
+    std::fs::write(&env, "RECDIAG_FORMAT=json\n").unwrap();
+    let r = Recdiag::new()
+        .args(["logs", "--no-env-file"])
+        .arg(&log)
+        .run();
+    assert!(
+        r.stdout.starts_with("worker log"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = Recdiag::new()
+        .args(["logs", "--env-file"])
+        .arg(&env)
+        .arg(&log)
+        .run();
+    assert_eq!(r.json()["tool"], "recdiag");
     for command in ["call", "failed", "logs"] {
         let r = Recdiag::new().args([command, "--format", "nagios"]).run();
         r.assert_code(3);
