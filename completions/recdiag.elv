@@ -67,6 +67,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --crit-free-percent 'DISK_SPACE_LOW critical below this free percentage [default: 2]'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -81,6 +83,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --max-redis-memory-percent 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -102,6 +106,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --stale-idle-heartbeat 'An idle worker is stale when its heartbeat is older [default: 8m]'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -118,6 +124,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --stale-idle-heartbeat 'An idle worker is stale when its heartbeat is older [default: 8m]'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -138,6 +146,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --verbose 'Show each job''s whole exception text, not only its last line'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -162,6 +172,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --accept 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -182,6 +194,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --max-running-run-age 'RUNS_STUCK when a run has been running longer, as the app''s own stuck rule [default: 5m]'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -197,6 +211,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --crit-free-percent 'DISK_SPACE_LOW critical below this free percentage [default: 2]'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -210,6 +226,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --format 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]'
             cand --no-env-file 'Do not read any dotenv file (what logs does unless --env-file is given)'
             cand --json 'Same as --format json'
+            cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

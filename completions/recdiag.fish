@@ -84,6 +84,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l min-free-perc
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
@@ -100,6 +101,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l accept -d 'Ack
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
@@ -123,6 +125,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l stale-busy-he
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
@@ -141,6 +144,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-busy-h
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l limit -d 'How many of the newest failed jobs to read (across the queues of interest)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
@@ -160,6 +164,7 @@ json\t'One JSON document (schema v1) for scripts'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s v -l verbose -d 'Show each job\'s whole exception text, not only its last line'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l log -d 'The worker\'s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
@@ -184,6 +189,7 @@ json\t'One JSON document (schema v1) for scripts'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status or the exit code [env: RECDIAG_ACCEPT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
@@ -206,6 +212,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-queued-run-
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
@@ -223,6 +230,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l min-free-percent
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l sid -d 'Print this call\'s lines in order (repeatable)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l since -d 'Only lines from then on: a duration back from now (1h, 30m) or a time (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)' -r
@@ -236,6 +244,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l format -d 'Outp
 json\t'One JSON document (schema v1) for scripts'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l no-env-file -d 'Do not read any dotenv file (what logs does unless --env-file is given)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l json -d 'Same as --format json'
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -s h -l help -d 'Print help'

@@ -259,6 +259,11 @@ pub struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Print nothing on stdout: the exit code says it all (cron, CI); --output is still written,
+    /// errors still go to stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+
     /// When to use colour in tables (NO_COLOR is honoured under auto)
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
@@ -603,6 +608,7 @@ pub struct Settings {
     pub format: Option<FormatArg>,
     pub json: bool,
     pub output: Option<PathBuf>,
+    pub quiet: bool,
     pub color: ColorArg,
     pub accept: Vec<String>,
     pub thresholds: ThresholdSettings,
@@ -641,6 +647,7 @@ impl Settings {
         self.format = a.format;
         self.json = a.json;
         self.output = a.output.clone();
+        self.quiet = a.quiet;
         self.color = a.color;
         self
     }

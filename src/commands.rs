@@ -380,6 +380,7 @@ fn emit(config: &Config, bytes: &[u8]) -> Result<(), String> {
     let text = config.redactor.scrub(&String::from_utf8_lossy(bytes));
     let path = match &config.output {
         Some(p) if p.as_os_str() != "-" => p,
+        _ if config.quiet => return Ok(()),
         _ => return write_stdout(text.as_bytes()),
     };
     let shown = path.display();

@@ -68,6 +68,8 @@ pub struct Config {
     pub color: ColorArg,
     /// Write the rendering to this file, atomically, instead of stdout.
     pub output: Option<PathBuf>,
+    /// `-q`: nothing on stdout, the exit code only.
+    pub quiet: bool,
     pub thresholds: Thresholds,
     /// "Now" for every age recdiag computes; `RECDIAG_NOW` (RFC 3339) pins it.
     pub now: jiff::Timestamp,
@@ -368,6 +370,7 @@ impl Config {
             format_asked: args.json || args.format.is_some(),
             color: args.color,
             output: args.output.clone(),
+            quiet: args.quiet,
             thresholds,
             now,
             now_pinned,

@@ -171,6 +171,41 @@ fn a_format_setting_applies_where_the_command_prints_it() {
     assert!(r.stdout.contains(sid), "{}{}", r.stdout, r.stderr);
 }
 
+/// `-q`: nothing on stdout, the exit code carries the verdict; errors
+/// still reach stderr and --output is still written.
+#[test]
+fn quiet_prints_nothing_but_keeps_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let r = Recdiag::new()
+        .args(["dir", "-q", "--recordings-dir"])
+        .arg(&missing)
+        .run();
+    r.assert_code(2);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let out = dir.path().join("dir.prom");
+    let r = Recdiag::new()
+        .args([
+            "dir",
+            "--quiet",
+            "--format",
+            "prometheus",
+            "--recordings-dir",
+        ])
+        .arg(dir.path())
+        .arg("--output")
+        .arg(&out)
+        .run();
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("recdiag_up"), "{written}");
+    let r = Recdiag::new()
+        .args(["redis", "-q", "--timeout", "0s"])
+        .run();
+    r.assert_code(3);
+    assert!(r.stderr.contains("--timeout"), "{}", r.stderr);
+}
+
 #[test]
 fn only_and_skip_choose_checks() {
     let dir = tempfile::tempdir().unwrap();
