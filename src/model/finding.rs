@@ -111,6 +111,10 @@ catalogue! {
                     "no worker listens on this queue: add it to the worker's RQ_QUEUES, then ",
                     crate::restart_worker!()
                 );
+    QueueUnknown = "QUEUE_UNKNOWN", check "queues", Warning, None,
+        severity "warning",
+        when "a queue of interest that no RQ queue and no worker knows, and whose name is near one they know: a typo in `--queue`/`RECDIAG_QUEUES` (the message says \"did you mean\")",
+        hint "fix the queue name in --queue or RECDIAG_QUEUES: recdiag watches a queue no worker serves and nobody fills";
     WorkerStale = "WORKER_STALE", check "workers", Warning, None,
         severity "warning",
         when "a registered worker that is not working while others live: heartbeat old, hash gone, exited, or dead by its conduct — idle while a job has waited over 10 s in its queues with no heartbeat since (or, where `CLIENT LIST` is allowed and RQ names connections, no connection named after it); says how long its key refuses a restart under that name",

@@ -267,7 +267,26 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         .workers
         .iter()
         .any(|w| w.name == "prosaas-worker-1" && w.pid == Some(1));
+    // Every queue name RQ or a worker knows, for QUEUE_UNKNOWN.
+    let mut known: Vec<&str> = snap
+        .queues
+        .iter()
+        .filter(|q| q.registered)
+        .map(|q| q.name.as_str())
+        .chain(
+            snap.workers
+                .iter()
+                .flat_map(|w| w.queues.iter().map(String::as_str)),
+        )
+        .collect();
+    known.sort_unstable();
+    known.dedup();
     for q in &interesting {
+        let registered = snap.queues.iter().any(|f| f.name == q.name && f.registered);
+        if let Some(f) = queue_unknown(q, registered, &known) {
+            queue_findings.push(f);
+            continue;
+        }
         // With no live worker at all, NO_WORKERS says it once.
         if any_live {
             queue_findings.extend(
@@ -516,6 +535,41 @@ pub fn queue_not_watched(q: &QueueMetrics) -> Option<Finding> {
         )
         .subjects([q.name.clone()])
     })
+}
+
+/// QUEUE_UNKNOWN: a queue of interest nobody knows — not in `rq:queues`,
+/// in no worker's queues, empty — whose name is near one they know. Only
+/// a near name counts: an unknown queue alone is also a fresh Redis (or
+/// one restarted empty), where nothing has been enqueued yet.
+pub fn queue_unknown(q: &QueueMetrics, registered: bool, known: &[&str]) -> Option<Finding> {
+    let used = [
+        q.queued,
+        q.started,
+        q.failed,
+        q.deferred,
+        q.scheduled,
+        q.finished,
+    ]
+    .iter()
+    .any(|n| n.unwrap_or(0) > 0);
+    if registered || used || known.contains(&q.name.as_str()) {
+        return None;
+    }
+    let (_, near) = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(&q.name, k), *k))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(
+        Finding::new(
+            FindingCode::QueueUnknown,
+            format!(
+                "queue '{}' of interest is not an RQ queue and no worker listens on it: did you mean '{near}'?",
+                q.name
+            ),
+        )
+        .subjects([q.name.clone()]),
+    )
 }
 
 /// QUEUE_BACKLOG: warning at `max_backlog`, critical at `crit_backlog` waiting jobs.
@@ -785,6 +839,36 @@ mod tests {
             oldest_queued_age_s: Some(age),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_queue_name_nobody_knows_is_named_only_near_a_known_one() {
+        let typo = QueueMetrics {
+            name: "recording".into(),
+            ..queue(0, 0, 0, 0.0)
+        };
+        let f = queue_unknown(&typo, false, &["default", "recordings"]);
+        assert!(
+            f.as_ref()
+                .is_some_and(|f| f.message.contains("did you mean 'recordings'?")),
+            "{f:?}"
+        );
+        // A fresh (or emptied) Redis knows no queue: nothing to say.
+        assert!(queue_unknown(&queue(0, 0, 0, 0.0), false, &[]).is_none());
+        // Far from every known name: a queue of its own, perhaps unused.
+        let other = QueueMetrics {
+            name: "billing".into(),
+            ..queue(0, 0, 0, 0.0)
+        };
+        assert!(queue_unknown(&other, false, &["recordings"]).is_none());
+        // Registered, listened to or holding jobs: known.
+        assert!(queue_unknown(&typo, true, &["recordings"]).is_none());
+        assert!(queue_unknown(&typo, false, &["recording", "recordings"]).is_none());
+        let used = QueueMetrics {
+            name: "recording".into(),
+            ..queue(0, 3, 0, 0.0)
+        };
+        assert!(queue_unknown(&used, false, &["recordings"]).is_none());
     }
 
     #[test]

@@ -276,6 +276,20 @@ fn queue_nobody_listens_to_is_critical() {
     assert_eq!(f["subjects"], serde_json::json!(["broadcasts"]));
 }
 
+/// A typo in the queue of interest is said, with the name meant: it was
+/// OK, exit 0, for a queue nobody knows.
+#[test]
+fn a_misspelt_queue_of_interest_is_named_with_the_one_meant() {
+    let w = World::new("2.12.0");
+    let r = w.run(&["queues", "--json", "--queue", "recording"]);
+    r.assert_code(1);
+    let findings = r.check("queues")["findings"].clone();
+    assert_eq!(findings.as_array().map(Vec::len), Some(1), "{findings}");
+    assert_eq!(findings[0]["code"], "QUEUE_UNKNOWN");
+    let message = findings[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("did you mean 'recordings'?"), "{message}");
+}
+
 #[test]
 fn ten_minutes_later_everyone_is_stale() {
     let w = World::new("1.16.2");
