@@ -251,12 +251,14 @@ impl Session {
                 ));
             }
         };
+        let to_terminal = io::stdout().is_terminal() && config.output.is_none();
         let style = Style::decide(
             config.color,
-            io::stdout().is_terminal() && config.output.is_none(),
+            to_terminal,
             std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             std::env::var("TERM").is_ok_and(|t| t == "dumb"),
-        );
+        )
+        .fit_to_terminal(to_terminal);
         Ok(Session {
             config,
             runtime,

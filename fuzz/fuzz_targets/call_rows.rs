@@ -127,7 +127,7 @@ fuzz_target!(|data: &[u8]| {
         }),
     };
     let report = judge(facts, now, &Thresholds::default());
-    let style = Style { color: false };
+    let style = Style::plain();
     let mut table = Vec::new();
     if render_calls(
         std::slice::from_ref(&report),

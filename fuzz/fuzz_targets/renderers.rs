@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let t = Thresholds::default();
-    let style = Style { color: false };
+    let style = Style::plain();
     for (format, view) in [
         (Format::Table, View::Health),
         (Format::Table, View::Detail),

@@ -93,7 +93,7 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
         None => writeln!(out, "  {} no row", style.dim("call_log"))?,
     }
     if !r.runs.is_empty() {
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(
             [
                 "RUN",
@@ -132,7 +132,7 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "\n{}", trim_lines(&t.to_string()))?;
     }
     if !r.jobs.is_empty() {
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(
             [
                 "JOB",

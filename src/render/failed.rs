@@ -43,7 +43,7 @@ pub fn render(
     }
     if !report.groups.is_empty() {
         writeln!(out)?;
-        let mut table = new_table();
+        let mut table = new_table(style);
         table.set_header(["COUNT", "CAUSE"].map(|h| style.bold(h)));
         for g in &report.groups {
             table.add_row(vec![
@@ -55,7 +55,7 @@ pub fn render(
     }
     if !report.jobs.is_empty() {
         writeln!(out)?;
-        let mut table = new_table();
+        let mut table = new_table(style);
         table.set_header(
             [
                 "FAILED",

@@ -49,7 +49,7 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
     let focused = !r.events.is_empty();
     if !r.causes.is_empty() && !focused {
         writeln!(out)?;
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(["FAILED", "CAUSE", "NEWEST CALLS", "WHAT TO DO"].map(|h| style.bold(h)));
         for g in &r.causes {
             t.add_row(vec![
@@ -94,7 +94,7 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
     }
     if !r.events.is_empty() {
         writeln!(out)?;
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(["AT", "STREAM", "LEVEL", "CALL", "LINE"].map(|h| style.bold(h)));
         for e in &r.events {
             t.add_row(vec![

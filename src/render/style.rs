@@ -6,10 +6,14 @@ use owo_colors::OwoColorize;
 use crate::cli::ColorArg;
 use crate::model::Status;
 
-/// How table output is painted.
+/// How table output is painted, and how wide it may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
     pub color: bool,
+    /// The terminal's columns, when stdout is one: tables are laid out to
+    /// fit (cells wrapped). None in a pipe or a file: lines as long as
+    /// their content, for grep and for scripts.
+    pub width: Option<u16>,
 }
 
 impl Style {
@@ -21,11 +25,35 @@ impl Style {
             ColorArg::Never => false,
             ColorArg::Auto => stdout_is_tty && !no_color && !term_dumb,
         };
-        Style { color }
+        Style { color, width: None }
     }
 
     pub fn plain() -> Style {
-        Style { color: false }
+        Style {
+            color: false,
+            width: None,
+        }
+    }
+
+    /// The same style, laid out for a terminal of `columns`, if stdout is
+    /// one (`COLUMNS` wins, as shells set it).
+    pub fn fit_to_terminal(self, stdout_is_tty: bool) -> Style {
+        if !stdout_is_tty {
+            return self;
+        }
+        let columns = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .or_else(|| {
+                rustix::termios::tcgetwinsize(std::io::stdout())
+                    .ok()
+                    .map(|w| w.ws_col)
+            })
+            .filter(|&c| c >= 40);
+        Style {
+            width: columns,
+            ..self
+        }
     }
 
     /// `text` in the colour of `status`.

@@ -32,15 +32,19 @@ pub fn render(report: &Report, view: View, style: Style, out: &mut impl Write) -
     verdict(report, style, out)
 }
 
-pub(super) fn new_table() -> Table {
+pub(super) fn new_table(style: Style) -> Table {
     let mut table = Table::new();
     table.load_style(NOTHING);
     table.force_no_tty();
+    if let Some(width) = style.width {
+        table.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        table.set_width(width);
+    }
     table
 }
 
 fn health(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
-    let mut table = new_table();
+    let mut table = new_table(style);
     table.set_header(["CHECK", "STATUS", "SUMMARY", "TIME"].map(|h| style.bold(h)));
     for check in &report.checks {
         table.add_row(vec![
@@ -70,7 +74,7 @@ fn detail(check: &Check, style: Style, out: &mut impl Write) -> io::Result<()> {
     } else {
         fields
     };
-    let mut table = new_table();
+    let mut table = new_table(style);
     for (key, value) in &fields {
         // Shown below, a row per sentinel.
         if key == "sentinel" {
@@ -107,7 +111,7 @@ fn detail(check: &Check, style: Style, out: &mut impl Write) -> io::Result<()> {
 }
 
 fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
-    let mut head = new_table();
+    let mut head = new_table(style);
     let rate = m
         .completion_rate
         .map_or("— (nothing finished)".to_string(), |r| {
@@ -148,7 +152,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
         return Ok(());
     };
     writeln!(out)?;
-    let mut t = new_table();
+    let mut t = new_table(style);
     t.set_header(["STATUS", "DOWNLOAD", "FULL", "OTHER", "TOTAL"].map(|h| style.bold(h)));
     type Count = fn(&StatusCounts) -> u64;
     let rows: [(&str, Count); 6] = [
@@ -168,7 +172,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(out, "{}", trim_lines(&t.to_string()))?;
     writeln!(out)?;
-    let mut d = new_table();
+    let mut d = new_table(style);
     d.set_header(["DURATION", "RUNS", "AVG", "P50", "P95", "MAX"].map(|h| style.bold(h)));
     let secs = |v: Option<f64>| v.map_or("—".to_string(), text::seconds);
     for (name, dur) in [
@@ -193,7 +197,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
             .is_some_and(|s| s.failed > m.superseded_failures.unwrap_or(0))
     }) {
         writeln!(out)?;
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(["FAILED BY CAUSE", "RUNS", "WHAT TO DO"].map(|h| style.bold(h)));
         for cause in Cause::ALL {
             let n = *cause_slot(&mut c.clone(), cause);
@@ -209,7 +213,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     }
     if !m.stuck_runs.is_empty() {
         writeln!(out, "\n{}", style.bold("stuck runs"))?;
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(["RUN", "CALL SID", "STATUS", "TYPE", "FOR"].map(|h| style.bold(h)));
         for r in m.stuck_runs.iter().take(20) {
             t.add_row(vec![
@@ -224,7 +228,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     }
     if !m.newest_failures.is_empty() {
         writeln!(out, "\n{}", style.bold("newest failures"))?;
-        let mut t = new_table();
+        let mut t = new_table(style);
         t.set_header(
             [
                 "RUN",
@@ -305,7 +309,7 @@ fn opt_count(n: Option<u64>) -> String {
 }
 
 fn queues(m: &QueuesMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
-    let mut table = new_table();
+    let mut table = new_table(style);
     table.set_header(
         [
             "QUEUE",
@@ -360,7 +364,7 @@ fn workers(m: &WorkersMetrics, style: Style, out: &mut impl Write) -> io::Result
     if m.workers.is_empty() {
         return writeln!(out, "{}", style.dim("no worker registered in rq:workers"));
     }
-    let mut table = new_table();
+    let mut table = new_table(style);
     table.set_header(
         [
             "WORKER",

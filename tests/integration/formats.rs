@@ -312,3 +312,57 @@ fn watch_redraws_in_place_on_a_terminal() {
         "{stdout:?}"
     );
 }
+
+/// On a terminal the tables fit its width (their cells wrapped); the
+/// findings' hints, commands to paste, are never cut.
+#[test]
+fn tables_fit_the_terminal() {
+    let w = world();
+    let script = require_program("script", "apt-get install util-linux");
+    let bin = assert_cmd::cargo::cargo_bin("recdiag");
+    let command = format!(
+        "{} health --no-env-file --skip runs,consistency --color never --recordings-dir {}",
+        bin.display(),
+        w.dir.path().display()
+    );
+    let out = Command::new(script)
+        .args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("REDIS_URL", w.redis.url())
+        .env("RECDIAG_NOW", &w.capture.captured_at)
+        .env("TERM", "xterm")
+        .env("COLUMNS", "60")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let table: Vec<&str> = stdout
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert!(table.len() > 4, "{stdout}");
+    for line in &table {
+        assert!(
+            line.trim_end().chars().count() <= 60,
+            "{line:?} in\n{stdout}"
+        );
+    }
+    // Piped, the same table is as wide as its content.
+    let piped = Command::new(&bin)
+        .args([
+            "health",
+            "--no-env-file",
+            "--skip",
+            "runs,consistency",
+            "--recordings-dir",
+        ])
+        .arg(w.dir.path())
+        .env_clear()
+        .env("REDIS_URL", w.redis.url())
+        .env("RECDIAG_NOW", &w.capture.captured_at)
+        .env("COLUMNS", "60")
+        .output()
+        .unwrap();
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert!(piped.lines().any(|l| l.chars().count() > 60), "{piped}");
+}
