@@ -60,6 +60,20 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// At most `max` characters, cut after a whole word and ending in `…`
+/// (mid-word only when one word is longer than `max`).
+pub fn truncate_words(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max.saturating_sub(1)).collect();
+    let whole = match head.rfind(' ') {
+        Some(at) if at > 0 => head[..at].trim_end(),
+        _ => head.as_str(),
+    };
+    format!("{whole}…")
+}
+
 /// `1.5 KiB`, `3.2 GiB`; bytes below 1 KiB as `999 B`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
@@ -260,6 +274,13 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_ends_after_a_whole_word() {
+        assert_eq!(truncate_words("5 downloads failed", 14), "5 downloads…");
+        assert_eq!(truncate_words("short", 14), "short");
+        assert_eq!(truncate_words("abcdefghijklmnop", 6), "abcde…");
+    }
 
     #[test]
     fn driver_errors_in_words() {

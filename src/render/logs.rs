@@ -63,7 +63,7 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
-                Cell::new(shorten(&g.hint, 110)),
+                Cell::new(super::table::hint(&g.hint)),
             ]);
         }
         writeln!(out, "{}", trim_lines(&t.to_string()))?;

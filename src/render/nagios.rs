@@ -71,7 +71,9 @@ pub fn render(report: &Report, t: &Thresholds, out: &mut impl Write) -> io::Resu
             report.finding_summary()
         ),
         Some(worst) => {
-            let msg: String = sanitize(&worst.message).chars().take(90).collect();
+            // Cut after a whole word: a monitoring line ends "… 5 downloads…",
+            // never "… 5 downloads t".
+            let msg = crate::text::truncate_words(&sanitize(&worst.message), 90);
             format!(
                 "{}: {} {}",
                 report.finding_summary(),

@@ -205,7 +205,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
                 t.add_row(vec![
                     Cell::new(cause.label()),
                     Cell::new(text::count(n)).set_alignment(CellAlignment::Right),
-                    Cell::new(shorten(cause.hint(), 100)),
+                    Cell::new(hint(cause.hint())),
                 ]);
             }
         }
@@ -267,15 +267,24 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// At most `max` characters, with an ellipsis when cut.
-/// Longest headline, summary, message or hint shown on one line; JSON
-/// keeps the whole text.
+/// Longest headline, summary or message shown on one line; JSON keeps
+/// the whole text.
 pub(super) const LINE_CHARS: usize = 400;
+
+/// Longest hint shown: a hint holds commands to paste, which a cut would
+/// break (a `grep CA0000…` matches every call), so only a hint made
+/// enormous by outside data (thousands of run ids) is cut.
+pub(super) const HINT_CHARS: usize = 4_000;
 
 /// One line of text for people: sanitised (no control characters, so no
 /// line breaks) and cut to [`LINE_CHARS`] with a `…` marker.
 pub(super) fn line(s: &str) -> String {
     shorten(&sanitize(s), LINE_CHARS)
+}
+
+/// A hint, whole: sanitised, cut only past [`HINT_CHARS`].
+pub(super) fn hint(s: &str) -> String {
+    shorten(&sanitize(s), HINT_CHARS)
 }
 
 /// The closing line of a report: its status and the process's exit code.
@@ -292,6 +301,7 @@ pub(super) fn exit_line(
     )
 }
 
+/// At most `max` characters, with an ellipsis when cut.
 pub(super) fn shorten(s: &str, max: usize) -> String {
     text::truncate(s, max)
 }
@@ -474,7 +484,7 @@ pub(super) fn write_findings(
             style.status(f.severity, &label)
         };
         writeln!(out, "{} {}  {}", shown, style.bold(&code), line(&f.message))?;
-        writeln!(out, "         {} {}", style.dim("→"), line(&f.hint))?;
+        writeln!(out, "         {} {}", style.dim("→"), hint(&f.hint))?;
         if !f.subjects.is_empty() {
             let subjects: Vec<String> = f
                 .subjects
