@@ -1,4 +1,5 @@
-//! Generated artefacts from the clap definition: shell completions.
+//! Generated artefacts from the clap definition: shell completions and
+//! man pages.
 
 use std::io::Write;
 
@@ -21,9 +22,11 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
             walk(sub, pages)?;
         }
+        let name = cmd.get_name().to_string();
         let man = clap_mangen::Man::new(cmd);
         let mut roff = Vec::new();
         man.render(&mut roff)?;
+        roff.extend_from_slice(extra_sections(&name).as_bytes());
         pages.push((man.get_filename(), roff));
         Ok(())
     }
@@ -33,4 +36,161 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     walk(cmd, &mut pages)?;
     pages.sort();
     Ok(pages)
+}
+
+/// EXIT STATUS, ENVIRONMENT and EXAMPLES, which clap does not write: the
+/// README's words, per page (`recdiag` is the top page).
+fn extra_sections(command: &str) -> String {
+    let mut out = String::new();
+    let section = |out: &mut String, title: &str, items: &[(&str, &str)]| {
+        out.push_str(&format!(".SH \"{title}\"\n"));
+        for (term, text) in items {
+            out.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff(term), roff(text)));
+        }
+    };
+    let status: &[(&str, &str)] = match command {
+        "explain" => &[
+            (
+                "0",
+                "the code is known (or none was asked): its text is printed",
+            ),
+            ("3", "no finding has that name; the nearest is named"),
+        ],
+        "completions" => &[("0", "the script is printed"), ("3", "bad usage")],
+        _ => &[
+            ("0", "OK: nothing wrong (accepted findings do not count)"),
+            ("1", "WARNING: something needs attention soon"),
+            ("2", "CRITICAL: recordings are failing or will fail"),
+            (
+                "3",
+                "UNKNOWN: could not check: bad usage, an invalid setting, a source not configured, recdiag's own error",
+            ),
+        ],
+    };
+    section(&mut out, "EXIT STATUS", status);
+    if command == "logs" {
+        section(
+            &mut out,
+            "ENVIRONMENT",
+            &[
+                (
+                    "RECDIAG_FORMAT",
+                    "table or json (another format, set for the other commands, is passed over)",
+                ),
+                (
+                    "NO_COLOR, COLUMNS",
+                    "no colour under --color auto; the table width on a terminal",
+                ),
+            ],
+        );
+        out.push_str(".PP\nNo dotenv file is read unless --env-file names one: the log is the only source.\n");
+    } else if !matches!(command, "explain" | "completions") {
+        section(
+            &mut out,
+            "ENVIRONMENT",
+            &[
+                (
+                    "REDIS_URL",
+                    "the Redis the workers use (redis://, rediss://, unix://, redis+sentinel://)",
+                ),
+                (
+                    "DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_*, DATABASE_URL_DIRECT",
+                    "the database, the first one set, in the app's order",
+                ),
+                (
+                    "RECORDINGS_DIR",
+                    "the recordings directory (default server/recordings)",
+                ),
+                (
+                    "RECDIAG_QUEUES",
+                    "queues of interest, a comma list (default recordings)",
+                ),
+                (
+                    "RECDIAG_TIMEOUT, RECDIAG_WINDOW",
+                    "the time limit of each check (5s) and the statistics window (1h)",
+                ),
+                (
+                    "RECDIAG_FORMAT",
+                    "table, json, prometheus or nagios, where the command prints it",
+                ),
+                ("RECDIAG_ACCEPT", "finding codes acknowledged, a comma list"),
+                ("RECDIAG_*", "each threshold, named with its flag above"),
+                (
+                    "NO_COLOR, COLUMNS",
+                    "no colour under --color auto; the table width on a terminal",
+                ),
+            ],
+        );
+        out.push_str(
+            ".PP\nEach is also read from ./.env (or --env-file), the environment winning.\n",
+        );
+    }
+    let examples: &[(&str, &str)] = match command {
+        "recdiag" | "health" => &[
+            (
+                "recdiag health",
+                "every check, the findings with their next step, the verdict",
+            ),
+            (
+                "recdiag health --format prometheus --output /var/lib/node_exporter/textfile_collector/recdiag.prom",
+                "for cron and node_exporter's textfile collector",
+            ),
+            (
+                "recdiag health --watch 10s",
+                "during an incident; Ctrl-C exits with the last status",
+            ),
+        ],
+        "call" => &[
+            (
+                "recdiag call CA0123456789abcdef0123456789abcdef",
+                "one call's verdict and what to do",
+            ),
+            (
+                "recdiag call CA0123456789abcdef0123456789abcdef --log worker.log",
+                "with the worker log's evidence",
+            ),
+        ],
+        "logs" => &[
+            (
+                "docker-compose -f docker-compose.prod.yml logs worker --since 1h | recdiag logs",
+                "downloads started, saved and failed by cause",
+            ),
+            (
+                "recdiag logs --sid CA0123456789abcdef0123456789abcdef worker.log",
+                "one call's lines, newest kept",
+            ),
+        ],
+        "explain" => &[
+            (
+                "recdiag explain PHANTOM_SLOTS",
+                "what the finding means and what to do",
+            ),
+            ("recdiag explain", "every code, its check and severity"),
+        ],
+        "failed" => &[(
+            "recdiag failed --limit 50 --verbose",
+            "the newest failed jobs with their whole exception",
+        )],
+        "runs" => &[("recdiag runs --window 24h", "a day of recording_runs")],
+        "completions" => &[(
+            "recdiag completions bash > /etc/bash_completion.d/recdiag",
+            "bash completion",
+        )],
+        _ => &[],
+    };
+    if !examples.is_empty() {
+        section(&mut out, "EXAMPLES", examples);
+    }
+    out
+}
+
+/// Text safe in roff: backslashes and hyphens escaped, no line starting
+/// with a control character.
+fn roff(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
 }
