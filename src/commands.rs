@@ -83,13 +83,12 @@ pub fn call(args: &CallArgs) -> u8 {
         }
     }
     if !args.run.accept.is_empty() {
-        write_quietly(
-            &mut io::stderr().lock(),
-            b"recdiag: error: call gives each call a verdict, not findings: --accept applies to health, redis, queues, workers, runs, dir and failed\n",
+        return fail(
+            &Redactor::default(),
+            "call gives each call a verdict, not findings: --accept applies to health, redis, queues, workers, runs, dir and failed",
         );
-        return exit::UNKNOWN;
     }
-    match Session::open(&args.settings(), Formats::TableOrJson("call")) {
+    match Session::open(&args.settings(), Formats::TableOrJson) {
         Ok(session) => {
             // The log first: a file that cannot be read stops before any source is.
             let evidence = match &args.log {
@@ -117,7 +116,7 @@ pub fn call(args: &CallArgs) -> u8 {
 
 /// `recdiag failed`.
 pub fn failed(args: &FailedArgs) -> u8 {
-    match Session::open(&args.settings(), Formats::TableOrJson("failed")) {
+    match Session::open(&args.settings(), Formats::TableOrJson) {
         Ok(session) => {
             let report = session.block_on(failed::run(&session.config, args.limit));
             session.finish(Output::Failed(report, args.verbose))
@@ -135,7 +134,7 @@ pub fn logs(args: &LogsArgs) -> u8 {
             None => return invalid_sid(raw),
         }
     }
-    let session = match Session::open(&args.settings(), Formats::TableOrJson("logs")) {
+    let session = match Session::open(&args.settings(), Formats::TableOrJson) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -192,8 +191,8 @@ pub fn explain(args: &ExplainArgs) -> u8 {
 /// Which formats a command can print.
 enum Formats {
     All,
-    /// The command's name, for the error.
-    TableOrJson(&'static str),
+    /// `call`, `failed` and `logs`.
+    TableOrJson,
 }
 
 /// What a command produced, ready to render.
@@ -218,25 +217,15 @@ impl Session {
             Ok(config) => config,
             Err(e) => return Err(fail(&Redactor::default(), &e.to_string())),
         };
-        // RECDIAG_FORMAT=prometheus, set for cron's health, is not asked
-        // of call, failed and logs: they print their table.
-        if let Formats::TableOrJson(_) = formats
-            && !config.format_asked
+        // Their --format takes table or json only (clap refuses the rest):
+        // a prometheus or nagios here is RECDIAG_FORMAT, set for cron's
+        // health, which call, failed and logs pass over for their table.
+        if let Formats::TableOrJson = formats
             && matches!(config.format, Format::Prometheus | Format::Nagios)
         {
             config.format = Format::Table;
         }
         let config = Arc::new(config);
-        if let Formats::TableOrJson(name) = formats
-            && matches!(config.format, Format::Prometheus | Format::Nagios)
-        {
-            return Err(fail(
-                &config.redactor,
-                &format!(
-                    "--format prometheus and nagios are for health, redis, queues, workers, runs and dir; {name} prints table or json"
-                ),
-            ));
-        }
         // rediss:// needs a TLS crypto provider; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = match tokio::runtime::Builder::new_current_thread()

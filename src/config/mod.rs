@@ -61,10 +61,6 @@ pub struct Config {
     pub timeout: Duration,
     pub window: Duration,
     pub format: Format,
-    /// The format came from `--format`/`--json`, not from
-    /// `RECDIAG_FORMAT`: a command that cannot print it refuses it (a
-    /// setting meant for the commands that can is passed over).
-    pub format_asked: bool,
     pub color: ColorArg,
     /// Write the rendering to this file, atomically, instead of stdout.
     pub output: Option<PathBuf>,
@@ -367,7 +363,6 @@ impl Config {
             timeout,
             window,
             format,
-            format_asked: args.json || args.format.is_some(),
             color: args.color,
             output: args.output.clone(),
             quiet: args.quiet,

@@ -121,6 +121,21 @@ pub struct QueueMetrics {
     pub abandoned: Option<u64>,
 }
 
+impl QueueMetrics {
+    /// The sizes of its list and registries, in the table's order:
+    /// queued, started, failed, deferred, scheduled, finished.
+    pub fn sizes(&self) -> [Option<u64>; 6] {
+        [
+            self.queued,
+            self.started,
+            self.failed,
+            self.deferred,
+            self.scheduled,
+            self.finished,
+        ]
+    }
+}
+
 /// RQ workers (spec §5 `workers`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkersMetrics {

@@ -80,7 +80,7 @@ impl<'a> Raw<'a> {
             Value::Array(items) | Value::Set(items) => {
                 Raw::Array(items.iter().map(Raw::of_value).collect())
             }
-            Value::ServerError(_) => Raw::Error(b"ERR"),
+            Value::ServerError(e) => Raw::Error(e.code().as_bytes()),
             _ => Raw::Other,
         }
     }
@@ -90,27 +90,17 @@ impl<'a> Raw<'a> {
 /// EXEC's), as [`super::rq::query_snapshot`] takes them from the driver's:
 /// EXEC's when it ran, the direct ones when MULTI was refused (then not
 /// of one moment). A server error other than WRONGTYPE is the error.
-pub fn transaction(mut values: Vec<Raw<'_>>, n: usize) -> redis::RedisResult<(Vec<Raw<'_>>, bool)> {
-    let malformed = || {
-        redis::RedisError::from((
-            redis::ErrorKind::UnexpectedReturnType,
-            "a transaction's replies were not what MULTI and EXEC return",
-        ))
-    };
-    if values.len() != n + 2 {
-        return Err(malformed());
-    }
-    let exec = values.pop().unwrap_or(Raw::Nil);
-    let multi_ok = !matches!(values[0], Raw::Error(_));
-    let direct: Vec<Raw<'_>> = values.drain(1..).collect();
-    let (replies, atomic) = match exec {
-        Raw::Array(items) if multi_ok && items.len() == n => (items, true),
-        _ if !multi_ok => (direct, false),
-        _ => {
-            fail_on_server_errors(&direct)?;
-            return Err(malformed());
-        }
-    };
+pub fn transaction(values: Vec<Raw<'_>>, n: usize) -> redis::RedisResult<(Vec<Raw<'_>>, bool)> {
+    let (replies, atomic) = super::rq::unpack_transaction(
+        values,
+        n,
+        |r| matches!(r, Raw::Error(_)),
+        |r| match r {
+            Raw::Array(items) => Some(items),
+            _ => None,
+        },
+        fail_on_server_errors,
+    )?;
     fail_on_server_errors(&replies)?;
     Ok((replies, atomic))
 }

@@ -43,14 +43,24 @@ pub async fn connect(
     target: &RedisTarget,
     timeout: Duration,
 ) -> Result<MultiplexedConnection, RedisFailure> {
+    let deadline = Instant::now() + timeout;
+    let master = server(target, timeout).await?;
+    let server = master.as_ref().unwrap_or(target);
+    let left = deadline.saturating_duration_since(Instant::now());
+    connect_to(server, left, timeout).await
+}
+
+/// Through Sentinel, the master the sentinels name (None: `target` is
+/// the server itself).
+async fn server(
+    target: &RedisTarget,
+    timeout: Duration,
+) -> Result<Option<RedisTarget>, RedisFailure> {
     match &target.sentinel {
-        None => connect_to(target, timeout, timeout).await,
+        None => Ok(None),
         Some(spec) => {
-            let deadline = Instant::now() + timeout;
             let found = sentinel::resolve(spec, target, timeout, false).await;
-            let master = master_target(target, spec, &found)?;
-            let left = deadline.saturating_duration_since(Instant::now());
-            connect_to(&master, left, timeout).await
+            master_target(target, spec, &found).map(Some)
         }
     }
 }
@@ -63,13 +73,7 @@ pub async fn connect_pair(
     timeout: Duration,
 ) -> Result<(MultiplexedConnection, super::RawConn), RedisFailure> {
     let deadline = Instant::now() + timeout;
-    let master = match &target.sentinel {
-        None => None,
-        Some(spec) => {
-            let found = sentinel::resolve(spec, target, timeout, false).await;
-            Some(master_target(target, spec, &found)?)
-        }
-    };
+    let master = server(target, timeout).await?;
     let server = master.as_ref().unwrap_or(target);
     let left = deadline.saturating_duration_since(Instant::now());
     let conn = connect_to(server, left, timeout).await?;

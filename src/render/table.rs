@@ -346,14 +346,7 @@ fn queues(m: &QueuesMetrics, style: Style, out: &mut impl Write) -> io::Result<(
             q.workers.to_string()
         };
         let mut row = vec![Cell::new(name)];
-        for n in [
-            q.queued,
-            q.started,
-            q.failed,
-            q.deferred,
-            q.scheduled,
-            q.finished,
-        ] {
+        for n in q.sizes() {
             row.push(Cell::new(opt_count(n)).set_alignment(CellAlignment::Right));
         }
         row.push(

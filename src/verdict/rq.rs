@@ -542,16 +542,7 @@ pub fn queue_not_watched(q: &QueueMetrics) -> Option<Finding> {
 /// a near name counts: an unknown queue alone is also a fresh Redis (or
 /// one restarted empty), where nothing has been enqueued yet.
 pub fn queue_unknown(q: &QueueMetrics, registered: bool, known: &[&str]) -> Option<Finding> {
-    let used = [
-        q.queued,
-        q.started,
-        q.failed,
-        q.deferred,
-        q.scheduled,
-        q.finished,
-    ]
-    .iter()
-    .any(|n| n.unwrap_or(0) > 0);
+    let used = q.sizes().iter().any(|n| n.unwrap_or(0) > 0);
     if registered || used || known.contains(&q.name.as_str()) {
         return None;
     }

@@ -106,29 +106,29 @@ fn a_format_setting_applies_where_the_command_prints_it() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("worker.log");
     std::fs::write(&log, "").unwrap();
-    let r = Recdiag::new()
-        .arg("logs")
-        .arg(&log)
-        .env("RECDIAG_FORMAT", "nagios")
-        .run();
-    assert!(
-        r.stdout.starts_with("worker log"),
-        "{}{}",
-        r.stdout,
-        r.stderr
+    let prints_its_table = |r: &crate::support::Run| {
+        assert!(
+            r.stdout.starts_with("worker log"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+    };
+    prints_its_table(
+        &Recdiag::new()
+            .arg("logs")
+            .arg(&log)
+            .env("RECDIAG_FORMAT", "nagios")
+            .run(),
     );
     // logs takes the env-file flags every command takes.
     let env = dir.path().join("settings.env");
     std::fs::write(&env, "RECDIAG_FORMAT=json\n").unwrap();
-    let r = Recdiag::new()
-        .args(["logs", "--no-env-file"])
-        .arg(&log)
-        .run();
-    assert!(
-        r.stdout.starts_with("worker log"),
-        "{}{}",
-        r.stdout,
-        r.stderr
+    prints_its_table(
+        &Recdiag::new()
+            .args(["logs", "--no-env-file"])
+            .arg(&log)
+            .run(),
     );
     let r = Recdiag::new()
         .args(["logs", "--env-file"])

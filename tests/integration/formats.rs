@@ -287,13 +287,14 @@ fn watch_prints_blocks_and_ctrl_c_keeps_the_last_code() {
     );
 }
 
-#[test]
-fn watch_redraws_in_place_on_a_terminal() {
-    let w = world();
+/// `recdiag health <flags>` on a pseudo-terminal (`script`), with
+/// `before` in front of it (a `timeout`), its output as the terminal got
+/// it.
+fn health_on_a_terminal(w: &World, before: &str, flags: &str, env: &[(&str, &str)]) -> String {
     let script = require_program("script", "apt-get install util-linux");
     let bin = assert_cmd::cargo::cargo_bin("recdiag");
     let command = format!(
-        "timeout -s INT 1 {} health --no-env-file --skip runs,consistency --color never --watch 200ms --recordings-dir {}",
+        "{before}{} health --no-env-file --skip runs,consistency --color never {flags} --recordings-dir {}",
         bin.display(),
         w.dir.path().display()
     );
@@ -304,9 +305,16 @@ fn watch_redraws_in_place_on_a_terminal() {
         .env("REDIS_URL", w.redis.url())
         .env("RECDIAG_NOW", &w.capture.captured_at)
         .env("TERM", "xterm")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn watch_redraws_in_place_on_a_terminal() {
+    let w = world();
+    let stdout = health_on_a_terminal(&w, "timeout -s INT 1 ", "--watch 200ms", &[]);
     assert!(
         stdout.matches("\u{1b}[H\u{1b}[2J").count() >= 2,
         "{stdout:?}"
@@ -318,24 +326,7 @@ fn watch_redraws_in_place_on_a_terminal() {
 #[test]
 fn tables_fit_the_terminal() {
     let w = world();
-    let script = require_program("script", "apt-get install util-linux");
-    let bin = assert_cmd::cargo::cargo_bin("recdiag");
-    let command = format!(
-        "{} health --no-env-file --skip runs,consistency --color never --recordings-dir {}",
-        bin.display(),
-        w.dir.path().display()
-    );
-    let out = Command::new(script)
-        .args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("REDIS_URL", w.redis.url())
-        .env("RECDIAG_NOW", &w.capture.captured_at)
-        .env("TERM", "xterm")
-        .env("COLUMNS", "60")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = health_on_a_terminal(&w, "", "", &[("COLUMNS", "60")]);
     let table: Vec<&str> = stdout
         .lines()
         .take_while(|l| !l.trim().is_empty())
@@ -348,7 +339,7 @@ fn tables_fit_the_terminal() {
         );
     }
     // Piped, the same table is as wide as its content.
-    let piped = Command::new(&bin)
+    let piped = Command::new(assert_cmd::cargo::cargo_bin("recdiag"))
         .args([
             "health",
             "--no-env-file",

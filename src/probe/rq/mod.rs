@@ -197,6 +197,29 @@ pub async fn query_snapshot(
 
 /// The reads' replies out of MULTI's, the queued ones and EXEC's.
 fn snapshot_replies(replies: &mut Vec<Value>, n: usize) -> redis::RedisResult<(Vec<Value>, bool)> {
+    unpack_transaction(
+        std::mem::take(replies),
+        n,
+        is_error,
+        |v| match v {
+            Value::Array(items) => Some(items),
+            _ => None,
+        },
+        fail_on_server_errors,
+    )
+}
+
+/// A transaction's replies — MULTI's, one per queued read, EXEC's —
+/// however they are held (the driver's values, or `call`'s own reader's):
+/// EXEC's, of one moment; or, when MULTI was refused, the reads' direct
+/// replies, not of one moment.
+pub(crate) fn unpack_transaction<T>(
+    mut replies: Vec<T>,
+    n: usize,
+    is_error: impl Fn(&T) -> bool,
+    into_array: impl FnOnce(T) -> Option<Vec<T>>,
+    fail_on_errors: impl Fn(&[T]) -> redis::RedisResult<()>,
+) -> redis::RedisResult<(Vec<T>, bool)> {
     let malformed = || {
         redis::RedisError::from((
             redis::ErrorKind::UnexpectedReturnType,
@@ -206,17 +229,17 @@ fn snapshot_replies(replies: &mut Vec<Value>, n: usize) -> redis::RedisResult<(V
     if replies.len() != n + 2 {
         return Err(malformed());
     }
-    let exec = replies.pop().unwrap_or(Value::Nil);
-    let multi_ok = !is_error(&replies[0]);
-    let direct: Vec<Value> = replies.drain(1..).collect();
-    match exec {
-        Value::Array(items) if multi_ok && items.len() == n => Ok((items, true)),
+    let exec = replies.pop();
+    let multi_ok = replies.first().is_some_and(|m| !is_error(m));
+    let direct: Vec<T> = replies.drain(1..).collect();
+    match exec.and_then(into_array) {
+        Some(items) if multi_ok && items.len() == n => Ok((items, true)),
         // MULTI refused: the reads ran at once, their replies are here.
         _ if !multi_ok => Ok((direct, false)),
         // A read refused while queueing aborts the transaction: its error
         // (NOPERM, say) is among the queued replies.
         _ => {
-            fail_on_server_errors(&direct)?;
+            fail_on_errors(&direct)?;
             Err(malformed())
         }
     }
