@@ -542,7 +542,8 @@ pub fn queue_not_watched(q: &QueueMetrics) -> Option<Finding> {
 /// a near name counts: an unknown queue alone is also a fresh Redis (or
 /// one restarted empty), where nothing has been enqueued yet.
 pub fn queue_unknown(q: &QueueMetrics, registered: bool, known: &[&str]) -> Option<Finding> {
-    let used = q.sizes().iter().any(|n| n.unwrap_or(0) > 0);
+    // A size not read may hide jobs: only a queue measured empty counts.
+    let used = q.sizes().iter().any(|n| *n != Some(0));
     if registered || used || known.contains(&q.name.as_str()) {
         return None;
     }
@@ -834,10 +835,19 @@ mod tests {
 
     #[test]
     fn a_queue_name_nobody_knows_is_named_only_near_a_known_one() {
-        let typo = QueueMetrics {
-            name: "recording".into(),
-            ..queue(0, 0, 0, 0.0)
+        // Every size read, and zero.
+        let empty = |name: &str| QueueMetrics {
+            name: name.into(),
+            of_interest: true,
+            queued: Some(0),
+            started: Some(0),
+            failed: Some(0),
+            deferred: Some(0),
+            scheduled: Some(0),
+            finished: Some(0),
+            ..Default::default()
         };
+        let typo = empty("recording");
         let f = queue_unknown(&typo, false, &["default", "recordings"]);
         assert!(
             f.as_ref()
@@ -845,21 +855,23 @@ mod tests {
             "{f:?}"
         );
         // A fresh (or emptied) Redis knows no queue: nothing to say.
-        assert!(queue_unknown(&queue(0, 0, 0, 0.0), false, &[]).is_none());
+        assert!(queue_unknown(&empty("recordings"), false, &[]).is_none());
         // Far from every known name: a queue of its own, perhaps unused.
-        let other = QueueMetrics {
-            name: "billing".into(),
-            ..queue(0, 0, 0, 0.0)
-        };
-        assert!(queue_unknown(&other, false, &["recordings"]).is_none());
+        assert!(queue_unknown(&empty("billing"), false, &["recordings"]).is_none());
         // Registered, listened to or holding jobs: known.
         assert!(queue_unknown(&typo, true, &["recordings"]).is_none());
         assert!(queue_unknown(&typo, false, &["recording", "recordings"]).is_none());
         let used = QueueMetrics {
-            name: "recording".into(),
-            ..queue(0, 3, 0, 0.0)
+            failed: Some(3),
+            ..empty("recording")
         };
         assert!(queue_unknown(&used, false, &["recordings"]).is_none());
+        // A size not read may hide jobs: never judged unknown on it.
+        let unread = QueueMetrics {
+            started: None,
+            ..empty("recording")
+        };
+        assert!(queue_unknown(&unread, false, &["recordings"]).is_none());
     }
 
     #[test]
