@@ -118,8 +118,14 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
                 }
                 let left = deadline.saturating_duration_since(Instant::now());
                 let progress = probe::call::Progress::default();
-                let again =
-                    probe::call::redis(&mut conn, Some(&mut raw), sid, &config.queues, &progress);
+                let again = probe::call::redis(
+                    &mut conn,
+                    Some(&mut raw),
+                    &config.rq_keys,
+                    sid,
+                    &config.queues,
+                    &progress,
+                );
                 if let Some(Ok(again)) = bounded(left, again).await {
                     *r = again;
                 }
@@ -351,17 +357,24 @@ async fn read_rq(config: &Config, sids: &[CallSid]) -> Result<RqRead, String> {
         let mut found = Vec::new();
         for sid in sids {
             found.push(
-                probe::call::redis(&mut conn, Some(&mut raw), sid, &config.queues, &progress)
-                    .await
-                    .map_err(classify)?,
+                probe::call::redis(
+                    &mut conn,
+                    Some(&mut raw),
+                    &config.rq_keys,
+                    sid,
+                    &config.queues,
+                    &progress,
+                )
+                .await
+                .map_err(classify)?,
             );
         }
         // The queues of interest's started registries too: a slot whose
         // call has a running job is a live download, never phantom.
-        let mut snapshot = probe::rq::snapshot::read(&mut conn, &config.queues)
+        let mut snapshot = probe::rq::snapshot::read(&mut conn, &config.rq_keys, &config.queues)
             .await
             .map_err(classify)?;
-        snapshot.app = probe::rq::snapshot::app_state(&mut conn, config.now)
+        snapshot.app = probe::rq::snapshot::app_state(&mut conn, &config.rq_keys, config.now)
             .await
             .map_err(classify)?;
         let life = probe::redis::life(&mut conn).await;

@@ -199,8 +199,10 @@ async fn rq_outcome(config: &Config) -> RqOutcome {
         Err(failure) => return failed(failure),
     };
     let read = async {
-        let mut snapshot = probe::rq::snapshot::read(&mut conn, &config.queues).await?;
-        snapshot.app = probe::rq::snapshot::app_state(&mut conn, config.now).await?;
+        let mut snapshot =
+            probe::rq::snapshot::read(&mut conn, &config.rq_keys, &config.queues).await?;
+        snapshot.app =
+            probe::rq::snapshot::app_state(&mut conn, &config.rq_keys, config.now).await?;
         Ok::<_, redis::RedisError>(snapshot)
     };
     match read.await {

@@ -264,6 +264,10 @@ pub struct OutputArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Tables without their column headers: rows only, for scripts (table format only)
+    #[arg(long)]
+    pub no_headers: bool,
+
     /// When to use colour in tables (NO_COLOR is honoured under auto)
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
@@ -357,6 +361,9 @@ pub struct QueueArg {
     /// Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]
     #[arg(long = "queue", value_name = "NAME")]
     pub queues: Vec<String>,
+    /// The prefix of RQ's keys, as the workers' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]
+    #[arg(long, value_name = "PREFIX")]
+    pub rq_key_prefix: Option<String>,
 }
 
 /// Where the database is.
@@ -601,6 +608,7 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub recordings_dir: Option<PathBuf>,
     pub queues: Vec<String>,
+    pub rq_key_prefix: Option<String>,
     pub env_file: Option<PathBuf>,
     pub no_env_file: bool,
     pub timeout: Option<String>,
@@ -609,6 +617,7 @@ pub struct Settings {
     pub json: bool,
     pub output: Option<PathBuf>,
     pub quiet: bool,
+    pub no_headers: bool,
     pub color: ColorArg,
     pub accept: Vec<String>,
     pub thresholds: ThresholdSettings,
@@ -648,6 +657,7 @@ impl Settings {
         self.json = a.json;
         self.output = a.output.clone();
         self.quiet = a.quiet;
+        self.no_headers = a.no_headers;
         self.color = a.color;
         self
     }
@@ -657,6 +667,7 @@ impl Settings {
     }
     fn queue(mut self, a: &QueueArg) -> Self {
         self.queues = a.queues.clone();
+        self.rq_key_prefix = a.rq_key_prefix.clone();
         self
     }
     fn database(mut self, a: &DatabaseArg) -> Self {

@@ -247,7 +247,8 @@ impl Session {
             std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             std::env::var("TERM").is_ok_and(|t| t == "dumb"),
         )
-        .fit_to_terminal(to_terminal);
+        .fit_to_terminal(to_terminal)
+        .headers(!config.no_headers);
         Ok(Session {
             config,
             runtime,
@@ -321,7 +322,10 @@ async fn watch_loop(
 ) -> u8 {
     let redraw = io::stdout().is_terminal() && config.output.is_none();
     let mut last = exit::UNKNOWN;
+    let mut previous: Option<Report> = None;
+    let mut number = 0u64;
     loop {
+        number += 1;
         let mut round = (**config).clone();
         if !round.now_pinned {
             round.now = jiff::Timestamp::now();
@@ -336,6 +340,11 @@ async fn watch_loop(
         let mut buf = Vec::new();
         if redraw {
             buf.extend_from_slice(b"\x1b[H\x1b[2J");
+        }
+        if matches!(round.format, Format::Table) {
+            let line = render::watch::heading(number, interval, &report, previous.as_ref());
+            buf.extend_from_slice(style.dim(&line).as_bytes());
+            buf.push(b'\n');
         }
         if render::render(
             &report,
@@ -355,6 +364,7 @@ async fn watch_loop(
         if let Err(e) = emit(&round, &buf) {
             return fail(&round.redactor, &e);
         }
+        previous = Some(report);
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
             _ = tokio::signal::ctrl_c() => return last,
@@ -369,6 +379,10 @@ async fn watch_loop(
 /// into, a directory or a symbolic link to a file is refused.
 fn emit(config: &Config, bytes: &[u8]) -> Result<(), String> {
     let text = config.redactor.scrub(&String::from_utf8_lossy(bytes));
+    let text = config
+        .deployment
+        .apply(&text, config.format == Format::Json)
+        .into_owned();
     let path = match &config.output {
         Some(p) if p.as_os_str() != "-" => p,
         _ if config.quiet => return Ok(()),

@@ -128,7 +128,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
         let target = redis_target.clone()?;
         let read = async {
             let mut conn = probe::redis::connect(target, config.timeout).await?;
-            let side = probe::consistency::rq_side(&mut conn, &config.queues)
+            let side = probe::consistency::rq_side(&mut conn, &config.rq_keys, &config.queues)
                 .await
                 .map_err(|e| probe::redis::classify(&e, target, config.timeout))?;
             Ok::<_, RedisFailure>((conn, side))
@@ -258,6 +258,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                         let found = probe::call::redis(
                             &mut conn,
                             None,
+                            &config.rq_keys,
                             &parsed,
                             &config.queues,
                             &probe::call::Progress::default(),

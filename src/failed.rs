@@ -33,7 +33,7 @@ pub async fn run(config: &Config, limit: usize) -> FailedReport {
     };
     let read = async {
         let mut conn = probe::redis::connect(target, config.timeout).await?;
-        probe::rq::failed::read(&mut conn, &config.queues, limit)
+        probe::rq::failed::read(&mut conn, &config.rq_keys, &config.queues, limit)
             .await
             .map_err(|e| probe::redis::classify(&e, target, config.timeout))
     };

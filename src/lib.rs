@@ -13,7 +13,7 @@ pub mod comparisons;
 pub mod config;
 pub mod failed;
 pub mod generate;
-mod hints;
+pub mod hints;
 pub mod logs;
 mod memory_watch;
 /// The binary's allocator: one block past a bound ends recdiag (exit 3).
@@ -21,6 +21,7 @@ pub use memory_watch::Guarded as Allocator;
 pub mod model;
 pub mod probe;
 pub mod render;
+pub mod rq_keys;
 pub mod sid;
 pub mod text;
 pub mod verdict;

@@ -15,7 +15,9 @@ pub use redis_url::{RedisTarget, SentinelSpec, address as redis_address};
 pub use secret::{Redactor, SecretUrl, is_recdiag_word, mask_url, mask_userinfo, url_secrets};
 
 use crate::cli::{ColorArg, FormatArg, Settings};
+use crate::hints::Deployment;
 use crate::model::FindingCode;
+use crate::rq_keys::Keys;
 use crate::verdict::Thresholds;
 
 /// A configuration problem. Messages never contain a password.
@@ -58,6 +60,11 @@ pub struct Config {
     pub database: Source<DatabaseTarget>,
     pub recordings_dir: PathBuf,
     pub queues: Vec<String>,
+    /// RQ's key names, under the workers' `RQ_KEY_PREFIX`.
+    pub rq_keys: Keys,
+    /// How the app is deployed (`RECDIAG_COMPOSE`, `RECDIAG_WORKER_SERVICE`):
+    /// the commands hints print.
+    pub deployment: Deployment,
     pub timeout: Duration,
     pub window: Duration,
     pub format: Format,
@@ -66,6 +73,8 @@ pub struct Config {
     pub output: Option<PathBuf>,
     /// `-q`: nothing on stdout, the exit code only.
     pub quiet: bool,
+    /// `--no-headers`: tables print rows only.
+    pub no_headers: bool,
     pub thresholds: Thresholds,
     /// "Now" for every age recdiag computes; `RECDIAG_NOW` (RFC 3339) pins it.
     pub now: jiff::Timestamp,
@@ -136,6 +145,27 @@ impl Config {
             queues.push(DEFAULT_QUEUE.to_string());
         }
         queues.dedup();
+
+        let rq_keys = match args
+            .rq_key_prefix
+            .clone()
+            .or_else(|| lookup("RQ_KEY_PREFIX"))
+        {
+            None => Keys::default(),
+            Some(prefix) => Keys::new(&prefix).map_err(|why| ConfigError::BadSetting {
+                name: "--rq-key-prefix/RQ_KEY_PREFIX",
+                why,
+            })?,
+        };
+
+        let deployment = Deployment::new(
+            lookup("RECDIAG_COMPOSE").as_deref(),
+            lookup("RECDIAG_WORKER_SERVICE").as_deref(),
+        )
+        .map_err(|why| ConfigError::BadSetting {
+            name: "RECDIAG_COMPOSE/RECDIAG_WORKER_SERVICE",
+            why,
+        })?;
 
         let timeout = duration(
             "--timeout/RECDIAG_TIMEOUT",
@@ -290,6 +320,7 @@ impl Config {
             )?,
             ..defaults
         };
+        check_thresholds(&thresholds)?;
 
         let now_pinned = env("RECDIAG_NOW").is_some_and(|v| !v.is_empty());
         let now = match env("RECDIAG_NOW").filter(|v| !v.is_empty()) {
@@ -360,12 +391,15 @@ impl Config {
             database,
             recordings_dir,
             queues,
+            rq_keys,
+            deployment,
             timeout,
             window,
             format,
             color: args.color,
             output: args.output.clone(),
             quiet: args.quiet,
+            no_headers: args.no_headers,
             thresholds,
             now,
             now_pinned,
@@ -482,6 +516,76 @@ pub fn small_regular_file(path: &Path) -> Result<(), String> {
 /// The longest duration any setting takes: a year (a window, a timeout,
 /// an interval); beyond it, clocks overflow and nothing is meant.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);
+
+/// Thresholds that cannot mean anything: a warning level past its
+/// critical one, a duration of no time.
+fn check_thresholds(t: &Thresholds) -> Result<(), ConfigError> {
+    let bad = |name: &'static str, why: String| Err(ConfigError::BadSetting { name, why });
+    if t.crit_backlog < t.max_backlog {
+        return bad(
+            "--crit-backlog/RECDIAG_CRIT_BACKLOG",
+            format!(
+                "{} is below the warning level --max-backlog {}",
+                t.crit_backlog, t.max_backlog
+            ),
+        );
+    }
+    if t.crit_failed < t.max_failed {
+        return bad(
+            "--crit-failed/RECDIAG_CRIT_FAILED",
+            format!(
+                "{} is below the warning level --max-failed {}",
+                t.crit_failed, t.max_failed
+            ),
+        );
+    }
+    if t.crit_completion_rate > t.min_completion_rate {
+        return bad(
+            "--crit-completion-rate/RECDIAG_CRIT_COMPLETION_RATE",
+            format!(
+                "{} is above the warning level --min-completion-rate {}: critical must be the lower rate",
+                t.crit_completion_rate, t.min_completion_rate
+            ),
+        );
+    }
+    if t.crit_free_percent > t.min_free_percent {
+        return bad(
+            "--crit-free-percent/RECDIAG_CRIT_FREE_PERCENT",
+            format!(
+                "{} is above the warning level --min-free-percent {}: critical must be the lower share",
+                t.crit_free_percent, t.min_free_percent
+            ),
+        );
+    }
+    for (name, d) in [
+        ("--max-queue-age/RECDIAG_MAX_QUEUE_AGE", t.max_queue_age),
+        (
+            "--stale-busy-heartbeat/RECDIAG_STALE_BUSY_HEARTBEAT",
+            t.stale_busy_heartbeat,
+        ),
+        (
+            "--stale-idle-heartbeat/RECDIAG_STALE_IDLE_HEARTBEAT",
+            t.stale_idle_heartbeat,
+        ),
+        (
+            "--max-avg-download/RECDIAG_MAX_AVG_DOWNLOAD",
+            t.max_avg_download,
+        ),
+        (
+            "--max-queued-run-age/RECDIAG_MAX_QUEUED_RUN_AGE",
+            t.max_queued_run_age,
+        ),
+        (
+            "--max-running-run-age/RECDIAG_MAX_RUNNING_RUN_AGE",
+            t.max_running_run_age,
+        ),
+    ] {
+        if d.is_zero() {
+            return bad(name, "it must be greater than zero".into());
+        }
+    }
+    Ok(())
+}
 
 fn number(
     name: &'static str,

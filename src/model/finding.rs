@@ -87,7 +87,7 @@ catalogue! {
     RedisUnreachable = "REDIS_UNREACHABLE", check "redis", Critical, Some(SourceKind::Redis),
         severity "critical",
         when "refused, DNS, authentication, TLS, no answer within `--timeout` (it says which)",
-        hint "check that Redis runs (docker-compose ps redis) and that REDIS_URL matches the workers' setting";
+        hint concat!("check that Redis runs (", crate::compose!(), " ps redis) and that REDIS_URL matches the workers' setting");
     RedisEvictionPolicy = "REDIS_EVICTION_POLICY", check "redis", Warning, None,
         severity "warning",
         when "`maxmemory-policy` is not `noeviction`, or keys were evicted: RQ's keys can vanish (the app's own compose runs `allkeys-lru`: `--accept` it once weighed)",
@@ -208,7 +208,7 @@ catalogue! {
     SchedulerDown = "SCHEDULER_DOWN", check "workers", Warning, None,
         severity "warning",
         when "neither `scheduler:global_lock` nor a `reminders_tick_*` job of the last 3 minutes: periodic jobs (the daily cleanup) do not run",
-        hint "start the scheduler service (python -m server.scheduler.run_scheduler; docker compose up -d scheduler) and read its log";
+        hint concat!("start the scheduler service (python -m server.scheduler.run_scheduler; ", crate::compose!(), " up -d scheduler) and read its log");
     RecordingsNotCleaned = "RECORDINGS_NOT_CLEANED", check "recordings_dir", Warning, None,
         severity "warning",
         when "`.mp3` files older than the 7-day retention plus a day: the daily cleanup is not deleting them",
@@ -220,7 +220,7 @@ catalogue! {
     RecordingsDirMissing = "RECORDINGS_DIR_MISSING", check "recordings_dir", Critical, None,
         severity "critical",
         when "the recordings directory does not exist",
-        hint "check the volume mount: docker volume ls | grep recordings; docker-compose config | grep recordings_data";
+        hint concat!("check the volume mount: docker volume ls | grep recordings; ", crate::compose!(), " config | grep recordings_data");
     RecordingsDirUnreadable = "RECORDINGS_DIR_UNREADABLE", check "recordings_dir", Critical, None,
         severity "critical",
         when "the recordings directory cannot be listed (permissions, or a hung mount)",
@@ -374,7 +374,9 @@ mod tests {
 mod schema_tests {
     use super::FindingCode;
 
-    /// The published schemas list exactly the codes the program has.
+    /// The published schemas list exactly the codes the program has (as
+    /// the known branch of an open `anyOf`: a later release may add codes,
+    /// each matching the other branch's pattern, as every code today does).
     #[test]
     fn schemas_list_every_code() {
         let want: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
@@ -383,13 +385,20 @@ mod schema_tests {
             include_str!("../../schema/recdiag-failed-v1.schema.json"),
         ] {
             let v: serde_json::Value = serde_json::from_str(schema).unwrap();
-            let listed: Vec<&str> = v["$defs"]["finding"]["properties"]["code"]["enum"]
+            let code = &v["$defs"]["finding"]["properties"]["code"]["anyOf"];
+            let listed: Vec<&str> = code[0]["enum"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .filter_map(|c| c.as_str())
                 .collect();
             assert_eq!(listed, want);
+            assert_eq!(code[1]["pattern"], "^[A-Z][A-Z0-9_]*$");
+            assert!(want.iter().all(|c| {
+                c.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+                    && c.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            }));
         }
     }
 }

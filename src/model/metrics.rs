@@ -91,6 +91,9 @@ pub struct RecordingsDirMetrics {
 /// RQ queues (spec §5 `queues`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QueuesMetrics {
+    /// The prefix of RQ's keys read (`rq`; rq 3.0's RQ_KEY_PREFIX may set another).
+    #[serde(default)]
+    pub key_prefix: String,
     pub queues: Vec<QueueMetrics>,
     /// Queues in `rq:queues` beyond the 1,000 read.
     pub queues_not_shown: u64,
@@ -111,6 +114,10 @@ pub struct QueueMetrics {
     pub scheduled: Option<u64>,
     pub finished: Option<u64>,
     pub canceled: Option<u64>,
+    /// rq 3.0: jobs of this queue a rate limit holds back; they wait on no
+    /// queue and count as waiting. Null: too many held to know whose.
+    #[serde(default)]
+    pub rate_limited: Option<u64>,
     /// Age of the job at the head of the queue (the next to run).
     pub oldest_queued_age_s: Option<f64>,
     pub oldest_queued_job: Option<String>,
@@ -122,11 +129,17 @@ pub struct QueueMetrics {
 }
 
 impl QueueMetrics {
+    /// Jobs waiting for a worker: the queue list and, on rq 3.0, the jobs
+    /// a rate limit holds back for it.
+    pub fn waiting(&self) -> Option<u64> {
+        self.queued.map(|n| n + self.rate_limited.unwrap_or(0))
+    }
+
     /// The sizes of its list and registries, in the table's order:
-    /// queued, started, failed, deferred, scheduled, finished.
+    /// waiting, started, failed, deferred, scheduled, finished.
     pub fn sizes(&self) -> [Option<u64>; 6] {
         [
-            self.queued,
+            self.waiting(),
             self.started,
             self.failed,
             self.deferred,

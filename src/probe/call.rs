@@ -16,7 +16,7 @@ use super::consistency::SlotMember;
 use super::database::{Db, Dialect, query};
 use super::raw_resp::Raw;
 use super::rq::job::{FIELDS, Job};
-use super::rq::{job_key, queue_key, results_key, texts};
+use super::rq::{Keys, texts};
 use crate::model::{CallLogInfo, FileInfo, RunInfo};
 use crate::sid::CallSid;
 
@@ -479,33 +479,48 @@ impl Progress {
 pub async fn redis(
     conn: &mut MultiplexedConnection,
     mut raw: Option<&mut RawConn>,
+    keys: &Keys,
     sid: &CallSid,
     queues: &[String],
     progress: &Progress,
 ) -> redis::RedisResult<RedisCall> {
     let mut found = RedisCall::default();
-    let registered: Vec<String> = redis::cmd("SMEMBERS")
-        .arg(super::rq::QUEUES)
-        .query_async::<Vec<String>>(conn)
+    let sets: Vec<Vec<String>> = redis::pipe()
+        .cmd("SMEMBERS")
+        .arg(keys.queues())
+        .cmd("SMEMBERS")
+        .arg(keys.rate_limit_keys())
+        .query_async(conn)
         .await
+        .unwrap_or_default();
+    let mut sets = sets.into_iter();
+    let registered: Vec<String> = sets
+        .next()
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|k| k.strip_prefix("rq:queue:").map(str::to_string))
+        .filter_map(|k| keys.queue_name(&k).map(str::to_string))
         .collect();
+    let mut limits = sets.next().unwrap_or_default();
+    limits.sort();
+    limits.truncate(super::rq::snapshot::RATE_LIMIT_LIMIT);
     let mut names: Vec<String> = queues.to_vec();
     names.extend(registered.into_iter().filter(|q| !queues.contains(q)));
     names.truncate(super::rq::snapshot::QUEUE_LIMIT);
-    let mut places: Vec<Place> = Vec::new();
+    // rq 3.0: a job a rate limit holds back waits on no queue.
+    let mut places: Vec<Place> = limits
+        .iter()
+        .map(|l| Place::Set(keys.rate_limited(l)))
+        .collect();
     for q in &names {
-        places.push(Place::List(queue_key(q)));
-        places.push(Place::List(super::rq::intermediate_key(q)));
+        places.push(Place::List(keys.queue(q)));
+        places.push(Place::List(keys.intermediate(q)));
         for key in [
-            super::rq::started_key(q),
-            super::rq::failed_key(q),
-            super::rq::scheduled_key(q),
-            super::rq::deferred_key(q),
-            super::rq::finished_key(q),
-            super::rq::canceled_key(q),
+            keys.started(q),
+            keys.failed(q),
+            keys.scheduled(q),
+            keys.deferred(q),
+            keys.finished(q),
+            keys.canceled(q),
         ] {
             places.push(Place::Set(key));
         }
@@ -606,9 +621,9 @@ pub async fn redis(
     let mut p = redis::pipe();
     p.ignore_errors();
     for id in &job_ids {
-        p.cmd("HMGET").arg(job_key(id)).arg(&FIELDS[..]);
+        p.cmd("HMGET").arg(keys.job(id)).arg(&FIELDS[..]);
         p.cmd("XREVRANGE")
-            .arg(results_key(id))
+            .arg(keys.results(id))
             .arg("+")
             .arg("-")
             .arg("COUNT")
@@ -634,7 +649,7 @@ pub async fn redis(
         .collect();
     for &i in &waiting {
         p.cmd("LPOS")
-            .arg(queue_key(jobs[i].origin.as_deref().unwrap_or_default()))
+            .arg(keys.queue(jobs[i].origin.as_deref().unwrap_or_default()))
             .arg(&jobs[i].id);
     }
     let replies = super::rq::query_pipe(&mut p, conn).await?;

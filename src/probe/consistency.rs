@@ -10,10 +10,7 @@ use redis::aio::MultiplexedConnection;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::database::{Db, Dialect, query};
-use super::rq::{
-    deferred_key, failed_key, finished_key, intermediate_key, queue_key, scheduled_key,
-    started_key, texts,
-};
+use super::rq::{Keys, texts};
 use crate::sid::CallSid;
 
 /// Rows and members read at most per source.
@@ -251,28 +248,29 @@ impl RedisSide {
 /// read, and whether that was all of them.
 pub async fn rq_side(
     conn: &mut MultiplexedConnection,
+    keys: &Keys,
     queues: &[String],
 ) -> redis::RedisResult<RedisSide> {
     let mut side = RedisSide::default();
     let mut p = redis::pipe();
     p.ignore_errors();
     for q in queues {
-        p.cmd("LRANGE").arg(queue_key(q)).arg(0).arg(LIMIT - 1);
-        p.cmd("LLEN").arg(queue_key(q));
-        for key in [started_key(q), scheduled_key(q), deferred_key(q)] {
+        p.cmd("LRANGE").arg(keys.queue(q)).arg(0).arg(LIMIT - 1);
+        p.cmd("LLEN").arg(keys.queue(q));
+        for key in [keys.started(q), keys.scheduled(q), keys.deferred(q)] {
             p.cmd("ZRANGE").arg(&key).arg(0).arg(LIMIT - 1);
             p.cmd("ZCARD").arg(key);
         }
-        for key in [failed_key(q), finished_key(q)] {
+        for key in [keys.failed(q), keys.finished(q)] {
             p.cmd("ZREVRANGE").arg(&key).arg(0).arg(HISTORY - 1);
             p.cmd("ZCARD").arg(key);
         }
         // A job being dequeued: moved out of the queue, not yet started.
         p.cmd("LRANGE")
-            .arg(intermediate_key(q))
+            .arg(keys.intermediate(q))
             .arg(0)
             .arg(LIMIT - 1);
-        p.cmd("LLEN").arg(intermediate_key(q));
+        p.cmd("LLEN").arg(keys.intermediate(q));
     }
     side.complete = true;
     let (replies, atomic) = super::rq::query_snapshot(&p, conn).await?;

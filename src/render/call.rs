@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use comfy_table::Cell;
 
 use super::Style;
-use super::table::{exit_line, line, new_table, shorten, trim_lines};
+use super::table::{exit_line, header, line, new_table, shorten, trim_lines};
 use crate::model::{CallReport, FileInfo};
 use crate::text::{self, sanitize};
 
@@ -94,7 +94,9 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     }
     if !r.runs.is_empty() {
         let mut t = new_table(style);
-        t.set_header(
+        header(
+            &mut t,
+            style,
             [
                 "RUN",
                 "STATUS",
@@ -133,7 +135,9 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
     }
     if !r.jobs.is_empty() {
         let mut t = new_table(style);
-        t.set_header(
+        header(
+            &mut t,
+            style,
             [
                 "JOB",
                 "QUEUE",

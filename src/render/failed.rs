@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment};
 
 use super::Style;
-use super::table::{exit_line, new_table, shorten, trim_lines, write_findings};
+use super::table::{exit_line, header, new_table, shorten, trim_lines, write_findings};
 use crate::model::FailedReport;
 use crate::text::{self, sanitize};
 
@@ -44,7 +44,7 @@ pub fn render(
     if !report.groups.is_empty() {
         writeln!(out)?;
         let mut table = new_table(style);
-        table.set_header(["COUNT", "CAUSE"].map(|h| style.bold(h)));
+        header(&mut table, style, ["COUNT", "CAUSE"].map(|h| style.bold(h)));
         for g in &report.groups {
             table.add_row(vec![
                 Cell::new(format!("{}×", g.count)).set_alignment(CellAlignment::Right),
@@ -56,7 +56,9 @@ pub fn render(
     if !report.jobs.is_empty() {
         writeln!(out)?;
         let mut table = new_table(style);
-        table.set_header(
+        header(
+            &mut table,
+            style,
             [
                 "FAILED",
                 "QUEUE",

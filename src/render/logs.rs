@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment};
 
 use super::Style;
-use super::table::{exit_line, line, new_table, shorten, trim_lines};
+use super::table::{exit_line, header, line, new_table, shorten, trim_lines};
 use crate::model::{LogsReport, Status};
 use crate::text::{self, sanitize};
 
@@ -50,7 +50,11 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
     if !r.causes.is_empty() && !focused {
         writeln!(out)?;
         let mut t = new_table(style);
-        t.set_header(["FAILED", "CAUSE", "NEWEST CALLS", "WHAT TO DO"].map(|h| style.bold(h)));
+        header(
+            &mut t,
+            style,
+            ["FAILED", "CAUSE", "NEWEST CALLS", "WHAT TO DO"].map(|h| style.bold(h)),
+        );
         for g in &r.causes {
             t.add_row(vec![
                 Cell::new(format!("{}×", text::count(g.count))).set_alignment(CellAlignment::Right),
@@ -95,7 +99,11 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
     if !r.events.is_empty() {
         writeln!(out)?;
         let mut t = new_table(style);
-        t.set_header(["AT", "STREAM", "LEVEL", "CALL", "LINE"].map(|h| style.bold(h)));
+        header(
+            &mut t,
+            style,
+            ["AT", "STREAM", "LEVEL", "CALL", "LINE"].map(|h| style.bold(h)),
+        );
         for e in &r.events {
             t.add_row(vec![
                 Cell::new(text::datetime(e.at)),

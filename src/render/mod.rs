@@ -14,6 +14,7 @@ mod prometheus;
 pub mod sample;
 pub mod style;
 mod table;
+pub mod watch;
 
 use std::io::{self, Write};
 

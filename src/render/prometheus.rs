@@ -241,6 +241,7 @@ fn metrics(f: &mut Families, m: &Metrics) {
                     ("scheduled", queue.scheduled),
                     ("finished", queue.finished),
                     ("canceled", queue.canceled),
+                    ("rate_limited", queue.rate_limited),
                 ] {
                     f.opt(
                         "queue_jobs",

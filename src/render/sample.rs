@@ -40,6 +40,7 @@ pub fn report() -> Report {
                 scheduled: Some(1),
                 finished: Some(340),
                 canceled: Some(0),
+                rate_limited: Some(0),
                 oldest_queued_age_s: Some(412.5),
                 oldest_queued_job: Some(
                     "recording_download_CA0123456789abcdef0123456789abcdef_1795000000000".into(),
@@ -48,6 +49,7 @@ pub fn report() -> Report {
                 abandoned: Some(0),
             }],
             queues_not_shown: 0,
+            key_prefix: "rq".into(),
             anomalies: vec![],
         }),
         vec![

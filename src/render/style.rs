@@ -14,6 +14,8 @@ pub struct Style {
     /// fit (cells wrapped). None in a pipe or a file: lines as long as
     /// their content, for grep and for scripts.
     pub width: Option<u16>,
+    /// Tables print their column headers (`--no-headers`: rows only).
+    pub headers: bool,
 }
 
 impl Style {
@@ -25,18 +27,31 @@ impl Style {
             ColorArg::Never => false,
             ColorArg::Auto => stdout_is_tty && !no_color && !term_dumb,
         };
-        Style { color, width: None }
+        Style {
+            color,
+            width: None,
+            headers: true,
+        }
     }
 
     pub fn plain() -> Style {
         Style {
             color: false,
             width: None,
+            headers: true,
         }
     }
 
     /// The same style, laid out for a terminal of `columns`, if stdout is
     /// one (`COLUMNS` wins, as shells set it).
+    /// `--no-headers`: tables print their rows only, for scripts.
+    pub fn headers(self, shown: bool) -> Style {
+        Style {
+            headers: shown,
+            ..self
+        }
+    }
+
     pub fn fit_to_terminal(self, stdout_is_tty: bool) -> Style {
         if !stdout_is_tty {
             return self;

@@ -32,6 +32,13 @@ pub fn render(report: &Report, view: View, style: Style, out: &mut impl Write) -
     verdict(report, style, out)
 }
 
+/// A table's column headers, unless `--no-headers` said rows only.
+pub(super) fn header(table: &mut Table, style: Style, cells: impl Into<comfy_table::Row>) {
+    if style.headers {
+        table.set_header(cells);
+    }
+}
+
 pub(super) fn new_table(style: Style) -> Table {
     let mut table = Table::new();
     table.load_style(NOTHING);
@@ -45,7 +52,11 @@ pub(super) fn new_table(style: Style) -> Table {
 
 fn health(report: &Report, style: Style, out: &mut impl Write) -> io::Result<()> {
     let mut table = new_table(style);
-    table.set_header(["CHECK", "STATUS", "SUMMARY", "TIME"].map(|h| style.bold(h)));
+    header(
+        &mut table,
+        style,
+        ["CHECK", "STATUS", "SUMMARY", "TIME"].map(|h| style.bold(h)),
+    );
     for check in &report.checks {
         table.add_row(vec![
             Cell::new(check.id.as_str()),
@@ -153,7 +164,11 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     };
     writeln!(out)?;
     let mut t = new_table(style);
-    t.set_header(["STATUS", "DOWNLOAD", "FULL", "OTHER", "TOTAL"].map(|h| style.bold(h)));
+    header(
+        &mut t,
+        style,
+        ["STATUS", "DOWNLOAD", "FULL", "OTHER", "TOTAL"].map(|h| style.bold(h)),
+    );
     type Count = fn(&StatusCounts) -> u64;
     let rows: [(&str, Count); 6] = [
         ("queued", |c| c.queued),
@@ -173,7 +188,11 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}", trim_lines(&t.to_string()))?;
     writeln!(out)?;
     let mut d = new_table(style);
-    d.set_header(["DURATION", "RUNS", "AVG", "P50", "P95", "MAX"].map(|h| style.bold(h)));
+    header(
+        &mut d,
+        style,
+        ["DURATION", "RUNS", "AVG", "P50", "P95", "MAX"].map(|h| style.bold(h)),
+    );
     let secs = |v: Option<f64>| v.map_or("—".to_string(), text::seconds);
     for (name, dur) in [
         ("download (started → completed)", &m.download_s),
@@ -198,7 +217,11 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     }) {
         writeln!(out)?;
         let mut t = new_table(style);
-        t.set_header(["FAILED BY CAUSE", "RUNS", "WHAT TO DO"].map(|h| style.bold(h)));
+        header(
+            &mut t,
+            style,
+            ["FAILED BY CAUSE", "RUNS", "WHAT TO DO"].map(|h| style.bold(h)),
+        );
         for cause in Cause::ALL {
             let n = *cause_slot(&mut c.clone(), cause);
             if n > 0 {
@@ -214,7 +237,11 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     if !m.stuck_runs.is_empty() {
         writeln!(out, "\n{}", style.bold("stuck runs"))?;
         let mut t = new_table(style);
-        t.set_header(["RUN", "CALL SID", "STATUS", "TYPE", "FOR"].map(|h| style.bold(h)));
+        header(
+            &mut t,
+            style,
+            ["RUN", "CALL SID", "STATUS", "TYPE", "FOR"].map(|h| style.bold(h)),
+        );
         for r in m.stuck_runs.iter().take(20) {
             t.add_row(vec![
                 Cell::new(r.id),
@@ -229,7 +256,9 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     if !m.newest_failures.is_empty() {
         writeln!(out, "\n{}", style.bold("newest failures"))?;
         let mut t = new_table(style);
-        t.set_header(
+        header(
+            &mut t,
+            style,
             [
                 "RUN",
                 "CALL SID",
@@ -320,7 +349,9 @@ fn opt_count(n: Option<u64>) -> String {
 
 fn queues(m: &QueuesMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     let mut table = new_table(style);
-    table.set_header(
+    header(
+        &mut table,
+        style,
         [
             "QUEUE",
             "WAITING",
@@ -340,7 +371,7 @@ fn queues(m: &QueuesMetrics, style: Style, out: &mut impl Write) -> io::Result<(
         } else {
             sanitize(&q.name).into_owned()
         };
-        let workers = if q.workers == 0 && q.queued.unwrap_or(0) > 0 {
+        let workers = if q.workers == 0 && q.waiting().unwrap_or(0) > 0 {
             style.status(Status::Critical, "0")
         } else {
             q.workers.to_string()
@@ -357,6 +388,16 @@ fn queues(m: &QueuesMetrics, style: Style, out: &mut impl Write) -> io::Result<(
         table.add_row(row);
     }
     writeln!(out, "{}", trim_lines(&table.to_string()))?;
+    for q in &m.queues {
+        if let Some(held) = q.rate_limited.filter(|&n| n > 0) {
+            writeln!(
+                out,
+                "  {}'s WAITING includes {} held back by an RQ rate limit (on no queue until a slot frees)",
+                sanitize(&q.name),
+                text::plural(held, "job", "jobs")
+            )?;
+        }
+    }
     for a in &m.anomalies {
         writeln!(out, "{}", style.dim(&format!("note: {}", sanitize(a))))?;
     }
@@ -368,7 +409,9 @@ fn workers(m: &WorkersMetrics, style: Style, out: &mut impl Write) -> io::Result
         return writeln!(out, "{}", style.dim("no worker registered in rq:workers"));
     }
     let mut table = new_table(style);
-    table.set_header(
+    header(
+        &mut table,
+        style,
         [
             "WORKER",
             "HOST",

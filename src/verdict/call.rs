@@ -296,6 +296,24 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
             hint,
         );
     }
+    // rq 3.0: a rate limit holds the job back on no queue; it joins its
+    // queue when one of the limit's jobs ends.
+    if let Some(j) = newest_job("rate_limited") {
+        let queue = j.queue.as_deref().unwrap_or("?");
+        return decision(
+            Verdict::Queued,
+            format!(
+                "job {} is held back by an RQ rate limit: it joins '{queue}' when one of the limit's running jobs ends; workers listening: {}",
+                j.id,
+                if f.workers_listening.is_empty() {
+                    "none".to_string()
+                } else {
+                    f.workers_listening.join(", ")
+                }
+            ),
+            "wait: the rate limit lets it through as slots free; if it never moves, see what holds the limit's slots (recdiag queues: started jobs)",
+        );
+    }
     if let Some(j) = newest_job("started") {
         // The player (AudioPlayer.tsx) retries a 202 twelve times, waiting
         // the API's Retry-After of 2 s: it gives up after about 26 s.

@@ -72,8 +72,11 @@ pub fn dir_missing(facts: &DirFacts) -> Option<Finding> {
     Some(
         Finding::new(FindingCode::RecordingsDirMissing, message)
             .hint(
-                "check the volume mount (docker volume ls | grep recordings; docker-compose config | grep recordings_data) \
-                 and RECORDINGS_DIR: /app/server/recordings in the containers, server/recordings from the project root",
+                concat!(
+                    "check the volume mount (docker volume ls | grep recordings; ",
+                    crate::compose!(),
+                    " config | grep recordings_data) and RECORDINGS_DIR: /app/server/recordings in the containers, server/recordings from the project root"
+                ),
             )
             .subjects([path.clone()]),
     )

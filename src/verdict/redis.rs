@@ -81,7 +81,11 @@ pub fn url_invalid(e: &ConfigError) -> Finding {
 pub fn redis_unreachable(url: &SecretUrl, failure: &RedisFailure) -> Finding {
     let hint = match failure {
         RedisFailure::Refused { .. } => {
-            "start Redis (docker-compose ps redis) or fix the host/port in REDIS_URL"
+            concat!(
+                "start Redis (",
+                crate::compose!(),
+                " ps redis) or fix the host/port in REDIS_URL"
+            )
         }
         RedisFailure::Dns { .. } => {
             "the host name in REDIS_URL does not resolve: check it and the network"

@@ -250,6 +250,7 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
             scheduled: q.scheduled,
             finished: q.finished,
             canceled: q.canceled,
+            rate_limited: q.rate_limited,
             oldest_queued_age_s: q.oldest_enqueued_at.map(|at| age_s(now, at)),
             oldest_queued_job: q.oldest_job_id.clone(),
             workers: listeners.get(q.name.as_str()).copied().unwrap_or(0),
@@ -302,14 +303,14 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         queue_findings.extend(failed_jobs(q, t));
         queue_findings.extend(abandoned_jobs(q, abandoned.get(q.name.as_str())));
     }
-    let waiting: u64 = interesting.iter().map(|q| q.queued.unwrap_or(0)).sum();
+    let waiting: u64 = interesting.iter().map(|q| q.waiting().unwrap_or(0)).sum();
     // Only a queue with jobs waiting needs a worker now.
     let unwatched = interesting
         .iter()
-        .filter(|q| q.workers == 0 && q.queued.unwrap_or(0) > 0)
+        .filter(|q| q.workers == 0 && q.waiting().unwrap_or(0) > 0)
         .count() as u64;
     let queues_summary = format!(
-        "{} waiting, {} started, {} failed in {}{}",
+        "{} waiting, {} started, {} failed in {}{}{}",
         text::count(waiting),
         text::count(interesting.iter().map(|q| q.started.unwrap_or(0)).sum()),
         text::count(interesting.iter().map(|q| q.failed.unwrap_or(0)).sum()),
@@ -318,6 +319,11 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
             .map(|q| q.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
+        if snap.key_prefix.is_empty() || snap.key_prefix == crate::rq_keys::DEFAULT_PREFIX {
+            String::new()
+        } else {
+            format!(" (RQ keys under '{}:')", snap.key_prefix)
+        },
         if unwatched > 0 {
             format!(
                 "; {} jobs waiting and no live worker",
@@ -331,6 +337,7 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         CheckId::Queues,
         queues_summary,
         Metrics::Queues(QueuesMetrics {
+            key_prefix: snap.key_prefix.clone(),
             queues: queue_metrics.clone(),
             queues_not_shown: snap.queues_not_shown as u64,
             anomalies: snap.anomalies.clone(),
@@ -377,12 +384,17 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
         .collect();
     let mut worker_findings = Vec::new();
     if alive == 0 {
-        worker_findings.extend(no_live_worker(&bad, waiting));
+        worker_findings.extend(no_live_worker(&snap.key_prefix, &bad, waiting));
     } else {
-        worker_findings.extend(worker_stale(&bad, t));
+        worker_findings.extend(worker_stale(&snap.key_prefix, &bad, t));
     }
     if suspended {
-        worker_findings.push(workers_suspended(alive, waiting, &interesting));
+        worker_findings.push(workers_suspended(
+            &snap.key_prefix,
+            alive,
+            waiting,
+            &interesting,
+        ));
     }
     let tick_age = snap.app.newest_tick.map(|e| (now.as_second() - e) as f64);
     worker_findings.extend(scheduler_down(snap.app.scheduler_lock, tick_age));
@@ -473,12 +485,23 @@ fn unavailable(id: CheckId, outcome: &RqOutcome) -> Check {
 }
 
 /// WORKERS_SUSPENDED: `rq suspend` is in force; critical while jobs wait.
-pub fn workers_suspended(alive: u64, waiting: u64, queues: &[&QueueMetrics]) -> Finding {
+pub fn workers_suspended(
+    prefix: &str,
+    alive: u64,
+    waiting: u64,
+    queues: &[&QueueMetrics],
+) -> Finding {
+    let prefix = if prefix.is_empty() {
+        crate::rq_keys::DEFAULT_PREFIX
+    } else {
+        prefix
+    };
+    let key = format!("{prefix}:suspended");
     let names: Vec<String> = queues.iter().map(|q| q.name.clone()).collect();
     Finding::new(
         FindingCode::WorkersSuspended,
         format!(
-            "rq:suspended is set (rq suspend): {} stay registered and heart-beating but run nothing; {} waiting in {}",
+            "{key} is set (rq suspend): {} stay registered and heart-beating but run nothing; {} waiting in {}",
             text::plural(alive, "live worker", "live workers"),
             text::plural(waiting, "job", "jobs"),
             names.join(", ")
@@ -489,7 +512,7 @@ pub fn workers_suspended(alive: u64, waiting: u64, queues: &[&QueueMetrics]) -> 
     } else {
         Status::Warning
     })
-    .subjects(["rq:suspended".to_string()])
+    .subjects([key])
 }
 
 /// A tick this recent means the scheduler runs (its lock lives 90 s and
@@ -523,7 +546,7 @@ const NAME_CLASH_HINT: &str = "the registered worker is prosaas-worker-1 with PI
 
 /// QUEUE_NOT_WATCHED: waiting jobs and no live worker listening.
 pub fn queue_not_watched(q: &QueueMetrics) -> Option<Finding> {
-    let waiting = q.queued.filter(|&n| n > 0)?;
+    let waiting = q.waiting().filter(|&n| n > 0)?;
     (q.workers == 0).then(|| {
         Finding::new(
             FindingCode::QueueNotWatched,
@@ -570,7 +593,7 @@ pub fn queue_unknown(q: &QueueMetrics, registered: bool, known: &[&str]) -> Opti
 const BACKLOG_MIN_AGE_S: f64 = 30.0;
 
 pub fn queue_backlog(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
-    let n = q.queued?;
+    let n = q.waiting()?;
     if q.oldest_queued_age_s
         .is_some_and(|age| age < BACKLOG_MIN_AGE_S)
     {
@@ -587,9 +610,14 @@ pub fn queue_backlog(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
         Finding::new(
             FindingCode::QueueBacklog,
             format!(
-                "queue '{}' has {} waiting{} (warning at {}, critical at {})",
+                "queue '{}' has {} waiting{}{} (warning at {}, critical at {})",
                 q.name,
                 text::plural(n, "job", "jobs"),
+                match q.rate_limited {
+                    Some(held) if held > 0 =>
+                        format!(", {} held by a rate limit", text::count(held)),
+                    _ => String::new(),
+                },
                 q.oldest_queued_age_s.map_or(String::new(), |a| format!(
                     ", the oldest for {}",
                     text::seconds(a)
@@ -713,14 +741,19 @@ fn describe(w: &NotWorking) -> String {
 
 /// How to restart: the longest-lived key among them refuses a worker of
 /// the same name until it expires.
-fn restart_hint(bad: &[NotWorking]) -> String {
+fn restart_hint(prefix: &str, bad: &[NotWorking]) -> String {
+    let prefix = if prefix.is_empty() {
+        crate::rq_keys::DEFAULT_PREFIX
+    } else {
+        prefix
+    };
     let blocking = bad
         .iter()
         .filter_map(|w| w.key_ttl_ms.filter(|t| *t > 0).map(|t| (w, t)))
         .max_by_key(|(_, t)| *t);
     match blocking {
         Some((w, ttl)) => format!(
-            "{}; its key rq:worker:{name} refuses a restart under the same name for another {} (RQ: 'There exists an active worker named …'): restart it under another name, or clear the key first (redis-cli DEL rq:worker:{name}; redis-cli SREM rq:workers rq:worker:{name})",
+            "{}; its key {prefix}:worker:{name} refuses a restart under the same name for another {} (RQ: 'There exists an active worker named …'): restart it under another name, or clear the key first (redis-cli DEL {prefix}:worker:{name}; redis-cli SREM {prefix}:workers {prefix}:worker:{name})",
             crate::restart_worker!(),
             text::seconds(ttl as f64 / 1000.0),
             name = w.worker.name
@@ -736,7 +769,7 @@ fn restart_hint(bad: &[NotWorking]) -> String {
 /// WORKER_STALE: registered but not working (old heartbeat, dead by its
 /// conduct, exited, or hash gone) while other workers live. With none
 /// alive, NO_WORKERS says it, once.
-pub fn worker_stale(bad: &[NotWorking], t: &Thresholds) -> Option<Finding> {
+pub fn worker_stale(prefix: &str, bad: &[NotWorking], t: &Thresholds) -> Option<Finding> {
     if bad.is_empty() {
         return None;
     }
@@ -751,7 +784,7 @@ pub fn worker_stale(bad: &[NotWorking], t: &Thresholds) -> Option<Finding> {
         )
         .hint(format!(
             "{} (a busy worker heart-beats every 30 s, stale after {}; an idle one every ~405 s, stale after {})",
-            restart_hint(bad),
+            restart_hint(prefix, bad),
             humantime::format_duration(t.stale_busy_heartbeat),
             humantime::format_duration(t.stale_idle_heartbeat),
         ))
@@ -761,7 +794,7 @@ pub fn worker_stale(bad: &[NotWorking], t: &Thresholds) -> Option<Finding> {
 
 /// NO_WORKERS with the registered workers that are not working: one
 /// fault (the worker is down), one finding.
-pub fn no_live_worker(bad: &[NotWorking], waiting: u64) -> Option<Finding> {
+pub fn no_live_worker(prefix: &str, bad: &[NotWorking], waiting: u64) -> Option<Finding> {
     let mut f = no_workers(0, waiting)?;
     if !bad.is_empty() {
         f.message = format!(
@@ -773,7 +806,7 @@ pub fn no_live_worker(bad: &[NotWorking], waiting: u64) -> Option<Finding> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        f.hint = restart_hint(bad);
+        f.hint = restart_hint(prefix, bad);
         f.subjects = bad
             .iter()
             .take(MAX_SUBJECTS)

@@ -152,8 +152,10 @@ fn a_format_setting_applies_where_the_command_prints_it() {
         );
     }
     let help = Recdiag::new().args(["health", "-h"]).run();
+    // Words, whatever the wrap.
+    let words = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        help.stdout.contains("table, json, prometheus, nagios"),
+        words.contains("table, json, prometheus, nagios"),
         "{}",
         help.stdout
     );
@@ -450,4 +452,78 @@ fn a_server_speaking_no_protocol_is_said_in_words() {
 fn mkfifo(path: &std::path::Path) {
     let made = std::process::Command::new("mkfifo").arg(path).status();
     assert!(made.is_ok_and(|s| s.success()), "mkfifo {path:?}");
+}
+
+/// RECDIAG_COMPOSE and RECDIAG_WORKER_SERVICE put the deployment's own
+/// commands in the hints, in the table and in JSON (escaped), from the
+/// environment or the dotenv file; nonsense is a usage error.
+#[test]
+fn hints_use_the_deployment_s_compose_command() {
+    let port = crate::support::free_port();
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let r = Recdiag::new()
+        .env("REDIS_URL", &url)
+        .env("RECDIAG_COMPOSE", "docker compose -p prosaas")
+        .args(["redis"])
+        .run();
+    r.assert_code(2);
+    assert!(
+        r.stdout
+            .contains("start Redis (docker compose -p prosaas ps redis)"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("docker-compose -f"), "{}", r.stdout);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "RECDIAG_COMPOSE='docker compose -f \"/srv/app/compose.yml\"'\n",
+    )
+    .unwrap();
+    let r = Recdiag::in_dir(dir.path())
+        .env("REDIS_URL", &url)
+        .args(["redis", "--format", "json"])
+        .run();
+    let hint = r.json()["checks"][0]["findings"][0]["hint"].clone();
+    assert_eq!(
+        hint,
+        "start Redis (docker compose -f \"/srv/app/compose.yml\" ps redis) or fix the host/port in REDIS_URL"
+    );
+
+    let r = Recdiag::new()
+        .env("REDIS_URL", &url)
+        .env("RECDIAG_WORKER_SERVICE", "worker; reboot")
+        .args(["redis"])
+        .run();
+    r.assert_code(3);
+    assert!(r.stderr.contains("RECDIAG_WORKER_SERVICE"), "{}", r.stderr);
+}
+
+/// Thresholds that cannot mean anything are usage errors, named: a
+/// warning level past its critical one, a duration of no time.
+#[test]
+fn meaningless_thresholds_are_usage_errors() {
+    for (args, name) in [
+        (&["queues", "--max-backlog", "500"][..], "--crit-backlog"),
+        (&["queues", "--max-failed", "20"][..], "--crit-failed"),
+        (
+            &["runs", "--crit-completion-rate", "99"][..],
+            "--crit-completion-rate",
+        ),
+        (
+            &["dir", "--crit-free-percent", "50"][..],
+            "--crit-free-percent",
+        ),
+        (&["queues", "--max-queue-age", "0s"][..], "--max-queue-age"),
+        (
+            &["workers", "--stale-busy-heartbeat", "0s"][..],
+            "--stale-busy-heartbeat",
+        ),
+    ] {
+        let r = Recdiag::new().args(args).arg("--no-env-file").run();
+        r.assert_code(3);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        assert!(r.stderr.contains(name), "{args:?}: {}", r.stderr);
+    }
 }

@@ -280,6 +280,15 @@ fn watch_prints_blocks_and_ctrl_c_keeps_the_last_code() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.matches("across 4 checks").count() >= 2, "{stdout}");
     assert!(!stdout.contains("\u{1b}[2J"), "no redraw on a pipe");
+    // Each round says when it ran and what changed since the one before.
+    assert!(
+        stdout.contains("round 1 at ") && stdout.contains(", every 200ms\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("round 2 at ") && stdout.contains("; no change since the last round"),
+        "{stdout}"
+    );
     assert!(
         out.stderr.is_empty(),
         "{}",
@@ -356,4 +365,25 @@ fn tables_fit_the_terminal() {
         .unwrap();
     let piped = String::from_utf8_lossy(&piped.stdout);
     assert!(piped.lines().any(|l| l.chars().count() > 60), "{piped}");
+}
+
+/// `--no-headers`: the tables' rows only, for scripts.
+#[test]
+fn no_headers_prints_rows_only() {
+    let w = world();
+    let with = w.cmd().args(["queues"]).run();
+    assert!(with.stdout.contains(" QUEUE "), "{}", with.stdout);
+    let without = w.cmd().args(["queues", "--no-headers"]).run();
+    assert_eq!(without.code, with.code);
+    assert!(!without.stdout.contains(" QUEUE "), "{}", without.stdout);
+    assert!(
+        without
+            .stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("recordings ")),
+        "{}",
+        without.stdout
+    );
+    let health = w.cmd().args(["health", "--no-headers"]).run();
+    assert!(!health.stdout.contains("CHECK"), "{}", health.stdout);
 }

@@ -1,9 +1,14 @@
-//! JSON schema v1: real output validated against the published schema and
-//! decoded into strict structs, so a renamed or added field fails here.
+//! JSON schema v1: real output validated against the strict form of the
+//! published schema (`support::schema`) and decoded into strict structs, so
+//! a renamed or undocumented field fails here; while the published schema
+//! itself stays open to the additions version 1 promises.
+
+use std::path::Path;
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use crate::support::schema::{published_validator, strict_validator, violations};
 use crate::support::{Recdiag, RedisServer, Run};
 
 #[derive(Deserialize)]
@@ -106,6 +111,7 @@ struct RecordingsDirMetrics {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct QueuesMetrics {
+    key_prefix: String,
     queues: Vec<QueueMetrics>,
     queues_not_shown: u64,
     anomalies: Vec<String>,
@@ -124,6 +130,7 @@ struct QueueMetrics {
     scheduled: Option<u64>,
     finished: Option<u64>,
     canceled: Option<u64>,
+    rate_limited: Option<u64>,
     oldest_queued_age_s: Option<f64>,
     oldest_queued_job: Option<String>,
     workers: u64,
@@ -219,24 +226,13 @@ struct FailedJob {
     decode_errors: Vec<String>,
 }
 
-fn schema() -> jsonschema::Validator {
-    validator("recdiag-v1.schema.json")
-}
+const REPORT: &str = "recdiag-v1.schema.json";
+const CALL: &str = "recdiag-call-v1.schema.json";
 
-fn validator(file: &str) -> jsonschema::Validator {
-    let path = format!("{}/schema/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).expect("schema file");
-    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-    jsonschema::validator_for(&schema).expect("schema compiles")
-}
-
+/// Report documents against the strict form of their schema.
 pub fn assert_contract(run: &Run) {
     let value = run.json();
-    let validator = schema();
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = violations(&strict_validator(REPORT), &value);
     assert!(
         errors.is_empty(),
         "schema violations: {errors:#?}\n{}",
@@ -286,27 +282,38 @@ impl FromStrChecked for jiff::Timestamp {
     }
 }
 
-#[test]
-fn healthy_degraded_and_broken_outputs_match_the_schema() {
+/// The SID of the one (undersized) recording `degraded_world` holds.
+const TINY_SID: &str = "CA00000000000000000000000000000000";
+
+/// Redis with an eviction policy that loses jobs, and a recordings
+/// directory holding one undersized file: a report with findings.
+fn degraded_world() -> (RedisServer, tempfile::TempDir) {
     let server = RedisServer::with_args(&["--maxmemory-policy", "volatile-lru"]);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("CA00000000000000000000000000000000.mp3"),
-        b"tiny",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(format!("{TINY_SID}.mp3")), b"tiny").unwrap();
+    (server, dir)
+}
+
+/// `health` on the degraded world: warnings, exit 1.
+fn degraded_health(server: &RedisServer, dir: &Path) -> Run {
+    Recdiag::new()
+        .args([
+            "health",
+            "--json",
+            "--skip",
+            "runs,consistency",
+            "--recordings-dir",
+        ])
+        .args([dir])
+        .env("REDIS_URL", server.url())
+        .run()
+}
+
+#[test]
+fn healthy_degraded_and_broken_outputs_match_the_schema() {
+    let (server, dir) = degraded_world();
     let runs = [
-        Recdiag::new()
-            .args([
-                "health",
-                "--json",
-                "--skip",
-                "runs,consistency",
-                "--recordings-dir",
-            ])
-            .args([dir.path()])
-            .env("REDIS_URL", server.url())
-            .run(),
+        degraded_health(&server, dir.path()),
         Recdiag::new()
             .args(["health", "--json", "--recordings-dir"])
             .args([dir.path().join("missing")])
@@ -344,10 +351,7 @@ fn rq_outputs_match_their_schemas() {
         assert_contract(&base(&["workers", "--json"]));
         let failed = base(&["failed", "--json"]);
         let value = failed.json();
-        let errors: Vec<String> = validator("recdiag-failed-v1.schema.json")
-            .iter_errors(&value)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
+        let errors = violations(&strict_validator("recdiag-failed-v1.schema.json"), &value);
         assert!(errors.is_empty(), "{version}: {errors:#?}");
         let report: FailedReport = serde_json::from_value(value).expect("strict failed report");
         assert_eq!(i32::from(report.exit_code), failed.code);
@@ -406,13 +410,11 @@ fn runs_outputs_match_the_schema() {
     assert_contract(&Recdiag::new().args(["runs", "--json"]).run());
 }
 
-/// `call` documents against their schema, for every verdict the tests make.
+/// `call` documents against the strict form of their schema, for every
+/// verdict the tests make.
 pub fn assert_call_contract(run: &Run) {
     let value = run.json();
-    let errors: Vec<String> = validator("recdiag-call-v1.schema.json")
-        .iter_errors(&value)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = violations(&strict_validator(CALL), &value);
     assert!(
         errors.is_empty(),
         "call schema violations: {errors:#?}\n{}",
@@ -429,4 +431,163 @@ pub fn assert_call_contract(run: &Run) {
             assert_eq!(v["exit_code"].as_i64().unwrap() as i32, run.code);
         }
     }
+}
+
+/// What version 1 promises a consumer: a later release may add fields,
+/// checks and finding codes. A document with each of those still validates
+/// against the published schema, and fails the strict form the tests hold
+/// real output to (so an addition the schema does not document fails CI).
+#[test]
+fn a_v1_consumer_accepts_additive_changes() {
+    let (server, dir) = degraded_world();
+    let run = degraded_health(&server, dir.path());
+    assert_contract(&run);
+    let today = run.json();
+    let checks = today["checks"].as_array().unwrap();
+    let ci = checks
+        .iter()
+        .position(|c| !c["findings"].as_array().unwrap().is_empty())
+        .unwrap_or_else(|| panic!("no finding in:\n{}", run.stdout));
+    let check = format!("/checks/{ci}");
+    let finding = format!("{check}/findings/0");
+    let future_finding = {
+        let mut f = today.pointer(&finding).unwrap().clone();
+        f["code"] = json!("SOME_FUTURE_CODE");
+        f["message"] = json!("a finding a later release raises");
+        f
+    };
+    let future_check = {
+        let mut c = today.pointer(&check).unwrap().clone();
+        c["id"] = json!("some_future_check");
+        c["metrics"] = json!({"some_future_metric": 1});
+        c["findings"] = json!([future_finding.clone()]);
+        c
+    };
+    let metrics = checks
+        .iter()
+        .position(|c| c["id"] == "redis")
+        .map(|i| format!("/checks/{i}/metrics"))
+        .expect("a redis check");
+    let additions: Vec<Addition> = vec![
+        (
+            "a top-level field",
+            Box::new(|d| insert(d, "", "some_future_field", json!({"a": 1}))),
+        ),
+        (
+            "a field in a check",
+            Box::new(|d| insert(d, &check, "some_future_field", json!("x"))),
+        ),
+        (
+            "a field in a check's metrics",
+            Box::new(|d| insert(d, &metrics, "some_future_metric", json!(0.5))),
+        ),
+        (
+            "a field in a finding",
+            Box::new(|d| insert(d, &finding, "some_future_field", json!(true))),
+        ),
+        (
+            "a finding with a new code",
+            Box::new(|d| push(d, &format!("{check}/findings"), future_finding.clone())),
+        ),
+        (
+            "a new check",
+            Box::new(|d| push(d, "/checks", future_check.clone())),
+        ),
+    ];
+    assert_open_but_strict(REPORT, &today, &additions);
+
+    // Open to additions, not to anything: a code that is no code, or a
+    // required field gone, still fails the published schema.
+    let published = published_validator(REPORT);
+    let mut bad = today.clone();
+    bad.pointer_mut(&finding).unwrap()["code"] = json!("some-future-code");
+    assert!(
+        !violations(&published, &bad).is_empty(),
+        "a lower-case code"
+    );
+    let mut bad = today.clone();
+    bad.as_object_mut().unwrap().remove("checks");
+    assert!(!violations(&published, &bad).is_empty(), "no checks");
+
+    // The same for `call`, one SID and several.
+    let call = Recdiag::new()
+        .args(["call", "--json", "--recordings-dir"])
+        .args([dir.path()])
+        .args([TINY_SID])
+        .env("REDIS_URL", server.url())
+        .run();
+    assert_call_contract(&call);
+    let one = call.json();
+    let additions: Vec<Addition> = vec![
+        (
+            "a top-level field",
+            Box::new(|d| insert(d, "", "some_future_field", json!(null))),
+        ),
+        (
+            "a field in the file",
+            Box::new(|d| insert(d, "/file", "some_future_field", json!(1))),
+        ),
+        (
+            "a field in one of several",
+            Box::new(|d| {
+                let mut other = d.clone();
+                insert(&mut other, "", "some_future_field", json!([]));
+                *d = json!([d.clone(), other]);
+            }),
+        ),
+    ];
+    assert_open_but_strict(CALL, &one, &additions);
+}
+
+/// What a later release might add to a document, and how.
+type Addition<'a> = (&'static str, Box<dyn Fn(&mut Value) + 'a>);
+
+/// `today` passes both forms of `file`'s schema; each addition alone, and
+/// all of them at once, passes the published schema and fails the strict.
+fn assert_open_but_strict(file: &str, today: &Value, additions: &[Addition]) {
+    let published = published_validator(file);
+    let strict = strict_validator(file);
+    for (form, validator) in [("published", &published), ("strict", &strict)] {
+        let errors = violations(validator, today);
+        assert!(
+            errors.is_empty(),
+            "{file} ({form}) rejects today's output: {errors:#?}"
+        );
+    }
+    let mut all = today.clone();
+    let mut cases = Vec::new();
+    for (what, add) in additions {
+        let mut doc = today.clone();
+        add(&mut doc);
+        add(&mut all);
+        cases.push((*what, doc));
+    }
+    cases.push(("all of them at once", all));
+    for (what, doc) in &cases {
+        let errors = violations(&published, doc);
+        assert!(
+            errors.is_empty(),
+            "{file}: the published schema rejects {what}: {errors:#?}\n{doc:#}"
+        );
+        assert!(
+            !violations(&strict, doc).is_empty(),
+            "{file}: the strict form accepts {what}, undocumented:\n{doc:#}"
+        );
+    }
+}
+
+/// Set `key` in the object at the JSON pointer `at`.
+fn insert(doc: &mut Value, at: &str, key: &str, value: Value) {
+    doc.pointer_mut(at)
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("no object at {at:?}"))
+        .insert(key.to_string(), value);
+}
+
+/// Append to the array at the JSON pointer `at`.
+fn push(doc: &mut Value, at: &str, value: Value) {
+    doc.pointer_mut(at)
+        .and_then(Value::as_array_mut)
+        .unwrap_or_else(|| panic!("no array at {at:?}"))
+        .push(value);
 }

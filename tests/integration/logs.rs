@@ -10,17 +10,14 @@ use serde_json::Value;
 
 use crate::support::app::{AppWorld, sid};
 use crate::support::python::RQ_NEWEST;
+use crate::support::schema::{strict_validator, violations};
 use crate::support::{Recdiag, Run};
 
+/// A `logs` document against the strict form of its schema.
 fn validate(r: &Run) -> Value {
-    let path = format!(
-        "{}/schema/recdiag-logs-v1.schema.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v = r.json();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    let validator = strict_validator("recdiag-logs-v1.schema.json");
+    let errors = violations(&validator, &v);
     assert!(errors.is_empty(), "{errors:#?}\n{}", r.stdout);
     assert_eq!(v["exit_code"], r.code);
     v

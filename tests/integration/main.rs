@@ -23,6 +23,7 @@ mod read_only;
 mod readme;
 mod redis;
 mod rq;
+mod rq3;
 mod rq_bad_data;
 mod runs;
 mod secrets;

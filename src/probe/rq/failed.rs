@@ -5,7 +5,7 @@ use redis::Value;
 use redis::aio::MultiplexedConnection;
 
 use super::job::{FIELDS, Job};
-use super::{count, failed_key, float, items, job_key, results_key, text};
+use super::{Keys, count, float, items, text};
 
 #[derive(Debug, Clone, Default)]
 pub struct FailedFacts {
@@ -38,6 +38,7 @@ impl FailedEntry {
 
 pub async fn read(
     conn: &mut MultiplexedConnection,
+    keys: &Keys,
     queues: &[String],
     limit: usize,
 ) -> redis::RedisResult<FailedFacts> {
@@ -49,9 +50,9 @@ pub async fn read(
     let mut p = redis::pipe();
     p.ignore_errors();
     for q in queues {
-        p.cmd("ZCARD").arg(failed_key(q));
+        p.cmd("ZCARD").arg(keys.failed(q));
         p.cmd("ZREVRANGE")
-            .arg(failed_key(q))
+            .arg(keys.failed(q))
             .arg(0)
             .arg(stop)
             .arg("WITHSCORES");
@@ -78,9 +79,9 @@ pub async fn read(
     let mut p = redis::pipe();
     p.ignore_errors();
     for (_, id, _) in &candidates {
-        p.cmd("HMGET").arg(job_key(id)).arg(&FIELDS[..]);
+        p.cmd("HMGET").arg(keys.job(id)).arg(&FIELDS[..]);
         p.cmd("XREVRANGE")
-            .arg(results_key(id))
+            .arg(keys.results(id))
             .arg("+")
             .arg("-")
             .arg("COUNT")

@@ -9,47 +9,10 @@ pub mod failed;
 pub mod job;
 pub mod snapshot;
 
+pub use crate::rq_keys::Keys;
+
 use redis::aio::MultiplexedConnection;
 use redis::{Pipeline, Value};
-
-pub const QUEUES: &str = "rq:queues";
-pub const WORKERS: &str = "rq:workers";
-
-pub fn queue_key(q: &str) -> String {
-    format!("rq:queue:{q}")
-}
-/// Where RQ (>= 2) moves a job it dequeues, before the job enters the
-/// started registry: for a moment the job is in neither.
-pub fn intermediate_key(q: &str) -> String {
-    format!("rq:queue:{q}:intermediate")
-}
-pub fn started_key(q: &str) -> String {
-    format!("rq:wip:{q}")
-}
-pub fn failed_key(q: &str) -> String {
-    format!("rq:failed:{q}")
-}
-pub fn finished_key(q: &str) -> String {
-    format!("rq:finished:{q}")
-}
-pub fn scheduled_key(q: &str) -> String {
-    format!("rq:scheduled:{q}")
-}
-pub fn deferred_key(q: &str) -> String {
-    format!("rq:deferred:{q}")
-}
-pub fn canceled_key(q: &str) -> String {
-    format!("rq:canceled:{q}")
-}
-pub fn workers_of_queue_key(q: &str) -> String {
-    format!("rq:workers:{q}")
-}
-pub fn job_key(id: &str) -> String {
-    format!("rq:job:{id}")
-}
-pub fn results_key(id: &str) -> String {
-    format!("rq:results:{id}")
-}
 
 /// A started-registry member is `<job_id>` (RQ 1.x) or
 /// `<job_id>:<execution_id>` (2.x, 3.x, a 32-hex id). Job ids may contain

@@ -12,6 +12,12 @@ use super::*;
 pub const STARTED_LIMIT: isize = 1000;
 /// Queues read at most; more are counted as not shown.
 pub const QUEUE_LIMIT: usize = 1000;
+/// rq 3.0 rate limits read at most.
+pub const RATE_LIMIT_LIMIT: usize = 100;
+/// Jobs held back by rate limits whose queue is read (one HMGET each);
+/// past this, their queues are not known and their count is not shown as
+/// any queue's.
+const RATE_LIMITED_READ: usize = 1000;
 
 const WORKER_FIELDS: [&str; 12] = [
     "hostname",
@@ -42,6 +48,9 @@ pub struct QueueFacts {
     pub scheduled: Option<u64>,
     pub finished: Option<u64>,
     pub canceled: Option<u64>,
+    /// rq 3.0: jobs of this queue a rate limit holds back (they wait on no
+    /// queue). None: too many held to know whose they are.
+    pub rate_limited: Option<u64>,
     pub oldest_job_id: Option<String>,
     pub oldest_enqueued_at: Option<jiff::Timestamp>,
 }
@@ -85,6 +94,8 @@ pub struct StartedJob {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RqSnapshot {
+    /// The prefix RQ's keys were read under (`rq` unless RQ_KEY_PREFIX).
+    pub key_prefix: String,
     pub queues: Vec<QueueFacts>,
     pub queues_not_shown: usize,
     pub workers: Vec<WorkerFacts>,
@@ -135,6 +146,7 @@ const RESULT_TTL_S: i64 = 500;
 /// expiry says they ended in the last few minutes).
 pub async fn app_state(
     conn: &mut MultiplexedConnection,
+    keys: &Keys,
     now: jiff::Timestamp,
 ) -> redis::RedisResult<AppState> {
     let now_s = now.as_second();
@@ -142,21 +154,21 @@ pub async fn app_state(
         redis::pipe()
             .ignore_errors()
             .cmd("EXISTS")
-            .arg("rq:suspended")
+            .arg(keys.suspended())
             .cmd("EXISTS")
             .arg("scheduler:global_lock")
             .cmd("LRANGE")
-            .arg(queue_key("default"))
+            .arg(keys.queue("default"))
             .arg(-100)
             .arg(-1)
             .cmd("ZRANGE")
-            .arg(started_key("default"))
+            .arg(keys.started("default"))
             .arg(0)
             .arg(99)
             // Newest first: a busy default queue finishes more than the
             // limit in the window, and the newest tick is the one that counts.
             .cmd("ZREVRANGEBYSCORE")
-            .arg(finished_key("default"))
+            .arg(keys.finished("default"))
             .arg("+inf")
             .arg(now_s + RESULT_TTL_S - TRAIL_S)
             .arg("LIMIT")
@@ -186,18 +198,24 @@ pub async fn app_state(
 /// Read the snapshot. `interest` are the queues of interest.
 pub async fn read(
     conn: &mut MultiplexedConnection,
+    keys: &Keys,
     interest: &[String],
 ) -> redis::RedisResult<RqSnapshot> {
-    let mut snap = RqSnapshot::default();
+    let mut snap = RqSnapshot {
+        key_prefix: keys.prefix().to_string(),
+        ..RqSnapshot::default()
+    };
 
     // Round trip 1: which queues and workers exist.
     let first: Vec<Value> = query_pipe(
         redis::pipe()
             .ignore_errors()
             .cmd("SMEMBERS")
-            .arg(QUEUES)
+            .arg(keys.queues())
             .cmd("SMEMBERS")
-            .arg(WORKERS),
+            .arg(keys.workers())
+            .cmd("SMEMBERS")
+            .arg(keys.rate_limit_keys()),
         conn,
     )
     .await?;
@@ -206,20 +224,24 @@ pub async fn read(
         .map(texts)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|k| match k.strip_prefix("rq:queue:") {
+        .filter_map(|k| match keys.queue_name(&k) {
             Some(name) => Some(name.to_string()),
             None => {
-                snap.anomalies
-                    .push(format!("rq:queues lists '{k}', which is not a queue key"));
+                snap.anomalies.push(format!(
+                    "{} lists '{k}', which is not a queue key",
+                    keys.queues()
+                ));
                 None
             }
         })
         .collect();
     if first.first().is_some_and(is_error) {
-        snap.anomalies.push("rq:queues is not a set".into());
+        snap.anomalies
+            .push(format!("{} is not a set", keys.queues()));
     }
     if first.get(1).is_some_and(is_error) {
-        snap.anomalies.push("rq:workers is not a set".into());
+        snap.anomalies
+            .push(format!("{} is not a set", keys.workers()));
     }
     let mut names: Vec<String> = interest.to_vec();
     names.extend(registered.iter().filter(|n| !interest.contains(n)).cloned());
@@ -228,23 +250,34 @@ pub async fn read(
         names.truncate(QUEUE_LIMIT);
     }
     let worker_keys: Vec<String> = first.get(1).map(texts).unwrap_or_default();
+    let mut limits: Vec<String> = first.get(2).map(texts).unwrap_or_default();
+    limits.sort();
+    if limits.len() > RATE_LIMIT_LIMIT {
+        snap.anomalies.push(format!(
+            "{} rate limits in {}: the first {RATE_LIMIT_LIMIT} are read",
+            limits.len(),
+            keys.rate_limit_keys()
+        ));
+        limits.truncate(RATE_LIMIT_LIMIT);
+    }
+    let per_limit = (RATE_LIMITED_READ / limits.len().max(1)).max(1);
 
     // Round trip 2: counts, queue heads, worker hashes, started members.
     let mut p = redis::pipe();
     p.ignore_errors();
     for q in &names {
-        p.cmd("LLEN").arg(queue_key(q));
+        p.cmd("LLEN").arg(keys.queue(q));
         for key in [
-            started_key(q),
-            failed_key(q),
-            deferred_key(q),
-            scheduled_key(q),
-            finished_key(q),
-            canceled_key(q),
+            keys.started(q),
+            keys.failed(q),
+            keys.deferred(q),
+            keys.scheduled(q),
+            keys.finished(q),
+            keys.canceled(q),
         ] {
             p.cmd("ZCARD").arg(key);
         }
-        p.cmd("LINDEX").arg(queue_key(q)).arg(0);
+        p.cmd("LINDEX").arg(keys.queue(q)).arg(0);
     }
     for key in &worker_keys {
         p.cmd("HMGET").arg(key).arg(&WORKER_FIELDS[..]);
@@ -253,10 +286,17 @@ pub async fn read(
     }
     for q in interest {
         p.cmd("ZRANGE")
-            .arg(started_key(q))
+            .arg(keys.started(q))
             .arg(0)
             .arg(STARTED_LIMIT - 1)
             .arg("WITHSCORES");
+    }
+    for l in &limits {
+        p.cmd("ZCARD").arg(keys.rate_limited(l));
+        p.cmd("ZRANGE")
+            .arg(keys.rate_limited(l))
+            .arg(0)
+            .arg(per_limit - 1);
     }
     // One transaction: the started registries and the workers' hashes
     // as of one moment.
@@ -287,6 +327,7 @@ pub async fn read(
             scheduled: counts[4],
             finished: counts[5],
             canceled: counts[6],
+            rate_limited: Some(0),
             oldest_job_id: text(head),
             oldest_enqueued_at: None,
         });
@@ -295,7 +336,7 @@ pub async fn read(
         let fields = next();
         let executions = next();
         let ttl = int(next()).filter(|t| *t >= 0);
-        let mut w = worker_from(key, fields, executions, &mut snap.anomalies);
+        let mut w = worker_from(keys, key, fields, executions, &mut snap.anomalies);
         w.key_ttl_ms = ttl;
         snap.workers.push(w);
     }
@@ -318,6 +359,16 @@ pub async fn read(
                 ..Default::default()
             });
         }
+    }
+
+    // Jobs held back by a rate limit, and how many of them were read.
+    let mut held: Vec<String> = Vec::new();
+    let mut all_read = true;
+    for _ in &limits {
+        let size = count(next()).unwrap_or(0);
+        let ids = texts(next());
+        all_read &= ids.len() as u64 >= size;
+        held.extend(ids);
     }
 
     // Who is connected, and since when Redis runs: each read on its own,
@@ -350,22 +401,25 @@ pub async fn read(
         .enumerate()
         .filter_map(|(i, q)| q.oldest_job_id.clone().map(|id| (i, id)))
         .collect();
-    if heads.is_empty() && snap.started.is_empty() {
+    if heads.is_empty() && snap.started.is_empty() && held.is_empty() {
         return Ok(snap);
     }
     let mut p = redis::pipe();
     p.ignore_errors();
     for (_, id) in &heads {
         p.cmd("HMGET")
-            .arg(job_key(id))
+            .arg(keys.job(id))
             .arg("enqueued_at")
             .arg("created_at");
     }
     for s in &snap.started {
         p.cmd("HMGET")
-            .arg(job_key(&s.job_id))
+            .arg(keys.job(&s.job_id))
             .arg("worker_name")
             .arg("status");
+    }
+    for id in &held {
+        p.cmd("HGET").arg(keys.job(id)).arg("origin");
     }
     let third: Vec<Value> = query_pipe(&mut p, conn).await?;
     let mut it = third.iter();
@@ -386,6 +440,19 @@ pub async fn read(
         s.worker_name = reply.first().and_then(text).filter(|w| !w.is_empty());
         s.status = reply.get(1).and_then(text);
     }
+    // A held job whose hash is gone is dropped by RQ when its turn comes:
+    // it waits for nothing.
+    for _ in &held {
+        let origin = it.next().and_then(text);
+        if let Some(q) = origin.and_then(|o| snap.queues.iter_mut().find(|q| q.name == o)) {
+            q.rate_limited = q.rate_limited.map(|n| n + 1);
+        }
+    }
+    if !all_read {
+        for q in &mut snap.queues {
+            q.rate_limited = None;
+        }
+    }
 
     // Round trip 4, only when a started job names a worker not read in
     // round 1: is it registered now? (A worker that started since.)
@@ -404,7 +471,7 @@ pub async fn read(
     let mut p = redis::pipe();
     p.ignore_errors();
     for w in &unknown {
-        p.cmd("EXISTS").arg(format!("rq:worker:{w}"));
+        p.cmd("EXISTS").arg(keys.worker(w));
     }
     let fourth: Vec<Value> = query_pipe(&mut p, conn).await?;
     let registered: BTreeSet<&str> = unknown
@@ -426,12 +493,13 @@ pub async fn read(
 /// order) and its `<worker>:executions` members; what does not parse is
 /// absent, never fatal.
 pub fn worker_from(
+    keys: &Keys,
     key: &str,
     fields: &Value,
     executions: &Value,
     anomalies: &mut Vec<String>,
 ) -> WorkerFacts {
-    let name = key.strip_prefix("rq:worker:").unwrap_or(key).to_string();
+    let name = keys.worker_name(key).unwrap_or(key).to_string();
     if is_error(fields) {
         anomalies.push(format!("worker key {key} is not a hash"));
     }

@@ -22,6 +22,8 @@ pub struct AppWorld {
     workers: Vec<Child>,
     /// The app's LOG_LEVEL for the workers' log (INFO unless set).
     log_level: &'static str,
+    /// More environment for the app's processes (e.g. RQ_KEY_PREFIX).
+    extra_env: Vec<(String, String)>,
 }
 
 /// A call SID made from a small number: `CA` and 32 hex digits.
@@ -50,7 +52,22 @@ impl AppWorld {
             logs: tempfile::tempdir().expect("temp dir"),
             workers: Vec::new(),
             log_level: "INFO",
+            extra_env: Vec::new(),
         }
+    }
+
+    /// The app's processes (workers, API) run with this variable set.
+    pub fn with_app_env(mut self, name: &str, value: &str) -> AppWorld {
+        self.extra_env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The prefix of RQ's keys the app's processes write under.
+    fn rq_prefix(&self) -> &str {
+        self.extra_env
+            .iter()
+            .find(|(k, _)| k == "RQ_KEY_PREFIX")
+            .map_or("rq", |(_, v)| v.as_str())
     }
 
     /// The workers' log at DEBUG: the app's first download logger writes
@@ -67,6 +84,9 @@ impl AppWorld {
             .env("RECDIAG_FIXTURE_LOG", self.log_path())
             .env("RECDIAG_FIXTURE_LOG_LEVEL", self.log_level)
             .env("PYTHONDONTWRITEBYTECODE", "1");
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
     }
 
     /// The workers' log, in the app's line format.
@@ -203,7 +223,8 @@ impl AppWorld {
     }
 
     fn registered_workers(&self) -> i64 {
-        match redis_cmd(&self.redis, &[b"SCARD", b"rq:workers"]) {
+        let key = format!("{}:workers", self.rq_prefix());
+        match redis_cmd(&self.redis, &[b"SCARD", key.as_bytes()]) {
             redis::Value::Int(n) => n,
             _ => 0,
         }

@@ -11,6 +11,7 @@ pub mod pgserver;
 pub mod postgres;
 pub mod python;
 pub mod redis;
+pub mod schema;
 pub mod sentinel;
 pub mod sqlite;
 pub mod world;
