@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal; Ctrl-C exits with the last status''s code')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
+            [CompletionResult]::new('--rq-key-prefix', '--rq-key-prefix', [CompletionResultType]::ParameterName, 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]')
             [CompletionResult]::new('--recordings-dir', '--recordings-dir', [CompletionResultType]::ParameterName, 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]')
             [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
@@ -73,6 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -90,6 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -97,6 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
         'recdiag;queues' {
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
+            [CompletionResult]::new('--rq-key-prefix', '--rq-key-prefix', [CompletionResultType]::ParameterName, 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]')
@@ -114,6 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -121,6 +126,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
         'recdiag;workers' {
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
+            [CompletionResult]::new('--rq-key-prefix', '--rq-key-prefix', [CompletionResultType]::ParameterName, 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]')
@@ -133,6 +139,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -141,6 +148,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many of the newest failed jobs to read (across the queues of interest)')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
+            [CompletionResult]::new('--rq-key-prefix', '--rq-key-prefix', [CompletionResultType]::ParameterName, 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
@@ -156,6 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -164,6 +173,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'The worker''s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
+            [CompletionResult]::new('--rq-key-prefix', '--rq-key-prefix', [CompletionResultType]::ParameterName, 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]')
             [CompletionResult]::new('--recordings-dir', '--recordings-dir', [CompletionResultType]::ParameterName, 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
@@ -183,6 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -206,6 +217,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -224,6 +236,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -240,6 +253,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Tables without their column headers: rows only, for scripts (table format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

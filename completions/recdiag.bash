@@ -109,7 +109,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__call)
-            opts="-q -h --log --redis-url --queue --database-url --recordings-dir --env-file --no-env-file --timeout --json --output --quiet --color --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --format --accept --help"
+            opts="-q -h --log --redis-url --queue --rq-key-prefix --database-url --recordings-dir --env-file --no-env-file --timeout --json --output --quiet --no-headers --color --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --format --accept --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -124,6 +124,10 @@ _recdiag() {
                     return 0
                     ;;
                 --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rq-key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -209,7 +213,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__dir)
-            opts="-q -h --recordings-dir --env-file --no-env-file --timeout --format --json --output --quiet --color --accept --min-free-percent --crit-free-percent --help"
+            opts="-q -h --recordings-dir --env-file --no-env-file --timeout --format --json --output --quiet --no-headers --color --accept --min-free-percent --crit-free-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,7 +277,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__failed)
-            opts="-v -q -h --limit --verbose --redis-url --queue --database-url --env-file --no-env-file --timeout --json --output --quiet --color --accept --max-failed --crit-failed --format --help"
+            opts="-v -q -h --limit --verbose --redis-url --queue --rq-key-prefix --database-url --env-file --no-env-file --timeout --json --output --quiet --no-headers --color --accept --max-failed --crit-failed --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -288,6 +292,10 @@ _recdiag() {
                     return 0
                     ;;
                 --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rq-key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -335,7 +343,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__health)
-            opts="-q -h --only --skip --watch --redis-url --queue --database-url --recordings-dir --window --env-file --no-env-file --timeout --format --json --output --quiet --color --accept --max-redis-memory-percent --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --min-free-percent --crit-free-percent --help"
+            opts="-q -h --only --skip --watch --redis-url --queue --rq-key-prefix --database-url --recordings-dir --window --env-file --no-env-file --timeout --format --json --output --quiet --no-headers --color --accept --max-redis-memory-percent --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --min-free-percent --crit-free-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,6 +366,10 @@ _recdiag() {
                     return 0
                     ;;
                 --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rq-key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -647,7 +659,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__logs)
-            opts="-q -h --sid --since --until --env-file --no-env-file --json --output --quiet --color --format --help"
+            opts="-q -h --sid --since --until --env-file --no-env-file --json --output --quiet --no-headers --color --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -689,7 +701,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__queues)
-            opts="-q -h --redis-url --queue --env-file --no-env-file --timeout --format --json --output --quiet --color --accept --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --help"
+            opts="-q -h --redis-url --queue --rq-key-prefix --env-file --no-env-file --timeout --format --json --output --quiet --no-headers --color --accept --max-backlog --crit-backlog --max-queue-age --max-failed --crit-failed --stale-busy-heartbeat --stale-idle-heartbeat --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -700,6 +712,10 @@ _recdiag() {
                     return 0
                     ;;
                 --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rq-key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -763,7 +779,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__redis)
-            opts="-q -h --redis-url --env-file --no-env-file --timeout --format --json --output --quiet --color --accept --max-redis-memory-percent --help"
+            opts="-q -h --redis-url --env-file --no-env-file --timeout --format --json --output --quiet --no-headers --color --accept --max-redis-memory-percent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -809,7 +825,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__runs)
-            opts="-q -h --database-url --recordings-dir --window --env-file --no-env-file --timeout --format --json --output --quiet --color --accept --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --help"
+            opts="-q -h --database-url --recordings-dir --window --env-file --no-env-file --timeout --format --json --output --quiet --no-headers --color --accept --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -879,7 +895,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__workers)
-            opts="-q -h --redis-url --queue --env-file --no-env-file --timeout --format --json --output --quiet --color --accept --stale-busy-heartbeat --stale-idle-heartbeat --help"
+            opts="-q -h --redis-url --queue --rq-key-prefix --env-file --no-env-file --timeout --format --json --output --quiet --no-headers --color --accept --stale-busy-heartbeat --stale-idle-heartbeat --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -890,6 +906,10 @@ _recdiag() {
                     return 0
                     ;;
                 --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rq-key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

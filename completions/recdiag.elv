@@ -41,6 +41,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --watch 'Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal; Ctrl-C exits with the last status''s code'
             cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
             cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
+            cand --rq-key-prefix 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]'
             cand --database-url 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]'
             cand --recordings-dir 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]'
             cand --window 'Statistics window, e.g. 1h or 30m [default: 1h]'
@@ -69,6 +70,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -85,12 +87,14 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'recdiag;queues'= {
             cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
             cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
+            cand --rq-key-prefix 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]'
             cand --env-file 'Read settings from this dotenv file [default: ./.env if present]'
             cand --timeout 'Time limit of each check, e.g. 2s or 500ms [default: 5s]'
             cand --format 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]'
@@ -108,12 +112,14 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'recdiag;workers'= {
             cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
             cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
+            cand --rq-key-prefix 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]'
             cand --env-file 'Read settings from this dotenv file [default: ./.env if present]'
             cand --timeout 'Time limit of each check, e.g. 2s or 500ms [default: 5s]'
             cand --format 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]'
@@ -126,6 +132,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -133,6 +140,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --limit 'How many of the newest failed jobs to read (across the queues of interest)'
             cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
             cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
+            cand --rq-key-prefix 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]'
             cand --database-url 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]'
             cand --env-file 'Read settings from this dotenv file [default: ./.env if present]'
             cand --timeout 'Time limit of each check, e.g. 2s or 500ms [default: 5s]'
@@ -148,6 +156,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -155,6 +164,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --log 'The worker''s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict'
             cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
             cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
+            cand --rq-key-prefix 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]'
             cand --database-url 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]'
             cand --recordings-dir 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]'
             cand --env-file 'Read settings from this dotenv file [default: ./.env if present]'
@@ -174,6 +184,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -196,6 +207,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -213,6 +225,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -228,6 +241,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
             cand --quiet 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+            cand --no-headers 'Tables without their column headers: rows only, for scripts (table format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -53,6 +53,7 @@ consistency\t''"
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l watch -d 'Run again every INTERVAL (e.g. 10s), redrawing in place on a terminal; Ctrl-C exits with the last status\'s code' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l rq-key-prefix -d 'The prefix of RQ\'s keys, as the workers\' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
@@ -85,6 +86,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l crit-free-per
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
@@ -102,9 +104,11 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l max-redis-memo
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand redis" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l rq-key-prefix -d 'The prefix of RQ\'s keys, as the workers\' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
@@ -126,9 +130,11 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l stale-idle-he
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand queues" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l rq-key-prefix -d 'The prefix of RQ\'s keys, as the workers\' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l format -d 'Output format [default: table; env: RECDIAG_FORMAT, where the command prints it]' -r -f -a "table\t'Tables for people'
@@ -145,10 +151,12 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l stale-idle-h
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand workers" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l limit -d 'How many of the newest failed jobs to read (across the queues of interest)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l rq-key-prefix -d 'The prefix of RQ\'s keys, as the workers\' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
@@ -165,10 +173,12 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s v -l verbose 
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand failed" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l log -d 'The worker\'s log (a file, plain or gzip, or - for standard input): its lines add their evidence to the verdict' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l rq-key-prefix -d 'The prefix of RQ\'s keys, as the workers\' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
@@ -190,6 +200,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l accept -d 'Ackn
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand call" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand call" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
@@ -213,6 +224,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-running-run
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
@@ -231,6 +243,7 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l crit-free-percen
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand dir" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l sid -d 'Print this call\'s lines in order (repeatable)' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l since -d 'Only lines from then on: a duration back from now (1h, 30m) or a time (RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC)' -r
@@ -245,6 +258,7 @@ json\t'One JSON document (schema v1) for scripts'"
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l no-env-file -d 'Do not read any dotenv file (what logs does unless --env-file is given)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'
+complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -s h -l help -d 'Print help'
