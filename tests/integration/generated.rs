@@ -185,3 +185,82 @@ fn subcommand_help_shows_only_its_flags() {
         assert!(health.contains(flag), "health lacks {flag}");
     }
 }
+
+/// The README's configuration table is what the program reads: each flag
+/// it names is a flag of some command, each variable it names is read by
+/// the source, and every RECDIAG_* variable the source reads is in it.
+#[test]
+fn readme_configuration_table_is_what_the_program_reads() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Configuration\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README has a Configuration section");
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| ---") && !l.starts_with("| setting"))
+        .map(|l| l.split(" | ").collect())
+        .collect();
+    assert!(rows.len() > 20, "{section}");
+
+    let helps: String = [
+        "health", "redis", "queues", "workers", "runs", "dir", "call", "failed", "logs", "explain",
+    ]
+    .iter()
+    .map(|sub| Recdiag::new().args([*sub, "-h"]).run().stdout)
+    .collect();
+    let mut source = String::new();
+    let mut stack = vec![root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                source.push_str(&fs::read_to_string(path).unwrap());
+            }
+        }
+    }
+    let words = |text: &str, start: &str| -> Vec<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .filter(|w| w.starts_with(start) && w.len() > start.len())
+            .map(|w| w.trim_end_matches('-').to_string())
+            .collect()
+    };
+    let mut named = Vec::new();
+    for row in &rows {
+        for flag in words(row.get(1).copied().unwrap_or_default(), "--") {
+            assert!(
+                helps.contains(&format!("{flag} ")) || helps.contains(&format!("{flag},")),
+                "the README's configuration names {flag}, which no command takes"
+            );
+        }
+        for var in words(row.get(2).copied().unwrap_or_default(), "RECDIAG_")
+            .into_iter()
+            .chain(words(row.get(2).copied().unwrap_or_default(), "REDIS_URL"))
+            .chain(
+                ["RQ_KEY_PREFIX", "RECORDINGS_DIR", "DATABASE_URL"]
+                    .iter()
+                    .filter(|v| row.get(2).is_some_and(|c| c.contains(*v)))
+                    .map(|v| v.to_string()),
+            )
+        {
+            assert!(
+                source.contains(&format!("\"{var}\"")),
+                "the README's configuration names {var}, which the source never reads"
+            );
+            named.push(var);
+        }
+    }
+    for var in words(&source, "RECDIAG_") {
+        if var.contains("TEST") || var == "RECDIAG_NOW" {
+            continue;
+        }
+        assert!(
+            named.contains(&var) || section.contains(&var),
+            "the source reads {var}, which the README's configuration does not name"
+        );
+    }
+}
