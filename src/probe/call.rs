@@ -485,7 +485,10 @@ pub async fn redis(
     progress: &Progress,
 ) -> redis::RedisResult<RedisCall> {
     let mut found = RedisCall::default();
-    let sets: Vec<Vec<String>> = redis::pipe()
+    // Each set on its own: one of the wrong type (bad data) leaves the
+    // other readable.
+    let sets: Vec<Value> = redis::pipe()
+        .ignore_errors()
         .cmd("SMEMBERS")
         .arg(keys.queues())
         .cmd("SMEMBERS")
@@ -493,14 +496,14 @@ pub async fn redis(
         .query_async(conn)
         .await
         .unwrap_or_default();
-    let mut sets = sets.into_iter();
     let registered: Vec<String> = sets
-        .next()
+        .first()
+        .map(texts)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|k| keys.queue_name(&k).map(str::to_string))
         .collect();
-    let mut limits = sets.next().unwrap_or_default();
+    let mut limits = sets.get(1).map(texts).unwrap_or_default();
     limits.sort();
     limits.truncate(super::rq::snapshot::RATE_LIMIT_LIMIT);
     let mut names: Vec<String> = queues.to_vec();
