@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::config::{Config, Source};
@@ -95,45 +94,15 @@ pub async fn run(ids: &[CheckId], config: &Arc<Config>) -> Vec<Check> {
     verdict::judgement::judge(snapshot, ids, config)
 }
 
-/// The database session the runs read hands on to the comparisons when a
-/// command needs both: one connection (one backend, one TLS handshake)
-/// and one transaction's snapshot instead of two. The comparisons read
-/// Redis meanwhile; a runs read that fails or is cut short hands nothing
-/// on, and the comparisons open their own.
-#[derive(Default)]
-struct Handoff {
-    give: Option<oneshot::Sender<probe::database::Db>>,
-    take: Option<oneshot::Receiver<probe::database::Db>>,
-}
-
 /// Read every source `ids` need into one snapshot, concurrently.
 pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
     let mut tasks = tasks_for(ids);
-    let mut handoff = Handoff::default();
-    if tasks.contains(&Task::Runs) && tasks.contains(&Task::Consistency) {
-        let (give, take) = oneshot::channel();
-        handoff = Handoff {
-            give: Some(give),
-            take: Some(take),
-        };
-    }
     let mut set = JoinSet::new();
     for task in tasks.clone() {
         let config = Arc::clone(config);
-        let mine = match task {
-            Task::Runs => Handoff {
-                give: handoff.give.take(),
-                take: None,
-            },
-            Task::Consistency => Handoff {
-                give: None,
-                take: handoff.take.take(),
-            },
-            _ => Handoff::default(),
-        };
         set.spawn(async move {
             let started = Instant::now();
-            let read = run_task(task, &config, mine).await;
+            let read = run_task(task, &config).await;
             (task, read, started.elapsed().as_secs_f64())
         });
     }
@@ -165,29 +134,25 @@ pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
     snap
 }
 
-async fn run_task(task: Task, config: &Config, handoff: Handoff) -> Read {
+async fn run_task(task: Task, config: &Config) -> Read {
     // The comparisons read each source within its own budget, one after
     // the other at worst: their guard is longer.
     let guard = match task {
         Task::Consistency => crate::comparisons::longest(config.timeout),
         _ => config.timeout,
     } + GRACE;
-    match tokio::time::timeout(guard, dispatch(task, config, handoff)).await {
+    match tokio::time::timeout(guard, dispatch(task, config)).await {
         Ok(read) => read,
         Err(_) => timed_out(task, config),
     }
 }
 
-async fn dispatch(task: Task, config: &Config, handoff: Handoff) -> Read {
+async fn dispatch(task: Task, config: &Config) -> Read {
     match task {
         Task::Redis => Read::Redis(redis_outcome(config).await),
         Task::Rq => Read::Rq(rq_outcome(config).await),
-        Task::Consistency => Read::Consistency(Box::new(
-            crate::comparisons::facts(config, handoff.take).await,
-        )),
-        Task::Runs => {
-            Read::Runs(crate::memory_watch::database(runs_outcome(config, handoff.give)).await)
-        }
+        Task::Consistency => Read::Consistency(Box::new(crate::comparisons::facts(config).await)),
+        Task::Runs => Read::Runs(crate::memory_watch::database(runs_outcome(config)).await),
         Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());
@@ -246,10 +211,7 @@ async fn rq_outcome(config: &Config) -> RqOutcome {
     }
 }
 
-async fn runs_outcome(
-    config: &Config,
-    hand_on: Option<oneshot::Sender<probe::database::Db>>,
-) -> RunsOutcome {
+async fn runs_outcome(config: &Config) -> RunsOutcome {
     let target = match &config.database {
         Source::Missing => return RunsOutcome::Missing,
         Source::Invalid(e) => return RunsOutcome::Invalid(e.clone()),
@@ -320,16 +282,7 @@ async fn runs_outcome(
             }
         }
     };
-    // A session whose reads all succeeded goes on to the comparisons (its
-    // transaction is sound); any other is closed.
-    match hand_on {
-        Some(to) if matches!(outcome, RunsOutcome::Read { .. }) => {
-            if let Err(db) = to.send(db) {
-                db.close().await;
-            }
-        }
-        _ => db.close().await,
-    }
+    db.close().await;
     outcome
 }
 

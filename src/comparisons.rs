@@ -63,13 +63,7 @@ pub fn longest(timeout: Duration) -> Duration {
     timeout * 2 + CONFIRM_PAUSE
 }
 
-/// `handed`: the session the runs read hands on (see `checks::read`),
-/// waited for outside the database's budget; without one, or when none
-/// comes, a session of their own.
-pub async fn facts(
-    config: &Config,
-    handed: Option<tokio::sync::oneshot::Receiver<probe::database::Db>>,
-) -> ConsistencyFacts {
+pub async fn facts(config: &Config) -> ConsistencyFacts {
     let mut db_budget = Budget::new(config.timeout);
     let mut redis_budget = Budget::new(config.timeout);
     let window_s = config.window.as_secs_f64();
@@ -94,17 +88,10 @@ pub async fn facts(
     // 1. The database and RQ at once, each within its own budget.
     let read_db = async {
         let target = db_target.clone()?;
-        let handed = match handed {
-            Some(from_runs) => from_runs.await.ok(),
-            None => None,
-        };
         let read = async {
-            let mut db = match handed {
-                Some(db) => db,
-                None => probe::database::connect(target, config.timeout)
-                    .await
-                    .map_err(probe::database::ConnectOrQuery::Connect)?,
-            };
+            let mut db = probe::database::connect(target, config.timeout)
+                .await
+                .map_err(probe::database::ConnectOrQuery::Connect)?;
             let since = naive_utc(config.now, config.window);
             let active_since = naive_utc(
                 config.now,

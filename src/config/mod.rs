@@ -158,14 +158,12 @@ impl Config {
             })?,
         };
 
+        let services = crate::hints::SERVICE_VARS.map(&lookup);
         let deployment = Deployment::new(
             lookup("RECDIAG_COMPOSE").as_deref(),
-            lookup("RECDIAG_WORKER_SERVICE").as_deref(),
+            services.each_ref().map(Option::as_deref),
         )
-        .map_err(|why| ConfigError::BadSetting {
-            name: "RECDIAG_COMPOSE/RECDIAG_WORKER_SERVICE",
-            why,
-        })?;
+        .map_err(|(name, why)| ConfigError::BadSetting { name, why })?;
 
         let timeout = duration(
             "--timeout/RECDIAG_TIMEOUT",
@@ -221,7 +219,7 @@ impl Config {
 
         let t = &args.thresholds;
         let defaults = Thresholds::default();
-        let thresholds = Thresholds {
+        let mut thresholds = Thresholds {
             min_free_percent: percent(
                 "RECDIAG_MIN_FREE_PERCENT",
                 t.min_free_percent,
@@ -320,6 +318,61 @@ impl Config {
             )?,
             ..defaults
         };
+        // A pair given on one side only moves the other's default along
+        // (`--crit-backlog 5` alone means critical at 5); both given and
+        // crossed is a usage error below.
+        let given = |flag: bool, name: &str| flag || from_file(name).is_some();
+        let th = &mut thresholds;
+        settle(
+            th.crit_backlog < th.max_backlog,
+            (
+                &mut th.max_backlog,
+                given(t.max_backlog.is_some(), "RECDIAG_MAX_BACKLOG"),
+            ),
+            (
+                &mut th.crit_backlog,
+                given(t.crit_backlog.is_some(), "RECDIAG_CRIT_BACKLOG"),
+            ),
+        );
+        settle(
+            th.crit_failed < th.max_failed,
+            (
+                &mut th.max_failed,
+                given(t.max_failed.is_some(), "RECDIAG_MAX_FAILED"),
+            ),
+            (
+                &mut th.crit_failed,
+                given(t.crit_failed.is_some(), "RECDIAG_CRIT_FAILED"),
+            ),
+        );
+        settle(
+            th.crit_completion_rate > th.min_completion_rate,
+            (
+                &mut th.min_completion_rate,
+                given(
+                    t.min_completion_rate.is_some(),
+                    "RECDIAG_MIN_COMPLETION_RATE",
+                ),
+            ),
+            (
+                &mut th.crit_completion_rate,
+                given(
+                    t.crit_completion_rate.is_some(),
+                    "RECDIAG_CRIT_COMPLETION_RATE",
+                ),
+            ),
+        );
+        settle(
+            th.crit_free_percent > th.min_free_percent,
+            (
+                &mut th.min_free_percent,
+                given(t.min_free_percent.is_some(), "RECDIAG_MIN_FREE_PERCENT"),
+            ),
+            (
+                &mut th.crit_free_percent,
+                given(t.crit_free_percent.is_some(), "RECDIAG_CRIT_FREE_PERCENT"),
+            ),
+        );
         check_thresholds(&thresholds)?;
 
         let now_pinned = env("RECDIAG_NOW").is_some_and(|v| !v.is_empty());
@@ -516,6 +569,19 @@ pub fn small_regular_file(path: &Path) -> Result<(), String> {
 /// The longest duration any setting takes: a year (a window, a timeout,
 /// an interval); beyond it, clocks overflow and nothing is meant.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 86_400);
+
+/// A warning level and its critical one, crossed: the one left at its
+/// default moves to the one given; both given stay crossed (an error).
+fn settle<T: Copy>(crossed: bool, warn: (&mut T, bool), crit: (&mut T, bool)) {
+    if !crossed {
+        return;
+    }
+    match (warn.1, crit.1) {
+        (false, _) => *warn.0 = *crit.0,
+        (true, false) => *crit.0 = *warn.0,
+        (true, true) => {}
+    }
+}
 
 /// Thresholds that cannot mean anything: a warning level past its
 /// critical one, a duration of no time.

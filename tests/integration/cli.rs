@@ -454,7 +454,7 @@ fn mkfifo(path: &std::path::Path) {
     assert!(made.is_ok_and(|s| s.success()), "mkfifo {path:?}");
 }
 
-/// RECDIAG_COMPOSE and RECDIAG_WORKER_SERVICE put the deployment's own
+/// RECDIAG_COMPOSE and RECDIAG_*_SERVICE put the deployment's own
 /// commands in the hints, in the table and in JSON (escaped), from the
 /// environment or the dotenv file; nonsense is a usage error.
 #[test]
@@ -464,12 +464,13 @@ fn hints_use_the_deployment_s_compose_command() {
     let r = Recdiag::new()
         .env("REDIS_URL", &url)
         .env("RECDIAG_COMPOSE", "docker compose -p prosaas")
+        .env("RECDIAG_REDIS_SERVICE", "cache")
         .args(["redis"])
         .run();
     r.assert_code(2);
     assert!(
         r.stdout
-            .contains("start Redis (docker compose -p prosaas ps redis)"),
+            .contains("start Redis (docker compose -p prosaas ps cache)"),
         "{}",
         r.stdout
     );
@@ -501,18 +502,38 @@ fn hints_use_the_deployment_s_compose_command() {
 }
 
 /// Thresholds that cannot mean anything are usage errors, named: a
-/// warning level past its critical one, a duration of no time.
+/// warning level past its critical one (both given: one given alone moves
+/// the other's default along, as `rq::thresholds_raise_backlog_stalled_and_failed`
+/// relies on), a duration of no time.
 #[test]
 fn meaningless_thresholds_are_usage_errors() {
     for (args, name) in [
-        (&["queues", "--max-backlog", "500"][..], "--crit-backlog"),
-        (&["queues", "--max-failed", "20"][..], "--crit-failed"),
         (
-            &["runs", "--crit-completion-rate", "99"][..],
+            &["queues", "--max-backlog", "500", "--crit-backlog", "50"][..],
+            "--crit-backlog",
+        ),
+        (
+            &["queues", "--max-failed", "20", "--crit-failed", "10"][..],
+            "--crit-failed",
+        ),
+        (
+            &[
+                "runs",
+                "--min-completion-rate",
+                "90",
+                "--crit-completion-rate",
+                "99",
+            ][..],
             "--crit-completion-rate",
         ),
         (
-            &["dir", "--crit-free-percent", "50"][..],
+            &[
+                "dir",
+                "--min-free-percent",
+                "10",
+                "--crit-free-percent",
+                "50",
+            ][..],
             "--crit-free-percent",
         ),
         (&["queues", "--max-queue-age", "0s"][..], "--max-queue-age"),
