@@ -106,6 +106,14 @@ fn extra_sections(command: &str) -> String {
                     "queues of interest, a comma list (default recordings)",
                 ),
                 (
+                    "RQ_KEY_PREFIX",
+                    "the prefix of RQ's keys, as the workers set it (rq 3.0; default rq)",
+                ),
+                (
+                    "RECDIAG_COMPOSE, RECDIAG_WORKER_SERVICE, RECDIAG_SCHEDULER_SERVICE, RECDIAG_REDIS_SERVICE",
+                    "the compose command and service names hints print (default docker-compose -f docker-compose.prod.yml; worker, scheduler, redis)",
+                ),
+                (
                     "RECDIAG_TIMEOUT, RECDIAG_WINDOW",
                     "the time limit of each check (5s) and the statistics window (1h)",
                 ),
