@@ -136,6 +136,9 @@ pub struct RunsArgs {
     pub database: DatabaseArg,
     #[command(flatten)]
     pub dir: DirArg,
+    /// The runs are judged with what RQ holds (why runs wait, orphans).
+    #[command(flatten)]
+    pub queue: QueueArg,
     #[command(flatten)]
     pub window: WindowArg,
     #[command(flatten)]
@@ -774,6 +777,7 @@ impl RunsArgs {
             .run(&self.run)
             .database(&self.database)
             .dir(&self.dir)
+            .queue(&self.queue)
             .window(&self.window)
             .runs_t(&self.runs_t)
     }

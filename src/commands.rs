@@ -248,7 +248,13 @@ impl Session {
             std::env::var("TERM").is_ok_and(|t| t == "dumb"),
         )
         .fit_to_terminal(to_terminal)
-        .headers(!config.no_headers);
+        .headers(!config.no_headers)
+        .deployment(if config.deployment.is_default() {
+            &crate::hints::GUIDE
+        } else {
+            // Once per process: the style is copied into every renderer.
+            Box::leak(Box::new(config.deployment.clone()))
+        });
         Ok(Session {
             config,
             runtime,
@@ -378,11 +384,13 @@ async fn watch_loop(
 /// file is never replaced: `-` is stdout, a FIFO or a device is written
 /// into, a directory or a symbolic link to a file is refused.
 fn emit(config: &Config, bytes: &[u8]) -> Result<(), String> {
-    let text = config.redactor.scrub(&String::from_utf8_lossy(bytes));
+    // The deployment's commands first (what tables laid out already has
+    // them), then the secrets are scrubbed from all of it.
+    let text = String::from_utf8_lossy(bytes);
     let text = config
         .deployment
-        .apply(&text, config.format == Format::Json)
-        .into_owned();
+        .apply(&text, config.format == Format::Json);
+    let text = config.redactor.scrub(&text);
     let path = match &config.output {
         Some(p) if p.as_os_str() != "-" => p,
         _ if config.quiet => return Ok(()),

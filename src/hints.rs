@@ -7,6 +7,7 @@
 //! place in what recdiag prints.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// The compose command of the troubleshooting guide.
 #[macro_export]
@@ -50,6 +51,9 @@ pub const SERVICE_VARS: [&str; 3] = [
     "RECDIAG_SCHEDULER_SERVICE",
     "RECDIAG_REDIS_SERVICE",
 ];
+
+/// The guide's own deployment, for output that names no other.
+pub static GUIDE: LazyLock<Deployment> = LazyLock::new(Deployment::default);
 
 /// Compose verbs whose next word is a service.
 const VERBS: [&str; 5] = [" restart ", " logs ", " up -d ", " ps ", " stop "];

@@ -623,6 +623,20 @@ fn check_thresholds(t: &Thresholds) -> Result<(), ConfigError> {
             ),
         );
     }
+    // A count level of zero would fire on an empty queue.
+    for (name, n) in [
+        ("--crit-backlog/RECDIAG_CRIT_BACKLOG", t.crit_backlog),
+        ("--max-backlog/RECDIAG_MAX_BACKLOG", t.max_backlog),
+        ("--crit-failed/RECDIAG_CRIT_FAILED", t.crit_failed),
+        ("--max-failed/RECDIAG_MAX_FAILED", t.max_failed),
+    ] {
+        if n == 0 {
+            return bad(
+                name,
+                "it must be at least 1 (at 0 it would fire with nothing there)".into(),
+            );
+        }
+    }
     for (name, d) in [
         ("--max-queue-age/RECDIAG_MAX_QUEUE_AGE", t.max_queue_age),
         (

@@ -252,6 +252,19 @@ pub async fn rq_side(
     queues: &[String],
 ) -> redis::RedisResult<RedisSide> {
     let mut side = RedisSide::default();
+    // rq 3.0's rate limits: the jobs they hold back wait on no queue. A
+    // set of limits that cannot be read whole leaves the read incomplete,
+    // so that no call is judged lost on it.
+    let (mut limits, limits_readable) = match redis::cmd("SMEMBERS")
+        .arg(keys.rate_limit_keys())
+        .query_async::<Value>(conn)
+        .await
+    {
+        Ok(v) => (texts(&v), true),
+        Err(e) if e.code() == Some("WRONGTYPE") => (Vec::new(), false),
+        Err(e) => return Err(e),
+    };
+    limits.sort();
     let mut p = redis::pipe();
     p.ignore_errors();
     for q in queues {
@@ -272,12 +285,22 @@ pub async fn rq_side(
             .arg(LIMIT - 1);
         p.cmd("LLEN").arg(keys.intermediate(q));
     }
-    side.complete = true;
+    let held_from = p.len();
+    for l in limits.iter().take(super::rq::snapshot::RATE_LIMIT_LIMIT) {
+        p.cmd("ZRANGE")
+            .arg(keys.rate_limited(l))
+            .arg(0)
+            .arg(LIMIT - 1);
+        p.cmd("ZCARD").arg(keys.rate_limited(l));
+    }
+    side.complete = limits_readable && limits.len() <= super::rq::snapshot::RATE_LIMIT_LIMIT;
     let (replies, atomic) = super::rq::query_snapshot(&p, conn).await?;
     side.one_read = atomic;
     // INFO apart from the pipeline: a user without +info still compares.
     side.life = super::redis::life(conn).await;
-    read_places(&mut side, &replies);
+    let (places, held) = replies.split_at(held_from.min(replies.len()));
+    read_places(&mut side, places);
+    read_pairs(&mut side, held, |_| false);
     Ok(side)
 }
 
@@ -286,8 +309,14 @@ pub async fn rq_side(
 /// failed, finished, and the jobs being dequeued (as good as started).
 /// Whatever the replies hold, facts or nothing: never a panic.
 pub fn read_places(side: &mut RedisSide, replies: &[Value]) {
+    read_pairs(side, replies, |i| matches!(i % 7, 1 | 6));
+}
+
+/// Members-and-count pairs: `started(i)` says whether pair `i` holds
+/// running jobs.
+fn read_pairs(side: &mut RedisSide, replies: &[Value], started: impl Fn(usize) -> bool) {
     for (i, pair) in replies.chunks(2).enumerate() {
-        let started = matches!(i % 7, 1 | 6);
+        let started = started(i);
         let ids = pair.first().map(texts).unwrap_or_default();
         let stored = pair.get(1).and_then(super::rq::count).unwrap_or(0);
         if stored > ids.len() as u64 {

@@ -46,7 +46,12 @@ fn one(r: &CallReport, style: Style, out: &mut impl Write) -> io::Result<()> {
         style.status(r.status, verdict),
         line(&r.reason)
     )?;
-    writeln!(out, "  {} {}", style.dim("→"), super::table::hint(&r.hint))?;
+    writeln!(
+        out,
+        "  {} {}",
+        style.dim("→"),
+        super::table::hint(&r.hint, style)
+    )?;
     if let Some(n) = r.retry_attempts {
         writeln!(
             out,

@@ -67,7 +67,7 @@ pub fn render(r: &LogsReport, style: Style, out: &mut impl Write) -> io::Result<
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
-                Cell::new(super::table::hint(&g.hint)),
+                Cell::new(super::table::hint(&g.hint, style)),
             ]);
         }
         writeln!(out, "{}", trim_lines(&t.to_string()))?;

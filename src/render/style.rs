@@ -4,6 +4,7 @@
 use owo_colors::OwoColorize;
 
 use crate::cli::ColorArg;
+use crate::hints::{Deployment, GUIDE};
 use crate::model::Status;
 
 /// How table output is painted, and how wide it may be.
@@ -16,6 +17,9 @@ pub struct Style {
     pub width: Option<u16>,
     /// Tables print their column headers (`--no-headers`: rows only).
     pub headers: bool,
+    /// Whose commands hints print (`RECDIAG_COMPOSE` and the services),
+    /// put in before a table lays its cells out.
+    pub deployment: &'static Deployment,
 }
 
 impl Style {
@@ -31,6 +35,7 @@ impl Style {
             color,
             width: None,
             headers: true,
+            deployment: &GUIDE,
         }
     }
 
@@ -39,11 +44,10 @@ impl Style {
             color: false,
             width: None,
             headers: true,
+            deployment: &GUIDE,
         }
     }
 
-    /// The same style, laid out for a terminal of `columns`, if stdout is
-    /// one (`COLUMNS` wins, as shells set it).
     /// `--no-headers`: tables print their rows only, for scripts.
     pub fn headers(self, shown: bool) -> Style {
         Style {
@@ -52,6 +56,13 @@ impl Style {
         }
     }
 
+    /// Hints print this deployment's commands.
+    pub fn deployment(self, deployment: &'static Deployment) -> Style {
+        Style { deployment, ..self }
+    }
+
+    /// The same style, laid out for a terminal of `columns`, if stdout is
+    /// one (`COLUMNS` wins, as shells set it).
     pub fn fit_to_terminal(self, stdout_is_tty: bool) -> Style {
         if !stdout_is_tty {
             return self;

@@ -228,7 +228,7 @@ fn runs(m: &RunsMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
                 t.add_row(vec![
                     Cell::new(cause.label()),
                     Cell::new(text::count(n)).set_alignment(CellAlignment::Right),
-                    Cell::new(hint(cause.hint())),
+                    Cell::new(hint(cause.hint(), style)),
                 ]);
             }
         }
@@ -312,8 +312,11 @@ pub(super) fn line(s: &str) -> String {
 }
 
 /// A hint, whole: sanitised, cut only past [`HINT_CHARS`].
-pub(super) fn hint(s: &str) -> String {
-    shorten(&sanitize(s), HINT_CHARS)
+/// A hint as a cell or a line shows it: in this deployment's commands,
+/// whole up to [`HINT_CHARS`].
+pub(super) fn hint(s: &str, style: Style) -> String {
+    let s = style.deployment.apply(s, false);
+    shorten(&sanitize(&s), HINT_CHARS)
 }
 
 /// The closing line of a report: its status and the process's exit code.
@@ -520,7 +523,7 @@ pub(super) fn write_findings(
             style.status(f.severity, &label)
         };
         writeln!(out, "{} {}  {}", shown, style.bold(&code), line(&f.message))?;
-        writeln!(out, "         {} {}", style.dim("→"), hint(&f.hint))?;
+        writeln!(out, "         {} {}", style.dim("→"), hint(&f.hint, style))?;
         if !f.subjects.is_empty() {
             let subjects: Vec<String> = f
                 .subjects

@@ -259,34 +259,12 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
                 "resume the workers: rq resume -u $REDIS_URL",
             );
         }
-        let (workers, hint) = if f.workers_listening.is_empty() && !f.workers_not_working.is_empty()
-        {
-            (
-                format!(
-                    "NO live worker listens on it: registered but not working: {}",
-                    f.workers_not_working.join(", ")
-                ),
-                concat!(
-                    "the worker is dead, so nothing will take this job: ",
-                    crate::restart_worker!(),
-                    " (under another name while its old key lives)"
-                ),
-            )
-        } else if f.workers_listening.is_empty() {
-            (
-                "and NO live worker listens on it".to_string(),
-                concat!(
-                    "start a worker for this queue (",
-                    crate::restart_worker!(),
-                    "; check RQ_QUEUES)"
-                ),
-            )
-        } else {
+        let (workers, hint) = no_taker(f).unwrap_or_else(|| {
             (
                 format!("workers listening: {}", f.workers_listening.join(", ")),
                 "wait: the job is waiting its turn (large files take 2-3 min)",
             )
-        };
+        });
         return decision(
             Verdict::Queued,
             format!(
@@ -300,19 +278,27 @@ fn decide(f: &CallFacts, now: jiff::Timestamp, t: &Thresholds) -> Decision {
     // queue when one of the limit's jobs ends.
     if let Some(j) = newest_job("rate_limited") {
         let queue = j.queue.as_deref().unwrap_or("?");
-        return decision(
-            Verdict::Queued,
-            format!(
-                "job {} is held back by an RQ rate limit: it joins '{queue}' when one of the limit's running jobs ends; workers listening: {}",
-                j.id,
-                if f.workers_listening.is_empty() {
-                    "none".to_string()
-                } else {
-                    f.workers_listening.join(", ")
-                }
-            ),
-            "wait: the rate limit lets it through as slots free; if it never moves, see what holds the limit's slots (recdiag queues: started jobs)",
+        let held = format!(
+            "job {} is held back by an RQ rate limit: it joins '{queue}' when one of the limit's jobs ends",
+            j.id
         );
+        if f.suspended {
+            return decision(
+                Verdict::Queued,
+                format!(
+                    "{held}, but the workers are suspended (rq suspend): nothing runs until rq resume"
+                ),
+                "resume the workers: rq resume -u $REDIS_URL",
+            );
+        }
+        // With no worker, the limit's slots belong to jobs nobody runs.
+        let (workers, hint) = no_taker(f).unwrap_or_else(|| {
+            (
+                format!("workers listening: {}", f.workers_listening.join(", ")),
+                "wait: the rate limit lets it through as its jobs end; if it never moves, see what holds the limit's slots (recdiag queues: started jobs)",
+            )
+        });
+        return decision(Verdict::Queued, format!("{held}; {workers}"), hint);
     }
     if let Some(j) = newest_job("started") {
         // The player (AudioPlayer.tsx) retries a 202 twelve times, waiting
@@ -700,6 +686,36 @@ fn unknown(f: &CallFacts) -> Decision {
         hint: hint.into(),
         cause: None,
     }
+}
+
+/// Why no worker will take a waiting job, and what to do: dead workers
+/// registered, or none listening. None: live workers listen.
+fn no_taker(f: &CallFacts) -> Option<(String, &'static str)> {
+    if !f.workers_listening.is_empty() {
+        return None;
+    }
+    Some(if f.workers_not_working.is_empty() {
+        (
+            "and NO live worker listens on it".to_string(),
+            concat!(
+                "start a worker for this queue (",
+                crate::restart_worker!(),
+                "; check RQ_QUEUES)"
+            ),
+        )
+    } else {
+        (
+            format!(
+                "NO live worker listens on it: registered but not working: {}",
+                f.workers_not_working.join(", ")
+            ),
+            concat!(
+                "the worker is dead, so nothing will take this job: ",
+                crate::restart_worker!(),
+                " (under another name while its old key lives)"
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -537,6 +537,8 @@ fn meaningless_thresholds_are_usage_errors() {
             "--crit-free-percent",
         ),
         (&["queues", "--max-queue-age", "0s"][..], "--max-queue-age"),
+        (&["queues", "--crit-backlog", "0"][..], "--crit-backlog"),
+        (&["failed", "--max-failed", "0"][..], "--max-failed"),
         (
             &["workers", "--stale-busy-heartbeat", "0s"][..],
             "--stale-busy-heartbeat",

@@ -367,6 +367,33 @@ fn tables_fit_the_terminal() {
     assert!(piped.lines().any(|l| l.chars().count() > 60), "{piped}");
 }
 
+/// On a terminal a hint's cell wraps: the deployment's compose command is
+/// put in before the table is laid out, so a wrap never leaves the
+/// guide's command half-replaced.
+#[test]
+fn hints_wrapped_on_a_terminal_use_the_deployment_s_command() {
+    let w = world();
+    let guide = health_on_a_terminal(&w, "", "", &[("COLUMNS", "60")]);
+    assert!(
+        guide
+            .split_whitespace()
+            .any(|word| word == "docker-compose"),
+        "the world's findings name the guide's compose command:\n{guide}"
+    );
+    let own = health_on_a_terminal(
+        &w,
+        "",
+        "",
+        &[
+            ("COLUMNS", "60"),
+            ("RECDIAG_COMPOSE", "podman-compose -p prosaas-prod-stack"),
+        ],
+    );
+    assert!(!own.contains("docker-compose"), "{own}");
+    assert!(!own.contains("docker-compose.prod.yml"), "{own}");
+    assert!(own.contains("podman-compose"), "{own}");
+}
+
 /// `--no-headers`: the tables' rows only, for scripts.
 #[test]
 fn no_headers_prints_rows_only() {

@@ -239,12 +239,16 @@ fn readme_configuration_table_is_what_the_program_reads() {
         }
         for var in words(row.get(2).copied().unwrap_or_default(), "RECDIAG_")
             .into_iter()
-            .chain(words(row.get(2).copied().unwrap_or_default(), "REDIS_URL"))
             .chain(
-                ["RQ_KEY_PREFIX", "RECORDINGS_DIR", "DATABASE_URL"]
-                    .iter()
-                    .filter(|v| row.get(2).is_some_and(|c| c.contains(*v)))
-                    .map(|v| v.to_string()),
+                [
+                    "REDIS_URL",
+                    "RQ_KEY_PREFIX",
+                    "RECORDINGS_DIR",
+                    "DATABASE_URL",
+                ]
+                .iter()
+                .filter(|v| row.get(2).is_some_and(|c| c.contains(*v)))
+                .map(|v| v.to_string()),
             )
         {
             assert!(

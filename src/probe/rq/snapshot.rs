@@ -252,7 +252,16 @@ pub async fn read(
     let worker_keys: Vec<String> = first.get(1).map(texts).unwrap_or_default();
     let mut limits: Vec<String> = first.get(2).map(texts).unwrap_or_default();
     limits.sort();
+    // Held jobs are attributed to their queues only when every limit and
+    // every held job was read; else their count is not known (null).
+    let mut all_read = true;
+    if first.get(2).is_some_and(is_error) {
+        snap.anomalies
+            .push(format!("{} is not a set", keys.rate_limit_keys()));
+        all_read = false;
+    }
     if limits.len() > RATE_LIMIT_LIMIT {
+        all_read = false;
         snap.anomalies.push(format!(
             "{} rate limits in {}: the first {RATE_LIMIT_LIMIT} are read",
             limits.len(),
@@ -363,11 +372,16 @@ pub async fn read(
 
     // Jobs held back by a rate limit, and how many of them were read.
     let mut held: Vec<String> = Vec::new();
-    let mut all_read = true;
-    for _ in &limits {
-        let size = count(next()).unwrap_or(0);
-        let ids = texts(next());
-        all_read &= ids.len() as u64 >= size;
+    for l in &limits {
+        let size = next();
+        let ids = next();
+        if is_error(size) || is_error(ids) {
+            snap.anomalies
+                .push(format!("{} is not a sorted set", keys.rate_limited(l)));
+            all_read = false;
+        }
+        let ids = texts(ids);
+        all_read &= ids.len() as u64 >= count(size).unwrap_or(0);
         held.extend(ids);
     }
 
