@@ -118,6 +118,9 @@ pub struct QueueMetrics {
     /// queue and count as waiting. Null: too many held to know whose.
     #[serde(default)]
     pub rate_limited: Option<u64>,
+    /// rq 3.0: how long the longest-held of them has been held back.
+    #[serde(default)]
+    pub oldest_held_age_s: Option<f64>,
     /// Age of the job at the head of the queue (the next to run).
     pub oldest_queued_age_s: Option<f64>,
     pub oldest_queued_job: Option<String>,

@@ -41,6 +41,7 @@ pub fn report() -> Report {
                 finished: Some(340),
                 canceled: Some(0),
                 rate_limited: Some(0),
+                oldest_held_age_s: None,
                 oldest_queued_age_s: Some(412.5),
                 oldest_queued_job: Some(
                     "recording_download_CA0123456789abcdef0123456789abcdef_1795000000000".into(),

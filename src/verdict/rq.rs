@@ -251,6 +251,7 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
             finished: q.finished,
             canceled: q.canceled,
             rate_limited: q.rate_limited,
+            oldest_held_age_s: q.oldest_held_at.map(|at| age_s(now, at)),
             oldest_queued_age_s: q.oldest_enqueued_at.map(|at| age_s(now, at)),
             oldest_queued_job: q.oldest_job_id.clone(),
             workers: listeners.get(q.name.as_str()).copied().unwrap_or(0),
@@ -594,9 +595,13 @@ const BACKLOG_MIN_AGE_S: f64 = 30.0;
 
 pub fn queue_backlog(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
     let n = q.waiting()?;
-    if q.oldest_queued_age_s
-        .is_some_and(|age| age < BACKLOG_MIN_AGE_S)
-    {
+    // The longest wait among them: the queue's head, or a job a rate limit
+    // has held longer (its promotion restarts its enqueue time).
+    let waited = match (q.oldest_queued_age_s, q.oldest_held_age_s) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    if waited.is_some_and(|age| age < BACKLOG_MIN_AGE_S) {
         return None;
     }
     let severity = if n >= t.crit_backlog {
@@ -618,7 +623,7 @@ pub fn queue_backlog(q: &QueueMetrics, t: &Thresholds) -> Option<Finding> {
                         format!(", {} held by a rate limit", text::count(held)),
                     _ => String::new(),
                 },
-                q.oldest_queued_age_s.map_or(String::new(), |a| format!(
+                waited.map_or(String::new(), |a| format!(
                     ", the oldest for {}",
                     text::seconds(a)
                 )),
@@ -864,6 +869,35 @@ mod tests {
             oldest_queued_age_s: Some(age),
             ..Default::default()
         }
+    }
+
+    /// rq 3.0: jobs a rate limit holds count as waiting; a burst just held
+    /// is drained, not a backlog; one held for minutes is.
+    #[test]
+    fn held_jobs_count_in_the_backlog_by_how_long_they_were_held() {
+        let t = Thresholds::default();
+        let held = |age: f64| QueueMetrics {
+            queued: Some(0),
+            rate_limited: Some(20),
+            oldest_queued_age_s: None,
+            oldest_held_age_s: Some(age),
+            ..queue(0, 0, 1, 0.0)
+        };
+        assert!(queue_backlog(&held(5.0), &t).is_none());
+        let f = queue_backlog(&held(600.0), &t).unwrap();
+        assert!(
+            f.message
+                .contains("20 jobs waiting, 20 held by a rate limit"),
+            "{}",
+            f.message
+        );
+        assert!(
+            queue_not_watched(&QueueMetrics {
+                workers: 0,
+                ..held(5.0)
+            })
+            .is_some()
+        );
     }
 
     #[test]

@@ -131,6 +131,7 @@ struct QueueMetrics {
     finished: Option<u64>,
     canceled: Option<u64>,
     rate_limited: Option<u64>,
+    oldest_held_age_s: Option<f64>,
     oldest_queued_age_s: Option<f64>,
     oldest_queued_job: Option<String>,
     workers: u64,

@@ -99,6 +99,12 @@ fn jobs_a_rate_limit_holds_back_count_as_waiting() {
     assert_eq!(recordings["queued"], 1, "{recordings}");
     assert_eq!(recordings["rate_limited"], 1, "{recordings}");
     assert!(
+        recordings["oldest_held_age_s"]
+            .as_f64()
+            .is_some_and(|a| a >= 0.0),
+        "{recordings}"
+    );
+    assert!(
         r.check("queues")["summary"]
             .as_str()
             .unwrap()

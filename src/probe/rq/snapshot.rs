@@ -51,6 +51,9 @@ pub struct QueueFacts {
     /// rq 3.0: jobs of this queue a rate limit holds back (they wait on no
     /// queue). None: too many held to know whose they are.
     pub rate_limited: Option<u64>,
+    /// When the longest-held of them was held back (its score in the
+    /// rate limit's set).
+    pub oldest_held_at: Option<jiff::Timestamp>,
     pub oldest_job_id: Option<String>,
     pub oldest_enqueued_at: Option<jiff::Timestamp>,
 }
@@ -305,7 +308,8 @@ pub async fn read(
         p.cmd("ZRANGE")
             .arg(keys.rate_limited(l))
             .arg(0)
-            .arg(per_limit - 1);
+            .arg(per_limit - 1)
+            .arg("WITHSCORES");
     }
     // One transaction: the started registries and the workers' hashes
     // as of one moment.
@@ -337,6 +341,7 @@ pub async fn read(
             finished: counts[5],
             canceled: counts[6],
             rate_limited: Some(0),
+            oldest_held_at: None,
             oldest_job_id: text(head),
             oldest_enqueued_at: None,
         });
@@ -371,18 +376,27 @@ pub async fn read(
     }
 
     // Jobs held back by a rate limit, and how many of them were read.
-    let mut held: Vec<String> = Vec::new();
+    let mut held: Vec<(String, Option<jiff::Timestamp>)> = Vec::new();
     for l in &limits {
         let size = next();
-        let ids = next();
-        if is_error(size) || is_error(ids) {
+        let members = next();
+        if is_error(size) || is_error(members) {
             snap.anomalies
                 .push(format!("{} is not a sorted set", keys.rate_limited(l)));
             all_read = false;
         }
-        let ids = texts(ids);
-        all_read &= ids.len() as u64 >= count(size).unwrap_or(0);
-        held.extend(ids);
+        let pairs = items(members).chunks(2);
+        all_read &= pairs.len() as u64 >= count(size).unwrap_or(0);
+        for pair in pairs {
+            let Some(id) = pair.first().and_then(text) else {
+                continue;
+            };
+            let at = pair
+                .get(1)
+                .and_then(float)
+                .and_then(|s| jiff::Timestamp::from_microsecond((s * 1e6) as i64).ok());
+            held.push((id, at));
+        }
     }
 
     // Who is connected, and since when Redis runs: each read on its own,
@@ -432,7 +446,7 @@ pub async fn read(
             .arg("worker_name")
             .arg("status");
     }
-    for id in &held {
+    for (id, _) in &held {
         p.cmd("HGET").arg(keys.job(id)).arg("origin");
     }
     let third: Vec<Value> = query_pipe(&mut p, conn).await?;
@@ -456,10 +470,14 @@ pub async fn read(
     }
     // A held job whose hash is gone is dropped by RQ when its turn comes:
     // it waits for nothing.
-    for _ in &held {
+    for (_, at) in &held {
         let origin = it.next().and_then(text);
         if let Some(q) = origin.and_then(|o| snap.queues.iter_mut().find(|q| q.name == o)) {
             q.rate_limited = q.rate_limited.map(|n| n + 1);
+            q.oldest_held_at = match (q.oldest_held_at, *at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
     }
     if !all_read {
