@@ -136,9 +136,11 @@ fn perfdata(report: &Report, t: &Thresholds) -> Perf {
             Metrics::Queues(q) => {
                 for queue in q.queues.iter().filter(|q| q.of_interest) {
                     let name = &queue.name;
+                    // Waiting, as QUEUE_BACKLOG counts it (rq 3.0's held
+                    // jobs too), against its thresholds.
                     p.add(
                         &format!("{name}_queued"),
-                        n(queue.queued),
+                        n(queue.waiting()),
                         "",
                         &(t.max_backlog.saturating_sub(1)).to_string(),
                         &(t.crit_backlog.saturating_sub(1)).to_string(),
