@@ -409,7 +409,11 @@ fn queues(m: &QueuesMetrics, style: Style, out: &mut impl Write) -> io::Result<(
 
 fn workers(m: &WorkersMetrics, style: Style, out: &mut impl Write) -> io::Result<()> {
     if m.workers.is_empty() {
-        return writeln!(out, "{}", style.dim("no worker registered (RQ's set of workers is empty)"));
+        return writeln!(
+            out,
+            "{}",
+            style.dim("no worker registered (RQ's set of workers is empty)")
+        );
     }
     let mut table = new_table(style);
     header(
