@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let executions: Vec<Value> = parts.map(field).collect();
     let mut anomalies = Vec::new();
     let w = worker_from(
+        &recdiag::rq_keys::Keys::default(),
         &key,
         &Value::Array(fields),
         &Value::Array(executions),
