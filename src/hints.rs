@@ -132,6 +132,14 @@ impl Deployment {
         let mut rest = text;
         while let Some(at) = rest.find(DEFAULT_COMPOSE) {
             out.push_str(&rest[..at]);
+            // Already in this deployment's words (a command that extends
+            // the guide's, put in once by a table's hint): left as it is,
+            // so that applying twice changes nothing.
+            if rest[at..].starts_with(compose.as_str()) {
+                out.push_str(&compose);
+                rest = &rest[at + compose.len()..];
+                continue;
+            }
             out.push_str(&compose);
             rest = &rest[at + DEFAULT_COMPOSE.len()..];
             let Some(verb) = VERBS.iter().find(|v| rest.starts_with(**v)) else {
@@ -190,6 +198,23 @@ mod tests {
             d.apply(other, false),
             "docker compose -p prosaas ps cache; docker compose -p prosaas up -d scheduler; docker compose -p prosaas restart workers"
         );
+    }
+
+    /// Tables put the words in before layout and the whole output gets
+    /// them again: a command that extends the guide's must not grow.
+    #[test]
+    fn applying_twice_changes_nothing() {
+        let d = Deployment::new(
+            Some(concat!(compose!(), " -p prosaas")),
+            [Some("worker-rec"), None, None],
+        )
+        .unwrap();
+        let once = d.apply(restart_worker!(), false).into_owned();
+        assert_eq!(
+            once,
+            "docker-compose -f docker-compose.prod.yml -p prosaas restart worker-rec"
+        );
+        assert_eq!(d.apply(&once, false), once);
     }
 
     #[test]

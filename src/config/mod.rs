@@ -587,41 +587,43 @@ fn settle<T: Copy>(crossed: bool, warn: (&mut T, bool), crit: (&mut T, bool)) {
 /// critical one, a duration of no time.
 fn check_thresholds(t: &Thresholds) -> Result<(), ConfigError> {
     let bad = |name: &'static str, why: String| Err(ConfigError::BadSetting { name, why });
-    if t.crit_backlog < t.max_backlog {
-        return bad(
+    // A critical level on the wrong side of its warning one: (crossed,
+    // the critical setting, its value, the warning setting and value).
+    for (crossed, name, crit, warn) in [
+        (
+            t.crit_backlog < t.max_backlog,
             "--crit-backlog/RECDIAG_CRIT_BACKLOG",
-            format!(
-                "{} is below the warning level --max-backlog {}",
-                t.crit_backlog, t.max_backlog
-            ),
-        );
-    }
-    if t.crit_failed < t.max_failed {
-        return bad(
+            t.crit_backlog.to_string(),
+            format!("below the warning level --max-backlog {}", t.max_backlog),
+        ),
+        (
+            t.crit_failed < t.max_failed,
             "--crit-failed/RECDIAG_CRIT_FAILED",
-            format!(
-                "{} is below the warning level --max-failed {}",
-                t.crit_failed, t.max_failed
-            ),
-        );
-    }
-    if t.crit_completion_rate > t.min_completion_rate {
-        return bad(
+            t.crit_failed.to_string(),
+            format!("below the warning level --max-failed {}", t.max_failed),
+        ),
+        (
+            t.crit_completion_rate > t.min_completion_rate,
             "--crit-completion-rate/RECDIAG_CRIT_COMPLETION_RATE",
+            t.crit_completion_rate.to_string(),
             format!(
-                "{} is above the warning level --min-completion-rate {}: critical must be the lower rate",
-                t.crit_completion_rate, t.min_completion_rate
+                "above the warning level --min-completion-rate {}: critical must be the lower rate",
+                t.min_completion_rate
             ),
-        );
-    }
-    if t.crit_free_percent > t.min_free_percent {
-        return bad(
+        ),
+        (
+            t.crit_free_percent > t.min_free_percent,
             "--crit-free-percent/RECDIAG_CRIT_FREE_PERCENT",
+            t.crit_free_percent.to_string(),
             format!(
-                "{} is above the warning level --min-free-percent {}: critical must be the lower share",
-                t.crit_free_percent, t.min_free_percent
+                "above the warning level --min-free-percent {}: critical must be the lower share",
+                t.min_free_percent
             ),
-        );
+        ),
+    ] {
+        if crossed {
+            return bad(name, format!("{crit} is {warn}"));
+        }
     }
     // A count level of zero would fire on an empty queue.
     for (name, n) in [

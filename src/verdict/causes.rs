@@ -123,9 +123,11 @@ impl Cause {
     /// What to do about this cause.
     pub fn hint(self) -> &'static str {
         match self {
-            Cause::DownloadError => {
-                "the database only says 'unknown reason' (or, for a full job, 'Audio file not available'): run recdiag logs on the worker's log (docker-compose -f docker-compose.prod.yml logs worker --since 1h) — 401/403: TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the worker's environment; 404 on every format: not found, or not ready yet; 5xx: Twilio's side; 'Missing Twilio credentials': set them in the worker (no request was made); the circuit breaker; a file-lock timeout"
-            }
+            Cause::DownloadError => concat!(
+                "the database only says 'unknown reason' (or, for a full job, 'Audio file not available'): run recdiag logs on the worker's log (",
+                crate::worker_log_all!(),
+                " --since 1h) — 401/403: TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the worker's environment; 404 on every format: not found, or not ready yet; 5xx: Twilio's side; 'Missing Twilio credentials': set them in the worker (no request was made); the circuit breaker; a file-lock timeout"
+            ),
             Cause::Timeout => {
                 "downloads ran past the 10 min job timeout: check the network from the worker to api.twilio.com and the worker's load"
             }
@@ -138,9 +140,11 @@ impl Cause {
             Cause::StuckRunning => {
                 "the API's 5-minute rule failed runs that were still running: a download slower than 5 min (the network to Twilio; the download may still finish) or a work-horse killed mid-job (recdiag failed, the worker log's 'Work horse killed')"
             }
-            Cause::WorkerOffline => {
-                "the API gave up after 3 recoveries in 10 min and told the player the worker is offline: docker-compose -f docker-compose.prod.yml restart worker, then reopen the call"
-            }
+            Cause::WorkerOffline => concat!(
+                "the API gave up after 3 recoveries in 10 min and told the player the worker is offline: ",
+                crate::restart_worker!(),
+                ", then reopen the call"
+            ),
             Cause::CallLogMissing => {
                 "full jobs ran before the call_log row existed: check the webhook's order; RQ retries them at once, 3 times"
             }

@@ -459,7 +459,14 @@ impl Summary {
             status = status.worst(Status::Warning);
         }
         if stats.recognised == 0 {
-            notes.push("no line of the app's worker log was recognised: is this the worker's log (docker-compose -f docker-compose.prod.yml logs worker)?".into());
+            notes.push(
+                concat!(
+                    "no line of the app's worker log was recognised: is this the worker's log (",
+                    crate::worker_log_all!(),
+                    ")?"
+                )
+                .into(),
+            );
             status = status.worst(Status::Unknown);
         }
         if stats.long_lines > 0 {

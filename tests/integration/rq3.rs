@@ -3,8 +3,19 @@
 
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::support::app::{AppWorld, sid};
-use crate::support::wait_until;
+use crate::support::{Run, wait_until};
+
+/// The queues check's metrics of queue `recordings`.
+fn recordings(r: &Run) -> Value {
+    r.check("queues")["metrics"]["queues"]
+        .as_array()
+        .and_then(|qs| qs.iter().find(|q| q["name"] == "recordings"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no queue recordings in:\n{}", r.stdout))
+}
 
 /// The workers write under RQ_KEY_PREFIX: recdiag told the prefix (flag or
 /// env) reads them there and says so; told nothing, it sees no worker.
@@ -35,13 +46,7 @@ fn a_key_prefix_is_read_where_the_workers_write() {
             .contains("(RQ keys under 'prosaas:')"),
         "{queues}"
     );
-    let recordings = queues["metrics"]["queues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "recordings")
-        .unwrap()
-        .clone();
+    let recordings = recordings(&r);
     assert_eq!(recordings["finished"], 1, "{recordings}");
     assert_eq!(recordings["workers"], 1, "{recordings}");
     assert_eq!(r.check("workers")["metrics"]["alive"], 1);
@@ -89,13 +94,7 @@ fn jobs_a_rate_limit_holds_back_count_as_waiting() {
         &format!("open:{b}"),
     ]);
     let r = w.recdiag().args(["queues", "--format", "json"]).run();
-    let recordings = r.check("queues")["metrics"]["queues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| q["name"] == "recordings")
-        .unwrap()
-        .clone();
+    let recordings = recordings(&r);
     assert_eq!(recordings["queued"], 1, "{recordings}");
     assert_eq!(recordings["rate_limited"], 1, "{recordings}");
     assert!(
