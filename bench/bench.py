@@ -490,7 +490,7 @@ def build_small_world():
     return rq, files
 
 
-def bench_tls(repeat):
+def bench_tls(repeat, baseline=None):
     """`recdiag health` on the small world, the database over TLS (the
     server offers it and the URL leaves sslmode at its default, prefer),
     beside the same with sslmode=disable and the old script's Python logic."""
@@ -502,18 +502,31 @@ def bench_tls(repeat):
         ssl = psql("postgres", "SHOW ssl").strip()
         print(f"\nsmall world, database TLS {ssl}: 1,000 queued jobs, 200 runs, 200 files")
         print(f"  {'command':<50} {'median':>12} {'peak RSS':>12}  vs old logic")
-        tls = measure([str(BIN), "health", "--no-env-file", "--json", "--database-url", url], repeat, env)
-        plain = measure([str(BIN), "health", "--no-env-file", "--json", "--database-url",
-                         f"{url}{sep}sslmode=disable"], repeat, env)
-        old = measure([str(rq_python()), str(ROOT / "bench" / "old_logic.py"), rq.url, url, str(files)], repeat, env)
-        psql_tls = measure(["psql", f"{url}{sep}sslmode=require", "-qAtc", "SELECT 1"], repeat, env)
-        row("recdiag health (sslmode default: TLS)", *tls, old[0])
-        row("recdiag health (sslmode=disable)", *plain, old[0])
-        row("old script's logic (Python, rq, psycopg; TLS)", *old, old[0])
-        row("psql SELECT 1 over TLS (libpq, TCP_NODELAY)", *psql_tls, old[0])
-        print(f"  → with TLS: 1/{old[0] / tls[0]:.1f} of the old logic; without: 1/{old[0] / plain[0]:.1f} "
-              f"(target ≤ 1/20 with TLS). sqlx 0.9.1 sets TCP_NODELAY, so TLS costs a few ms now; "
-              f"what is left is two database connections' start-up and their queries' round trips.")
+        # Each command once per round, the old logic first: the ratio is
+        # the median of each round's own ratio, so the VM's drift meets
+        # every command alike.
+        argvs = [[str(rq_python()), str(ROOT / "bench" / "old_logic.py"), rq.url, url, str(files)],
+                 [str(BIN), "health", "--no-env-file", "--json", "--database-url", url],
+                 [str(BIN), "health", "--no-env-file", "--json", "--database-url", f"{url}{sep}sslmode=disable"],
+                 ["psql", f"{url}{sep}sslmode=require", "-qAtc", "SELECT 1"]]
+        if baseline:
+            argvs.append([baseline, "health", "--no-env-file", "--json", "--database-url", url])
+        results = measure_interleaved(argvs, repeat, env)
+        old, tls, plain, psql_tls = results[:4]
+
+        def ratio_row(name, r):
+            print(f"  {name:<50} {r[0] * 1000:9.1f} ms {r[1] / 1024:8.1f} MiB  {r[2]:6.3f}×")
+            SUMMARY.append((name, r[0], r[1], r[2]))
+
+        ratio_row("recdiag health (sslmode default: TLS)", tls)
+        ratio_row("recdiag health (sslmode=disable)", plain)
+        ratio_row("old script's logic (Python, rq, psycopg; TLS)", old)
+        ratio_row("psql SELECT 1 over TLS (libpq, TCP_NODELAY)", psql_tls)
+        if baseline:
+            ratio_row("baseline build: health (TLS)", results[4])
+        print(f"  → with TLS: 1/{1 / tls[2]:.1f} of the old logic; without: 1/{1 / plain[2]:.1f} "
+              f"(target ≤ 1/20 with TLS). Each database read is one message now; what is left is "
+              f"the process, two backends' start-up and TLS handshakes, and the statements' own work.")
     finally:
         rq.close()
 
@@ -676,7 +689,7 @@ def main():
                     default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--baseline", help="logs world: another recdiag binary timed in the same rounds")
+    ap.add_argument("--baseline", help="logs and tls worlds: another recdiag binary (an older build) timed in the same run")
     ap.add_argument("--busy-seconds", type=float, default=600,
                     help="busy world: how long the healthy pipeline runs (10 min by default)")
     args = ap.parse_args()
@@ -696,7 +709,7 @@ def main():
     if args.world in ("health", "all"):
         bench_health(args.repeat)
     if args.world in ("tls", "all"):
-        bench_tls(args.repeat)
+        bench_tls(args.repeat, args.baseline)
     if args.world in ("logs", "all"):
         bench_logs(args.repeat, args.baseline)
     if args.world in ("busy", "all"):

@@ -284,7 +284,9 @@ async fn run_statuses(
     };
     let read = crate::memory_watch::database(async {
         let mut db = probe::database::connect(target, left).await.ok()?;
-        let statuses = probe::consistency::run_statuses(&mut db, ids).await.ok();
+        let statuses = probe::consistency::run_statuses(&mut db, ids, left)
+            .await
+            .ok();
         db.close().await;
         statuses
     });

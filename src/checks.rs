@@ -228,59 +228,62 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
     };
     let target_ = || target.clone();
     let failed = |e: sqlx::Error| probe::database::classify(&e, target, config.timeout);
-    let outcome = match probe::runs::schema_problems(&mut db).await {
+    let since = naive_utc(config.now, config.window);
+    let active_since = naive_utc(
+        config.now,
+        Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
+    );
+    // The read is sent at once (the app's schema is the common case); only
+    // when it fails for the schema is the table looked at, in a new
+    // snapshot, to name what is missing.
+    let outcome = match probe::runs::read(&mut db, &since, &active_since).await {
+        Ok(mut facts) => {
+            // A run whose call's file is already valid is superseded.
+            let sids: Vec<String> = facts
+                .active
+                .iter()
+                .filter(|r| !r.superseded)
+                .filter_map(|r| r.call_sid.clone())
+                .collect();
+            let dir = config.recordings_dir.clone();
+            let min = config.thresholds.undersized_bytes;
+            let stat = tokio::task::spawn_blocking(move || {
+                probe::consistency::valid_files(&dir, &sids, min)
+            });
+            match tokio::time::timeout(config.timeout, stat).await {
+                Ok(Ok(valid)) => facts.valid_files = valid,
+                _ => {
+                    facts.files_unread = Some(format!(
+                        "the recordings directory did not answer within {}",
+                        humantime::format_duration(config.timeout)
+                    ))
+                }
+            }
+            RunsOutcome::Read {
+                target: target_(),
+                facts: Box::new(facts),
+            }
+        }
+        Err(e) if probe::runs::is_schema_error(&e) => {
+            let missing = match db.fresh_snapshot(config.timeout).await {
+                Ok(()) => probe::runs::schema_problems(&mut db)
+                    .await
+                    .unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            RunsOutcome::SchemaMismatch {
+                target: target_(),
+                missing: if missing.is_empty() {
+                    vec![format!("recording_runs as the app writes it ({e})")]
+                } else {
+                    missing
+                },
+            }
+        }
         Err(e) => RunsOutcome::Failed {
             target: target_(),
             failure: failed(e),
         },
-        Ok(missing) if !missing.is_empty() => RunsOutcome::SchemaMismatch {
-            target: target_(),
-            missing,
-        },
-        Ok(_) => {
-            let since = naive_utc(config.now, config.window);
-            let active_since = naive_utc(
-                config.now,
-                Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
-            );
-            match probe::runs::read(&mut db, &since, &active_since).await {
-                Ok(mut facts) => {
-                    // A run whose call's file is already valid is superseded.
-                    let sids: Vec<String> = facts
-                        .active
-                        .iter()
-                        .filter(|r| !r.superseded)
-                        .filter_map(|r| r.call_sid.clone())
-                        .collect();
-                    let dir = config.recordings_dir.clone();
-                    let min = config.thresholds.undersized_bytes;
-                    let stat = tokio::task::spawn_blocking(move || {
-                        probe::consistency::valid_files(&dir, &sids, min)
-                    });
-                    match tokio::time::timeout(config.timeout, stat).await {
-                        Ok(Ok(valid)) => facts.valid_files = valid,
-                        _ => {
-                            facts.files_unread = Some(format!(
-                                "the recordings directory did not answer within {}",
-                                humantime::format_duration(config.timeout)
-                            ))
-                        }
-                    }
-                    RunsOutcome::Read {
-                        target: target_(),
-                        facts: Box::new(facts),
-                    }
-                }
-                Err(e) if probe::runs::is_schema_error(&e) => RunsOutcome::SchemaMismatch {
-                    target: target_(),
-                    missing: vec![format!("recording_runs as the app writes it ({e})")],
-                },
-                Err(e) => RunsOutcome::Failed {
-                    target: target_(),
-                    failure: failed(e),
-                },
-            }
-        }
     };
     db.close().await;
     outcome

@@ -97,7 +97,15 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 config.now,
                 Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
             );
-            match probe::consistency::db_side(&mut db, &since, &active_since, config.now).await {
+            match probe::consistency::db_side(
+                &mut db,
+                &since,
+                &active_since,
+                config.now,
+                config.timeout,
+            )
+            .await
+            {
                 Ok(side) => Ok((db, side)),
                 Err(e) => {
                     db.close().await;
@@ -297,10 +305,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
             .map(|s| s.run_id.clone())
             .chain(side.slot_queue.iter().map(|(_, id)| id.clone()))
             .collect();
-        let read = async {
-            db.fresh_snapshot(config.timeout).await?;
-            probe::consistency::run_statuses(db, &ids).await
-        };
+        let read = probe::consistency::run_statuses(db, &ids, config.timeout);
         if let Some(Ok(mut statuses)) = db_budget.within(crate::memory_watch::database(read)).await
         {
             let mut confirmed = false;
@@ -314,10 +319,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 if round == 1 {
                     tokio::time::sleep(CONFIRM_PAUSE).await;
                     let ids: Vec<String> = suspects.iter().map(|(_, id)| id.clone()).collect();
-                    let again = async {
-                        db.fresh_snapshot(config.timeout).await?;
-                        probe::consistency::run_statuses(db, &ids).await
-                    };
+                    let again = probe::consistency::run_statuses(db, &ids, config.timeout);
                     match db_budget.within(crate::memory_watch::database(again)).await {
                         Some(Ok(newer)) => statuses.extend(newer),
                         // Unconfirmed suspects are not judged.

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use redis::Value;
 use redis::aio::MultiplexedConnection;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
-use super::database::{Db, Dialect, query};
+use super::database::{Batched, Db, Dialect, batch};
 use super::rq::{Keys, texts};
 use crate::sid::CallSid;
 
@@ -55,73 +55,92 @@ pub async fn db_side(
     window_since: &str,
     active_since: &str,
     now: jiff::Timestamp,
+    timeout: std::time::Duration,
 ) -> Result<DbSide, sqlx::Error> {
     let d = Dialect::of(db);
     let lock_since = (now - jiff::SignedDuration::from_secs(LOCK_LOOKBACK_S))
         .strftime("%Y-%m-%d %H:%M:%S%.6f")
         .to_string();
+    // The text sorts as the time does.
+    let oldest = [active_since, window_since, lock_since.as_str()]
+        .into_iter()
+        .min()
+        .unwrap_or(active_since);
+    let oldest = d.timestamp(oldest)?;
+    let lock_since = d.timestamp(&lock_since)?;
+    let window = d.timestamp(window_since)?;
+    let active = d.timestamp(active_since)?;
     let active_sql = format!(
         "SELECT r.call_sid, CAST(r.business_id AS BIGINT), r.status, {}, {} FROM recording_runs r \
-         WHERE r.created_at >= {} AND r.status IN ('queued', 'running') \
+         WHERE r.created_at >= {active} AND r.status IN ('queued', 'running') \
          ORDER BY r.created_at DESC, r.id DESC LIMIT {LIMIT}",
         d.epoch("r.created_at"),
         super::runs::SUPERSEDED_EXPR,
-        d.param(1)
+    );
+    let no_slot_sql = format!(
+        "SELECT CAST(business_id AS BIGINT), COUNT(*) FROM recording_runs WHERE created_at >= {window} \
+         AND status = 'failed' AND error_message LIKE 'No slot available%' GROUP BY business_id"
+    );
+    // call_log is optional here: without it, parent legs are not followed.
+    let completed_sql = format!(
+        "SELECT r.call_sid, c.parent_call_sid FROM recording_runs r LEFT JOIN call_log c ON c.call_sid = r.call_sid \
+         WHERE r.created_at >= {window} AND r.status = 'completed' ORDER BY r.created_at DESC, r.id DESC LIMIT {LIMIT}"
+    );
+    let completed_plain_sql = format!(
+        "SELECT call_sid, NULL FROM recording_runs WHERE created_at >= {window} AND status = 'completed' \
+         ORDER BY created_at DESC, id DESC LIMIT {LIMIT}"
+    );
+    let recent_sql = format!(
+        "SELECT call_sid, CAST(business_id AS BIGINT), status FROM recording_runs WHERE created_at >= {lock_since} \
+         ORDER BY created_at DESC, id DESC LIMIT {LIMIT}"
     );
     // How many rows each capped read stands for, so that what was left out
     // is said, not silently dropped.
     let totals_sql = format!(
         "SELECT \
-           COALESCE(SUM(CASE WHEN status IN ('queued', 'running') AND created_at >= {p1} THEN 1 ELSE 0 END), 0), \
-           COALESCE(SUM(CASE WHEN status = 'completed' AND created_at >= {p2} THEN 1 ELSE 0 END), 0), \
-           COALESCE(SUM(CASE WHEN created_at >= {p3} THEN 1 ELSE 0 END), 0) \
-         FROM recording_runs WHERE created_at >= {p4}",
-        p1 = d.param(1),
-        p2 = d.param(2),
-        p3 = d.param(3),
-        p4 = d.param(4),
-    );
-    let no_slot_sql = format!(
-        "SELECT CAST(business_id AS BIGINT), COUNT(*) FROM recording_runs WHERE created_at >= {} \
-         AND status = 'failed' AND error_message LIKE 'No slot available%' GROUP BY business_id",
-        d.param(1)
-    );
-    let completed_sql = format!(
-        "SELECT r.call_sid, c.parent_call_sid FROM recording_runs r LEFT JOIN call_log c ON c.call_sid = r.call_sid \
-         WHERE r.created_at >= {} AND r.status = 'completed' ORDER BY r.created_at DESC, r.id DESC LIMIT {LIMIT}",
-        d.param(1)
-    );
-    let completed_plain_sql = format!(
-        "SELECT call_sid, NULL FROM recording_runs WHERE created_at >= {} AND status = 'completed' \
-         ORDER BY created_at DESC, id DESC LIMIT {LIMIT}",
-        d.param(1)
-    );
-    let recent_sql = format!(
-        "SELECT call_sid, CAST(business_id AS BIGINT), status FROM recording_runs WHERE created_at >= {} \
-         ORDER BY created_at DESC, id DESC LIMIT {LIMIT}",
-        d.param(1)
+           COALESCE(SUM(CASE WHEN status IN ('queued', 'running') AND created_at >= {active} THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN status = 'completed' AND created_at >= {window} THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN created_at >= {lock_since} THEN 1 ELSE 0 END), 0) \
+         FROM recording_runs WHERE created_at >= {oldest}"
     );
     let businesses_sql = format!(
-        "SELECT DISTINCT CAST(business_id AS BIGINT) FROM recording_runs WHERE created_at >= {} LIMIT 1000",
-        d.param(1)
+        "SELECT DISTINCT CAST(business_id AS BIGINT) FROM recording_runs WHERE created_at >= {active} LIMIT 1000"
     );
-    let completed_sql = if db
-        .missing("call_log", &["call_sid", "parent_call_sid"])
-        .await?
-        .is_empty()
-    {
-        completed_sql
-    } else {
-        completed_plain_sql
+    let mut statements = [
+        active_sql,
+        no_slot_sql,
+        completed_sql,
+        recent_sql,
+        totals_sql,
+        businesses_sql,
+    ];
+    // The app's own schema has call_log, so it is asked for at once (one
+    // round trip); only when the batch fails for a missing table or column
+    // is call_log looked at, and without it the batch is sent again
+    // without the join, in a new snapshot (the failure ended the old one).
+    let mut first = match db {
+        Db::Pg(c) => Batched::Pg(batch(&mut *c, &statements).await),
+        Db::Sqlite(c) => Batched::Sqlite(batch(&mut *c, &statements).await),
     };
+    if first.failed_on_schema() {
+        db.fresh_snapshot(timeout).await?;
+        if !db
+            .missing("call_log", &["call_sid", "parent_call_sid"])
+            .await?
+            .is_empty()
+        {
+            statements[2] = completed_plain_sql;
+            first = match db {
+                Db::Pg(c) => Batched::Pg(batch(&mut *c, &statements).await),
+                Db::Sqlite(c) => Batched::Sqlite(batch(&mut *c, &statements).await),
+            };
+        }
+    }
     let mut side = DbSide::default();
     macro_rules! read {
-        ($c:expr) => {{
-            for r in query(AssertSqlSafe(active_sql.as_str()))
-                .bind(active_since)
-                .fetch_all(&mut *$c)
-                .await?
-            {
+        ($b:expr) => {{
+            let mut b = $b;
+            for r in b.rows(0)? {
                 side.active.push(ActiveRow {
                     call_sid: r.try_get(0)?,
                     business_id: r.try_get(1)?,
@@ -130,67 +149,39 @@ pub async fn db_side(
                     superseded: r.try_get::<i64, _>(4)? == 1,
                 });
             }
-            for r in query(AssertSqlSafe(no_slot_sql.as_str()))
-                .bind(window_since)
-                .fetch_all(&mut *$c)
-                .await?
-            {
+            for r in b.rows(1)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(0)? {
                     side.no_slot_failures
                         .insert(bid, r.try_get::<i64, _>(1)?.max(0) as u64);
                 }
             }
-            // call_log is optional here: without it, parent legs are not
-            // followed. Asked first: a failed statement would end the
-            // read-only transaction every later query runs in.
-            let completed = query(AssertSqlSafe(completed_sql.as_str()))
-                .bind(window_since)
-                .fetch_all(&mut *$c)
-                .await?;
-            for r in completed {
+            for r in b.rows(2)? {
                 side.completed
                     .push((r.try_get(0)?, r.try_get(1).unwrap_or(None)));
             }
-            for r in query(AssertSqlSafe(recent_sql.as_str()))
-                .bind(lock_since.as_str())
-                .fetch_all(&mut *$c)
-                .await?
-            {
+            for r in b.rows(3)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(1)? {
                     side.recent.push((r.try_get(0)?, bid, r.try_get(2)?));
                 }
             }
-            let oldest = [active_since, window_since, lock_since.as_str()]
-                .into_iter()
-                .min()
-                .unwrap_or(active_since);
-            let totals = query(AssertSqlSafe(totals_sql.as_str()))
-                .bind(active_since)
-                .bind(window_since)
-                .bind(lock_since.as_str())
-                .bind(oldest)
-                .fetch_one(&mut *$c)
-                .await?;
-            let total = |i: usize| -> Result<u64, sqlx::Error> {
-                Ok(totals.try_get::<i64, _>(i)?.max(0) as u64)
-            };
-            side.active_left_out = total(0)?.saturating_sub(side.active.len() as u64);
-            side.completed_left_out = total(1)?.saturating_sub(side.completed.len() as u64);
-            side.recent_left_out = total(2)?.saturating_sub(side.recent.len() as u64);
-            for r in query(AssertSqlSafe(businesses_sql.as_str()))
-                .bind(active_since)
-                .fetch_all(&mut *$c)
-                .await?
-            {
+            if let Some(totals) = b.rows(4)?.first() {
+                let total = |i: usize| -> Result<u64, sqlx::Error> {
+                    Ok(totals.try_get::<i64, _>(i)?.max(0) as u64)
+                };
+                side.active_left_out = total(0)?.saturating_sub(side.active.len() as u64);
+                side.completed_left_out = total(1)?.saturating_sub(side.completed.len() as u64);
+                side.recent_left_out = total(2)?.saturating_sub(side.recent.len() as u64);
+            }
+            for r in b.rows(5)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(0)? {
                     side.businesses.push(bid);
                 }
             }
         }};
     }
-    match db {
-        Db::Pg(c) => read!(c),
-        Db::Sqlite(c) => read!(c),
+    match first {
+        Batched::Pg(b) => read!(b),
+        Batched::Sqlite(b) => read!(b),
     }
     Ok(side)
 }
@@ -450,10 +441,14 @@ fn marker_ttl(ttl: Option<i64>) -> Option<i64> {
 }
 
 /// The status and call of each run id that is a number (slot members,
-/// queue entries); ids absent from the table are absent from the map.
+/// queue entries); ids absent from the table are absent from the map. Read
+/// in a new snapshot, at least as new as what was read elsewhere since
+/// the last one (the slots in Redis): the renewal and the read go in one
+/// message. No id, no read.
 pub async fn run_statuses(
     db: &mut Db,
     ids: &[String],
+    timeout: std::time::Duration,
 ) -> Result<BTreeMap<i64, SlotRun>, sqlx::Error> {
     let numbers: BTreeSet<i64> = ids.iter().filter_map(|id| id.trim().parse().ok()).collect();
     let mut out = BTreeMap::new();
@@ -466,15 +461,15 @@ pub async fn run_statuses(
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!(
+    let mut statements = db.renewal(timeout);
+    let at = statements.len();
+    statements.push(format!(
         "SELECT CAST(id AS BIGINT), status, call_sid FROM recording_runs WHERE id IN ({list})"
-    );
+    ));
     macro_rules! read {
-        ($c:expr) => {{
-            for r in query(AssertSqlSafe(sql.as_str()))
-                .fetch_all(&mut *$c)
-                .await?
-            {
+        ($b:expr) => {{
+            let mut b = $b;
+            for r in b.rows(at)? {
                 out.insert(
                     r.try_get::<i64, _>(0)?,
                     SlotRun {
@@ -486,8 +481,8 @@ pub async fn run_statuses(
         }};
     }
     match db {
-        Db::Pg(c) => read!(c),
-        Db::Sqlite(c) => read!(c),
+        Db::Pg(c) => read!(batch(&mut *c, &statements).await),
+        Db::Sqlite(c) => read!(batch(&mut *c, &statements).await),
     }
     Ok(out)
 }

@@ -98,13 +98,20 @@ pub async fn connect(target: &DatabaseTarget, timeout: Duration) -> Result<Db, D
 
 /// The read-only transaction every PostgreSQL session runs in.
 fn begin(timeout: Duration) -> String {
+    begin_statements(timeout).join("; ")
+}
+
+fn begin_statements(timeout: Duration) -> Vec<String> {
     let ms = timeout.as_millis().max(1);
-    format!(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
-         SET LOCAL statement_timeout = {ms}; SET LOCAL lock_timeout = {ms}; \
-         SET LOCAL idle_in_transaction_session_timeout = {}",
-        ms.saturating_mul(2)
-    )
+    vec![
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".into(),
+        format!("SET LOCAL statement_timeout = {ms}"),
+        format!("SET LOCAL lock_timeout = {ms}"),
+        format!(
+            "SET LOCAL idle_in_transaction_session_timeout = {}",
+            ms.saturating_mul(2)
+        ),
+    ]
 }
 
 /// A query as every probe sends it: unnamed, so that no prepared
@@ -124,6 +131,90 @@ where
     sqlx::query_scalar(sql).persistent(false)
 }
 
+/// What [`batch`] read: each statement's rows, in order, up to the first
+/// statement that failed, and that failure.
+#[derive(Debug)]
+pub struct Batch<R> {
+    pub results: Vec<Vec<R>>,
+    pub error: Option<sqlx::Error>,
+}
+
+impl<R> Batch<R> {
+    /// The rows of statement `i`, or the error that stopped the batch
+    /// before it ended.
+    pub fn rows(&mut self, i: usize) -> Result<Vec<R>, sqlx::Error> {
+        match self.results.get_mut(i) {
+            Some(rows) => Ok(std::mem::take(rows)),
+            None => Err(self.error.take().unwrap_or_else(|| {
+                sqlx::Error::Protocol(format!("statement {} of a batch gave no result", i + 1))
+            })),
+        }
+    }
+}
+
+/// A [`Batch`] of either engine's rows.
+#[derive(Debug)]
+pub enum Batched {
+    Pg(Batch<sqlx::postgres::PgRow>),
+    Sqlite(Batch<sqlx::sqlite::SqliteRow>),
+}
+
+impl Batched {
+    /// The batch stopped on a missing table or column, or a column of
+    /// another type ([`is_schema_error`]).
+    pub fn failed_on_schema(&self) -> bool {
+        let error = match self {
+            Batched::Pg(b) => &b.error,
+            Batched::Sqlite(b) => &b.error,
+        };
+        error.as_ref().is_some_and(is_schema_error)
+    }
+}
+
+/// A query error that means the schema is not what the app writes (a
+/// missing table or column, a column of another type), not that the
+/// database is unreachable.
+pub fn is_schema_error(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::ColumnNotFound(_)
+            | sqlx::Error::TypeNotFound { .. }
+    ) || matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "42703" || c == "42P01" || c == "42883"))
+}
+
+/// Send `statements` as one message (PostgreSQL's simple query protocol):
+/// one round trip for all of them, where each query alone costs two
+/// (parse, then bind and execute). Nothing is prepared, so a pooler in
+/// transaction mode is as happy as with [`query`]. The statements carry
+/// no parameters: values go in as literals that recdiag itself formats
+/// ([`Dialect::timestamp`]).
+pub async fn batch<'c, E, DB>(conn: E, statements: &[String]) -> Batch<DB::Row>
+where
+    DB: Database,
+    E: sqlx::Executor<'c, Database = DB> + 'c,
+{
+    use futures_util::StreamExt;
+    let sql = statements.join(";\n");
+    let mut stream = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_many(conn);
+    let mut out = Batch {
+        results: Vec::with_capacity(statements.len()),
+        error: None,
+    };
+    let mut current = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(sqlx::Either::Right(row)) => current.push(row),
+            Ok(sqlx::Either::Left(_)) => out.results.push(std::mem::take(&mut current)),
+            Err(e) => {
+                out.error = Some(e);
+                break;
+            }
+        }
+    }
+    out
+}
+
 impl Db {
     /// Columns of `table` that exist; empty when the table does not.
     pub async fn columns(&mut self, table: &str) -> Result<Vec<String>, sqlx::Error> {
@@ -131,19 +222,23 @@ impl Db {
             Db::Pg(c) => {
                 // The catalog itself, as information_schema.columns sees
                 // it (the columns one may use): that view costs a new
-                // backend about 5 ms, this 0.3.
-                let rows = query(
+                // backend about 5 ms, this 0.3. Sent whole (one round
+                // trip): the name is one of recdiag's own table names.
+                if !table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                    return Err(sqlx::Error::InvalidArgument(format!(
+                        "not a table name recdiag reads: {table:?}"
+                    )));
+                }
+                let sql = format!(
                     "SELECT a.attname::text FROM pg_catalog.pg_attribute a \
                      JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
                      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                     WHERE n.nspname = current_schema() AND c.relname = $1 \
+                     WHERE n.nspname = current_schema() AND c.relname = '{table}' \
                      AND a.attnum > 0 AND NOT a.attisdropped \
                      AND pg_catalog.has_column_privilege(c.oid, a.attnum, \
-                     'SELECT, INSERT, UPDATE, REFERENCES')",
-                )
-                .bind(table)
-                .fetch_all(&mut *c)
-                .await?;
+                     'SELECT, INSERT, UPDATE, REFERENCES')"
+                );
+                let rows = batch(&mut *c, &[sql]).await.rows(0)?;
                 rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
             }
             Db::Sqlite(c) => {
@@ -187,6 +282,19 @@ impl Db {
                 Ok(())
             }
             Db::Sqlite(_) => Ok(()),
+        }
+    }
+
+    /// The statements that end the current snapshot and start a new one,
+    /// for the head of a [`batch`] (see [`Db::fresh_snapshot`]).
+    pub fn renewal(&self, timeout: Duration) -> Vec<String> {
+        match self {
+            Db::Pg(_) => {
+                let mut statements = vec!["COMMIT".to_string()];
+                statements.extend(begin_statements(timeout));
+                statements
+            }
+            Db::Sqlite(_) => Vec::new(),
         }
     }
 
@@ -309,6 +417,27 @@ impl Dialect {
         }
     }
 
+    /// A timestamp as a literal, for [`batch`]. Only the naive-UTC text
+    /// recdiag formats (`YYYY-MM-DD HH:MM:SS.ffffff`) is accepted: anything
+    /// else would be SQL from elsewhere.
+    pub fn timestamp(self, ts: &str) -> Result<String, sqlx::Error> {
+        let ok = !ts.is_empty()
+            && ts.len() <= 32
+            && ts
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b" -:.".contains(&b));
+        if !ok {
+            return Err(sqlx::Error::InvalidArgument(format!(
+                "not a timestamp recdiag formats: {:?}",
+                ts.chars().take(40).collect::<String>()
+            )));
+        }
+        Ok(match self {
+            Dialect::Pg => format!("'{ts}'::timestamp"),
+            Dialect::Sqlite => format!("'{ts}'"),
+        })
+    }
+
     /// A text parameter.
     pub fn text_param(self, n: u8) -> String {
         match self {
@@ -347,4 +476,41 @@ impl Dialect {
 pub enum ConnectOrQuery {
     Connect(DbFailure),
     Query(sqlx::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_recdiag_s_own_timestamps_become_literals() {
+        let ts = "2026-12-06 20:10:15.375659";
+        assert_eq!(
+            Dialect::Pg.timestamp(ts).ok(),
+            Some(format!("'{ts}'::timestamp"))
+        );
+        assert_eq!(Dialect::Sqlite.timestamp(ts).ok(), Some(format!("'{ts}'")));
+        for bad in [
+            "",
+            "2026-12-06'; DROP TABLE x; --",
+            "now()",
+            &"1".repeat(33),
+        ] {
+            assert!(Dialect::Pg.timestamp(bad).is_err(), "{bad}");
+            assert!(Dialect::Sqlite.timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_batch_gives_each_statement_s_rows_and_then_the_error_that_stopped_it() {
+        let mut b = Batch {
+            results: vec![vec![1, 2], vec![]],
+            error: Some(sqlx::Error::Protocol("stopped".into())),
+        };
+        assert_eq!(b.rows(0).ok(), Some(vec![1, 2]));
+        assert_eq!(b.rows(1).ok(), Some(vec![]));
+        assert!(matches!(b.rows(2), Err(sqlx::Error::Protocol(m)) if m == "stopped"));
+        // Asked again, the batch still says it did not get that far.
+        assert!(b.rows(3).is_err());
+    }
 }

@@ -3,10 +3,11 @@
 //! follows the window, not the table; aggregates run in the database.
 
 // Every SQL string here is built from constants of this file, never
-// from input: the window bounds travel as bind parameters.
-use sqlx::{AssertSqlSafe, Row};
+// from input: the window bounds go in as literals that only recdiag's
+// own timestamp text passes (`Dialect::timestamp`).
+use sqlx::Row;
 
-use super::database::{Db, Dialect, RUNS_COLUMNS, query, query_scalar};
+use super::database::{Db, Dialect, RUNS_COLUMNS, batch};
 
 /// Active runs older than this are not looked at (a week-old "running"
 /// row is history, and the lookback keeps the query on the index).
@@ -162,108 +163,133 @@ pub async fn schema_problems(db: &mut Db) -> Result<Vec<String>, sqlx::Error> {
     db.missing("recording_runs", &RUNS_COLUMNS).await
 }
 
-/// A query error that means the schema is not what the app writes (a
-/// column of another type), not that the database is unreachable.
-pub fn is_schema_error(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::ColumnDecode { .. }
-            | sqlx::Error::ColumnNotFound(_)
-            | sqlx::Error::TypeNotFound { .. }
-    ) || matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "42703" || c == "42P01" || c == "42883"))
-}
+pub use super::database::is_schema_error;
 
 /// `since` and `active_since` are naive UTC timestamps
-/// (`YYYY-MM-DD HH:MM:SS.ffffff`), as the app writes them.
+/// (`YYYY-MM-DD HH:MM:SS.ffffff`), as the app writes them. Every
+/// statement goes to the database in one message ([`batch`]): a new
+/// backend answers them in one round trip instead of two apiece.
 pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFacts, sqlx::Error> {
-    let mut facts = RunsFacts::default();
     let d = Dialect::of(db);
+    let since = d.timestamp(since)?;
+    let active_since = d.timestamp(active_since)?;
 
+    // Counts per (status, job type), and per group the anomalies: completed
+    // runs without a time, runs that completed before they started.
     let counts_sql = format!(
-        "SELECT status, job_type, COUNT(*) FROM recording_runs WHERE created_at >= {} GROUP BY status, job_type",
-        d.param(1)
-    );
-    let anomalies_sql = format!(
-        "SELECT \
-           COALESCE(SUM(CASE WHEN status = 'completed' AND (started_at IS NULL OR completed_at IS NULL) THEN 1 ELSE 0 END), 0), \
-           COALESCE(SUM(CASE WHEN completed_at < started_at THEN 1 ELSE 0 END), 0) \
-         FROM recording_runs WHERE created_at >= {}",
-        d.param(1)
-    );
-    let download_expr = d.seconds_between("started_at", "completed_at");
-    let download_where = format!(
-        "created_at >= {} AND status = 'completed' AND started_at IS NOT NULL \
-         AND completed_at IS NOT NULL AND completed_at >= started_at",
-        d.param(1)
-    );
-    let wait_expr = d.seconds_between("created_at", "started_at");
-    let wait_where = format!(
-        "created_at >= {} AND started_at IS NOT NULL AND started_at >= created_at",
-        d.param(1)
+        "SELECT status, job_type, COUNT(*), \
+           CAST(SUM(CASE WHEN status = 'completed' AND (started_at IS NULL OR completed_at IS NULL) THEN 1 ELSE 0 END) AS BIGINT), \
+           CAST(SUM(CASE WHEN completed_at < started_at THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM recording_runs WHERE created_at >= {since} GROUP BY status, job_type"
     );
     let active_sql = format!(
         "SELECT CAST(r.id AS BIGINT), r.call_sid, r.status, r.job_type, {}, {}, \
          CAST(r.business_id AS BIGINT), {SUPERSEDED_EXPR}, {SUCCESSOR_EXPR} FROM recording_runs r \
-         WHERE r.created_at >= {} AND r.status IN ('queued', 'running') \
+         WHERE r.created_at >= {active_since} AND r.status IN ('queued', 'running') \
          ORDER BY r.created_at DESC, r.id DESC LIMIT {ACTIVE_LIMIT}",
         d.epoch("r.created_at"),
         d.epoch("r.started_at"),
-        d.param(1)
     );
+    // The newest are read; how many older ones were left out is said.
     let active_total_sql = format!(
-        "SELECT COUNT(*) FROM recording_runs WHERE created_at >= {} AND status IN ('queued', 'running')",
-        d.param(1)
+        "SELECT COUNT(*) FROM recording_runs WHERE created_at >= {active_since} AND status IN ('queued', 'running')"
     );
     let failures_sql = format!(
         "SELECT CAST(r.id AS BIGINT), r.call_sid, r.job_type, {}, {}, {}, {} FROM recording_runs r \
-         WHERE r.created_at >= {} AND r.status = 'failed' ORDER BY r.created_at DESC, r.id DESC LIMIT {FAILURES}",
+         WHERE r.created_at >= {since} AND r.status = 'failed' ORDER BY r.created_at DESC, r.id DESC LIMIT {FAILURES}",
         d.epoch("r.created_at"),
         d.epoch("r.completed_at"),
         d.prefix("r.error_message", ERROR_CHARS),
         echo_expr(d),
-        d.param(1)
     );
     let stuck_running_sql = format!(
         "SELECT r.call_sid, {}, COUNT(*) FROM recording_runs r \
-         WHERE r.created_at >= {} AND r.status = 'failed' AND r.call_sid IS NOT NULL \
+         WHERE r.created_at >= {since} AND r.status = 'failed' AND r.call_sid IS NOT NULL \
          AND (r.error_message LIKE 'Job stuck: running%' OR r.error_message LIKE 'Job stuck: marked running%') \
          GROUP BY 1, 2 ORDER BY MAX(r.created_at) DESC LIMIT {STUCK_CALLS}",
         echo_expr(d),
-        d.param(1)
     );
     let groups_sql = format!(
         "SELECT {}, {}, COUNT(*) FROM recording_runs r \
-         WHERE r.created_at >= {} AND r.status = 'failed' GROUP BY 1, 2",
+         WHERE r.created_at >= {since} AND r.status = 'failed' GROUP BY 1, 2",
         d.prefix("r.error_message", 40),
         echo_expr(d),
-        d.param(1)
     );
+    let download_expr = d.seconds_between("started_at", "completed_at");
+    let download_where = "status = 'completed' AND started_at IS NOT NULL \
+         AND completed_at IS NOT NULL AND completed_at >= started_at";
+    let wait_expr = d.seconds_between("created_at", "started_at");
+    let wait_where = "started_at IS NOT NULL AND started_at >= created_at";
+    let durations: Vec<String> = match d {
+        // Both in one pass over the window: an aggregate skips the NULL
+        // of a run that is not of its kind.
+        Dialect::Pg => {
+            let stats = |col: &str| {
+                format!(
+                    "COUNT({col}), AVG({col}), percentile_cont(0.5) WITHIN GROUP (ORDER BY {col}), \
+                     percentile_cont(0.95) WITHIN GROUP (ORDER BY {col}), MAX({col})"
+                )
+            };
+            vec![format!(
+                "SELECT {}, {} FROM (SELECT \
+                   CASE WHEN {download_where} THEN {download_expr} END AS dl, \
+                   CASE WHEN {wait_where} THEN {wait_expr} END AS w \
+                 FROM recording_runs WHERE created_at >= {since}) s",
+                stats("dl"),
+                stats("w")
+            )]
+        }
+        // SQLite has no percentile function: the window's durations,
+        // sorted by the database, one float each.
+        Dialect::Sqlite => [(&download_expr, &download_where), (&wait_expr, &wait_where)]
+            .map(|(expr, filter)| {
+                format!(
+                    "SELECT d FROM (SELECT {expr} AS d FROM recording_runs WHERE created_at >= {since} AND {filter}) \
+                     WHERE d IS NOT NULL ORDER BY d"
+                )
+            })
+            .to_vec(),
+    };
+    // Which columns lead an index: judged by columns, never by names (§1
+    // item 13). Last, and optional: a role that cannot read the catalog
+    // leaves them unknown, not the read failed.
+    let catalog: &[&str] = match d {
+        Dialect::Pg => &[
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a \
+             ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+             WHERE i.indrelid = to_regclass('recording_runs') AND i.indisvalid",
+            "SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass('recording_runs')",
+        ],
+        Dialect::Sqlite => &[
+            "SELECT ii.name FROM pragma_index_list('recording_runs') AS il, \
+             pragma_index_info(il.name) AS ii WHERE ii.seqno = 0",
+        ],
+    };
+    let mut statements = vec![
+        counts_sql,
+        active_sql,
+        active_total_sql,
+        failures_sql,
+        stuck_running_sql,
+        groups_sql,
+    ];
+    statements.extend(durations);
+    statements.extend(catalog.iter().map(|s| s.to_string()));
+    let required = statements.len() - catalog.len();
 
-    // What both engines run alike; only the durations differ (below).
-    macro_rules! common {
-        ($c:expr) => {{
-            for row in query(AssertSqlSafe(counts_sql.as_str()))
-                .bind(since)
-                .fetch_all(&mut *$c)
-                .await?
-            {
-                facts.counts.push((
-                    row.try_get(0)?,
-                    row.try_get(1)?,
-                    row.try_get::<i64, _>(2)?.max(0) as u64,
-                ));
+    let mut facts = RunsFacts::default();
+    macro_rules! decode {
+        ($b:expr) => {{
+            let mut b = $b;
+            let count = |n: i64| n.max(0) as u64;
+            for row in b.rows(0)? {
+                facts
+                    .counts
+                    .push((row.try_get(0)?, row.try_get(1)?, count(row.try_get(2)?)));
+                facts.missing_timestamps += count(row.try_get(3)?);
+                facts.completed_before_started += count(row.try_get(4)?);
             }
-            let row = query(AssertSqlSafe(anomalies_sql.as_str()))
-                .bind(since)
-                .fetch_one(&mut *$c)
-                .await?;
-            facts.missing_timestamps = row.try_get::<i64, _>(0)?.max(0) as u64;
-            facts.completed_before_started = row.try_get::<i64, _>(1)?.max(0) as u64;
-            for row in query(AssertSqlSafe(active_sql.as_str()))
-                .bind(active_since)
-                .fetch_all(&mut *$c)
-                .await?
-            {
+            for row in b.rows(1)? {
                 facts.active.push(ActiveRun {
                     id: row.try_get(0)?,
                     call_sid: row.try_get(1)?,
@@ -276,20 +302,11 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     successor: row.try_get(8)?,
                 });
             }
-            // The newest are read; how many older ones were left out is said.
-            if facts.active.len() as i64 >= ACTIVE_LIMIT {
-                let total = query_scalar::<_, i64>(AssertSqlSafe(active_total_sql.as_str()))
-                    .bind(active_since)
-                    .fetch_one(&mut *$c)
-                    .await?;
-                facts.active_left_out =
-                    (total.max(0) as u64).saturating_sub(facts.active.len() as u64);
+            if let Some(row) = b.rows(2)?.first() {
+                facts.active_left_out = (row.try_get::<i64, _>(0)?.max(0) as u64)
+                    .saturating_sub(facts.active.len() as u64);
             }
-            for row in query(AssertSqlSafe(failures_sql.as_str()))
-                .bind(since)
-                .fetch_all(&mut *$c)
-                .await?
-            {
+            for row in b.rows(3)? {
                 facts.failures.push(FailedRun {
                     id: row.try_get(0)?,
                     call_sid: row.try_get(1)?,
@@ -300,112 +317,67 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     echo: row.try_get::<i64, _>(6)? == 1,
                 });
             }
-            for row in query(AssertSqlSafe(stuck_running_sql.as_str()))
-                .bind(since)
-                .fetch_all(&mut *$c)
-                .await?
-            {
+            for row in b.rows(4)? {
                 facts.stuck_running.push((
                     row.try_get(0)?,
                     row.try_get::<i64, _>(1)? == 1,
                     row.try_get::<i64, _>(2)?.max(0) as u64,
                 ));
             }
-            for row in query(AssertSqlSafe(groups_sql.as_str()))
-                .bind(since)
-                .fetch_all(&mut *$c)
-                .await?
-            {
+            for row in b.rows(5)? {
                 facts.failure_groups.push(FailureGroup {
                     head: row.try_get(0)?,
                     echo: row.try_get::<i64, _>(1)? == 1,
                     count: row.try_get::<i64, _>(2)?.max(0) as u64,
                 });
             }
-        }};
-    }
-    // Which columns lead an index: judged by columns, never by names (§1 item 13).
-    // A role that cannot read the catalog leaves this unknown, not an error.
-    let (index_sql, rows_sql) = match d {
-        Dialect::Pg => (
-            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a \
-             ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
-             WHERE i.indrelid = to_regclass('recording_runs') AND i.indisvalid",
-            Some(
-                "SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass('recording_runs')",
-            ),
-        ),
-        Dialect::Sqlite => (
-            "SELECT ii.name FROM pragma_index_list('recording_runs') AS il, \
-             pragma_index_info(il.name) AS ii WHERE ii.seqno = 0",
-            None,
-        ),
-    };
-    let durations = [(&download_expr, &download_where), (&wait_expr, &wait_where)];
-    let mut stats = Vec::with_capacity(2);
-    match db {
-        Db::Pg(c) => {
-            common!(c);
-            for (expr, filter) in durations {
-                let sql = format!(
-                    "SELECT COUNT(*), AVG(d), percentile_cont(0.5) WITHIN GROUP (ORDER BY d), \
-                     percentile_cont(0.95) WITHIN GROUP (ORDER BY d), MAX(d) \
-                     FROM (SELECT {expr} AS d FROM recording_runs WHERE {filter}) s"
-                );
-                let row = query(AssertSqlSafe(sql.as_str()))
-                    .bind(since)
-                    .fetch_one(&mut *c)
-                    .await?;
-                stats.push(DurationStats {
-                    count: row.try_get::<i64, _>(0)?.max(0) as u64,
-                    avg: row.try_get(1)?,
-                    p50: row.try_get(2)?,
-                    p95: row.try_get(3)?,
-                    max: row.try_get(4)?,
-                });
+            let mut stats = [DurationStats::default(), DurationStats::default()];
+            match d {
+                Dialect::Pg => {
+                    if let Some(row) = b.rows(6)?.first() {
+                        for (i, stat) in stats.iter_mut().enumerate() {
+                            *stat = DurationStats {
+                                count: count(row.try_get(5 * i)?),
+                                avg: row.try_get(5 * i + 1)?,
+                                p50: row.try_get(5 * i + 2)?,
+                                p95: row.try_get(5 * i + 3)?,
+                                max: row.try_get(5 * i + 4)?,
+                            };
+                        }
+                    }
+                }
+                Dialect::Sqlite => {
+                    for (i, stat) in stats.iter_mut().enumerate() {
+                        *stat = stats_of_sorted(
+                            &b.rows(6 + i)?
+                                .iter()
+                                .map(|r| r.try_get::<f64, _>(0))
+                                .collect::<Result<Vec<_>, _>>()?,
+                        );
+                    }
+                }
             }
-        }
-        Db::Sqlite(c) => {
-            common!(c);
-            // SQLite has no percentile function: the window's durations,
-            // sorted by the database, one float each.
-            for (expr, filter) in durations {
-                let sql = format!(
-                    "SELECT d FROM (SELECT {expr} AS d FROM recording_runs WHERE {filter}) WHERE d IS NOT NULL ORDER BY d"
-                );
-                let values: Vec<f64> = query(AssertSqlSafe(sql.as_str()))
-                    .bind(since)
-                    .fetch_all(&mut *c)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<f64, _>(0))
-                    .collect::<Result<_, _>>()?;
-                stats.push(stats_of_sorted(&values));
-            }
-        }
-    }
-    macro_rules! catalog {
-        ($c:expr) => {{
-            facts.index_leading_columns = query_scalar::<_, String>(index_sql)
-                .fetch_all(&mut *$c)
-                .await
-                .ok();
-            if let Some(sql) = rows_sql {
-                facts.rows_estimate = query_scalar::<_, f64>(sql)
-                    .fetch_optional(&mut *$c)
-                    .await
+            let [download, queue_wait] = stats;
+            facts.download = download;
+            facts.queue_wait = queue_wait;
+            facts.index_leading_columns = b.rows(required).ok().and_then(|rows| {
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>(0))
+                    .collect::<Result<Vec<_>, _>>()
                     .ok()
-                    .flatten();
+            });
+            if catalog.len() > 1 {
+                facts.rows_estimate = b
+                    .rows(required + 1)
+                    .ok()
+                    .and_then(|rows| rows.first().and_then(|r| r.try_get::<f64, _>(0).ok()));
             }
         }};
     }
     match db {
-        Db::Pg(c) => catalog!(c),
-        Db::Sqlite(c) => catalog!(c),
+        Db::Pg(c) => decode!(batch(&mut *c, &statements).await),
+        Db::Sqlite(c) => decode!(batch(&mut *c, &statements).await),
     }
-    let mut stats = stats.into_iter();
-    facts.download = stats.next().unwrap_or_default();
-    facts.queue_wait = stats.next().unwrap_or_default();
     Ok(facts)
 }
 
