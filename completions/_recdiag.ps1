@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('dir', 'dir', [CompletionResultType]::ParameterValue, 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a finding code means and what to do about it; alone, every code')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer Prometheus scrapes: GET /metrics runs health (at most once per --min-interval), GET /healthz')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -265,6 +266,40 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'recdiag;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on, HOST:PORT (loopback unless told otherwise)')
+            [CompletionResult]::new('--min-interval', '--min-interval', [CompletionResultType]::ParameterName, 'Run the checks at most once per INTERVAL: scrapes in between get the last answer, whose age recdiag_result_age_seconds says')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks (repeatable or comma-separated)')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these checks (repeatable or comma-separated)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Read settings from this dotenv file [default: ./.env if present]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit of each check, e.g. 2s or 500ms [default: 5s]')
+            [CompletionResult]::new('--accept', '--accept', [CompletionResultType]::ParameterName, 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status [env: RECDIAG_ACCEPT]')
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]')
+            [CompletionResult]::new('--rq-key-prefix', '--rq-key-prefix', [CompletionResultType]::ParameterName, 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]')
+            [CompletionResult]::new('--recordings-dir', '--recordings-dir', [CompletionResultType]::ParameterName, 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'Statistics window, e.g. 1h or 30m [default: 1h]')
+            [CompletionResult]::new('--max-redis-memory-percent', '--max-redis-memory-percent', [CompletionResultType]::ParameterName, 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]')
+            [CompletionResult]::new('--max-backlog', '--max-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]')
+            [CompletionResult]::new('--crit-backlog', '--crit-backlog', [CompletionResultType]::ParameterName, 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]')
+            [CompletionResult]::new('--max-queue-age', '--max-queue-age', [CompletionResultType]::ParameterName, 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]')
+            [CompletionResult]::new('--max-failed', '--max-failed', [CompletionResultType]::ParameterName, 'FAILED_JOBS warning at this many failed jobs [default: 1]')
+            [CompletionResult]::new('--crit-failed', '--crit-failed', [CompletionResultType]::ParameterName, 'FAILED_JOBS critical at this many failed jobs [default: 10]')
+            [CompletionResult]::new('--stale-busy-heartbeat', '--stale-busy-heartbeat', [CompletionResultType]::ParameterName, 'A busy worker is stale when its heartbeat is older [default: 60s]')
+            [CompletionResult]::new('--stale-idle-heartbeat', '--stale-idle-heartbeat', [CompletionResultType]::ParameterName, 'An idle worker is stale when its heartbeat is older [default: 8m]')
+            [CompletionResult]::new('--min-completion-rate', '--min-completion-rate', [CompletionResultType]::ParameterName, 'LOW_COMPLETION_RATE warning below this percentage [default: 95]')
+            [CompletionResult]::new('--crit-completion-rate', '--crit-completion-rate', [CompletionResultType]::ParameterName, 'LOW_COMPLETION_RATE critical below this percentage [default: 80]')
+            [CompletionResult]::new('--max-avg-download', '--max-avg-download', [CompletionResultType]::ParameterName, 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]')
+            [CompletionResult]::new('--max-queued-run-age', '--max-queued-run-age', [CompletionResultType]::ParameterName, 'RUNS_STUCK when a run has been queued longer, as the app''s own stuck rule [default: 5m]')
+            [CompletionResult]::new('--max-running-run-age', '--max-running-run-age', [CompletionResultType]::ParameterName, 'RUNS_STUCK when a run has been running longer, as the app''s own stuck rule [default: 5m]')
+            [CompletionResult]::new('--min-free-percent', '--min-free-percent', [CompletionResultType]::ParameterName, 'DISK_SPACE_LOW warning below this free percentage [default: 10]')
+            [CompletionResult]::new('--crit-free-percent', '--crit-free-percent', [CompletionResultType]::ParameterName, 'DISK_SPACE_LOW critical below this free percentage [default: 2]')
+            [CompletionResult]::new('--no-env-file', '--no-env-file', [CompletionResultType]::ParameterName, 'Do not read any dotenv file')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'recdiag;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -281,6 +316,7 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('dir', 'dir', [CompletionResultType]::ParameterValue, 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a finding code means and what to do about it; alone, every code')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Answer Prometheus scrapes: GET /metrics runs health (at most once per --min-interval), GET /healthz')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -313,6 +349,9 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             break
         }
         'recdiag;help;explain' {
+            break
+        }
+        'recdiag;help;serve' {
             break
         }
         'recdiag;help;completions' {

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand dir 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
             cand logs 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines'
             cand explain 'What a finding code means and what to do about it; alone, every code'
+            cand serve 'Answer Prometheus scrapes: GET /metrics runs health (at most once per --min-interval), GET /healthz'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -251,6 +252,39 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'recdiag;serve'= {
+            cand --listen 'Address to listen on, HOST:PORT (loopback unless told otherwise)'
+            cand --min-interval 'Run the checks at most once per INTERVAL: scrapes in between get the last answer, whose age recdiag_result_age_seconds says'
+            cand --only 'Run only these checks (repeatable or comma-separated)'
+            cand --skip 'Skip these checks (repeatable or comma-separated)'
+            cand --env-file 'Read settings from this dotenv file [default: ./.env if present]'
+            cand --timeout 'Time limit of each check, e.g. 2s or 500ms [default: 5s]'
+            cand --accept 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status [env: RECDIAG_ACCEPT]'
+            cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
+            cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
+            cand --rq-key-prefix 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]'
+            cand --database-url 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]'
+            cand --recordings-dir 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]'
+            cand --window 'Statistics window, e.g. 1h or 30m [default: 1h]'
+            cand --max-redis-memory-percent 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]'
+            cand --max-backlog 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]'
+            cand --crit-backlog 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]'
+            cand --max-queue-age 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]'
+            cand --max-failed 'FAILED_JOBS warning at this many failed jobs [default: 1]'
+            cand --crit-failed 'FAILED_JOBS critical at this many failed jobs [default: 10]'
+            cand --stale-busy-heartbeat 'A busy worker is stale when its heartbeat is older [default: 60s]'
+            cand --stale-idle-heartbeat 'An idle worker is stale when its heartbeat is older [default: 8m]'
+            cand --min-completion-rate 'LOW_COMPLETION_RATE warning below this percentage [default: 95]'
+            cand --crit-completion-rate 'LOW_COMPLETION_RATE critical below this percentage [default: 80]'
+            cand --max-avg-download 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]'
+            cand --max-queued-run-age 'RUNS_STUCK when a run has been queued longer, as the app''s own stuck rule [default: 5m]'
+            cand --max-running-run-age 'RUNS_STUCK when a run has been running longer, as the app''s own stuck rule [default: 5m]'
+            cand --min-free-percent 'DISK_SPACE_LOW warning below this free percentage [default: 10]'
+            cand --crit-free-percent 'DISK_SPACE_LOW critical below this free percentage [default: 2]'
+            cand --no-env-file 'Do not read any dotenv file'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'recdiag;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -266,6 +300,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand dir 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
             cand logs 'The worker''s log, read for the operator: downloads started, saved and failed by cause; one call''s lines'
             cand explain 'What a finding code means and what to do about it; alone, every code'
+            cand serve 'Answer Prometheus scrapes: GET /metrics runs health (at most once per --min-interval), GET /healthz'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -288,6 +323,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
         &'recdiag;help;logs'= {
         }
         &'recdiag;help;explain'= {
+        }
+        &'recdiag;help;serve'= {
         }
         &'recdiag;help;completions'= {
         }

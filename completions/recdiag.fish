@@ -36,6 +36,7 @@ complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "runs" -d 'recording
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "logs" -d 'The worker\'s log, read for the operator: downloads started, saved and failed by cause; one call\'s lines'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "explain" -d 'What a finding code means and what to do about it; alone, every code'
+complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "serve" -d 'Answer Prometheus scrapes: GET /metrics runs health (at most once per --min-interval), GET /healthz'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c recdiag -n "__fish_recdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand health" -l only -d 'Run only these checks (repeatable or comma-separated)' -r -f -a "redis\t''
@@ -263,16 +264,57 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s q -l quiet -d '
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -l no-headers -d 'Tables without their column headers: rows only, for scripts (table format only)'
 complete -c recdiag -n "__fish_recdiag_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c recdiag -n "__fish_recdiag_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l listen -d 'Address to listen on, HOST:PORT (loopback unless told otherwise)' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l min-interval -d 'Run the checks at most once per INTERVAL: scrapes in between get the last answer, whose age recdiag_result_age_seconds says' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l only -d 'Run only these checks (repeatable or comma-separated)' -r -f -a "redis\t''
+queues\t''
+workers\t''
+runs\t''
+recordings_dir\t''
+consistency\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l skip -d 'Skip these checks (repeatable or comma-separated)' -r -f -a "redis\t''
+queues\t''
+workers\t''
+runs\t''
+recordings_dir\t''
+consistency\t''"
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l env-file -d 'Read settings from this dotenv file [default: ./.env if present]' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l timeout -d 'Time limit of each check, e.g. 2s or 500ms [default: 5s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l accept -d 'Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked accepted, but no longer raises the status [env: RECDIAG_ACCEPT]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l redis-url -d 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l queue -d 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l rq-key-prefix -d 'The prefix of RQ\'s keys, as the workers\' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l database-url -d 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l recordings-dir -d 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]' -r -F
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l window -d 'Statistics window, e.g. 1h or 30m [default: 1h]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l max-redis-memory-percent -d 'REDIS_MEMORY_HIGH warning at this share of maxmemory, in percent [default: 90]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l max-backlog -d 'QUEUE_BACKLOG warning at this many waiting jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l crit-backlog -d 'QUEUE_BACKLOG critical at this many waiting jobs [default: 50]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l max-queue-age -d 'QUEUE_STALLED when the next job has waited longer, with workers listening [default: 3m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l max-failed -d 'FAILED_JOBS warning at this many failed jobs [default: 1]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l crit-failed -d 'FAILED_JOBS critical at this many failed jobs [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l min-completion-rate -d 'LOW_COMPLETION_RATE warning below this percentage [default: 95]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l crit-completion-rate -d 'LOW_COMPLETION_RATE critical below this percentage [default: 80]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l min-free-percent -d 'DISK_SPACE_LOW warning below this free percentage [default: 10]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l crit-free-percent -d 'DISK_SPACE_LOW critical below this free percentage [default: 2]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -l no-env-file -d 'Do not read any dotenv file'
+complete -c recdiag -n "__fish_recdiag_using_subcommand serve" -s h -l help -d 'Print help'
 complete -c recdiag -n "__fish_recdiag_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost; rq suspend; the scheduler'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "runs" -d 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "logs" -d 'The worker\'s log, read for the operator: downloads started, saved and failed by cause; one call\'s lines'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "explain" -d 'What a finding code means and what to do about it; alone, every code'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "health" -d 'Run every check concurrently, print a summary, exit with the worst status'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "redis" -d 'Redis: PING round trip, version, role, memory vs maxmemory, eviction policy'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "queues" -d 'RQ queues: waiting, started, failed, deferred, scheduled, finished, oldest job, workers'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "workers" -d 'RQ workers: host, pid, state, queues, current job, heartbeat age, live/stale/ghost; rq suspend; the scheduler'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "failed" -d 'Newest failed jobs, grouped by cause, with their exception text'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "call" -d 'Everything about one or more calls, with a verdict: READY, QUEUED, FAILED, ...'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "runs" -d 'recording_runs in the window: statuses, failure causes, completion rate, download times, stuck runs'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "dir" -d 'The recordings directory: exists, readable, writable, .mp3 files, sizes, retention, free space'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "logs" -d 'The worker\'s log, read for the operator: downloads started, saved and failed by cause; one call\'s lines'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "explain" -d 'What a finding code means and what to do about it; alone, every code'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "serve" -d 'Answer Prometheus scrapes: GET /metrics runs health (at most once per --min-interval), GET /healthz'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c recdiag -n "__fish_recdiag_using_subcommand help; and not __fish_seen_subcommand_from health redis queues workers failed call runs dir logs explain serve completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

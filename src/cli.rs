@@ -50,6 +50,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// What a finding code means and what to do about it; alone, every code
     Explain(ExplainArgs),
+    /// Answer Prometheus scrapes: GET /metrics runs health (at most once per --min-interval), GET /healthz
+    Serve(ServeArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -78,6 +80,69 @@ pub struct HealthArgs {
     pub window: WindowArg,
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub redis_t: RedisThresholds,
+    #[command(flatten)]
+    pub queue_t: QueueThresholds,
+    #[command(flatten)]
+    pub failed_t: FailedThresholds,
+    #[command(flatten)]
+    pub worker_t: WorkerThresholds,
+    #[command(flatten)]
+    pub runs_t: RunsThresholds,
+    #[command(flatten)]
+    pub dir_t: DirThresholds,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, HOST:PORT (loopback unless told otherwise)
+    #[arg(
+        long,
+        env = "RECDIAG_LISTEN",
+        hide_env_values = true,
+        default_value = "127.0.0.1:9847",
+        value_name = "ADDR"
+    )]
+    pub listen: String,
+    /// Run the checks at most once per INTERVAL: scrapes in between get the
+    /// last answer, whose age recdiag_result_age_seconds says
+    #[arg(long, default_value = "10s", value_name = "INTERVAL")]
+    pub min_interval: String,
+    /// Run only these checks (repeatable or comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECK")]
+    pub only: Vec<CheckArg>,
+    /// Skip these checks (repeatable or comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECK")]
+    pub skip: Vec<CheckArg>,
+    /// Read settings from this dotenv file [default: ./.env if present]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_env_file")]
+    pub env_file: Option<PathBuf>,
+    /// Do not read any dotenv file
+    #[arg(long)]
+    pub no_env_file: bool,
+    /// Time limit of each check, e.g. 2s or 500ms [default: 5s]
+    #[arg(
+        long,
+        env = "RECDIAG_TIMEOUT",
+        hide_env_values = true,
+        value_name = "DURATION"
+    )]
+    pub timeout: Option<String>,
+    /// Acknowledge a finding code (repeatable, or a comma list): it stays in every output, marked
+    /// accepted, but no longer raises the status [env: RECDIAG_ACCEPT]
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub accept: Vec<String>,
+    #[command(flatten)]
+    pub redis: RedisArg,
+    #[command(flatten)]
+    pub queue: QueueArg,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub dir: DirArg,
+    #[command(flatten)]
+    pub window: WindowArg,
     #[command(flatten)]
     pub redis_t: RedisThresholds,
     #[command(flatten)]
@@ -737,6 +802,34 @@ impl HealthArgs {
             .worker_t(&self.worker_t)
             .runs_t(&self.runs_t)
             .dir_t(&self.dir_t)
+    }
+}
+
+impl ServeArgs {
+    /// Health's settings, in the Prometheus format, written nowhere.
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings {
+            env_file: self.env_file.clone(),
+            no_env_file: self.no_env_file,
+            timeout: self.timeout.clone(),
+            accept: self.accept.clone(),
+            format: Some(FormatArg::Prometheus),
+            quiet: true,
+            ..Settings::default()
+        }
+        .redis(&self.redis)
+        .queue(&self.queue)
+        .database(&self.database)
+        .dir(&self.dir)
+        .window(&self.window)
+        .redis_t(&self.redis_t)
+        .queue_t(&self.queue_t)
+        .failed_t(&self.failed_t)
+        .worker_t(&self.worker_t)
+        .runs_t(&self.runs_t)
+        .dir_t(&self.dir_t);
+        settings.color = ColorArg::Never;
+        settings
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::cli::{
     CallArgs, CompletionsArgs, DirArgs, ExplainArgs, FailedArgs, HealthArgs, LogsArgs, QueuesArgs,
-    RedisArgs, RunsArgs, Settings, WorkersArgs,
+    RedisArgs, RunsArgs, ServeArgs, Settings, WorkersArgs,
 };
 use crate::config::{Config, Format, Redactor};
 use crate::model::{self, CallReport, CheckId, FailedReport, LogsReport, Report, exit};
@@ -39,6 +39,42 @@ pub fn health(args: &HealthArgs) -> u8 {
         }
         Some(_) => session.fail("--watch takes an interval like 10s or 1m"),
     }
+}
+
+/// `recdiag serve`: health for Prometheus' scrapes, until SIGTERM or Ctrl-C.
+pub fn serve(args: &ServeArgs) -> u8 {
+    let only: Vec<CheckId> = args.only.iter().map(|&c| c.into()).collect();
+    let skip: Vec<CheckId> = args.skip.iter().map(|&c| c.into()).collect();
+    let ids: Vec<CheckId> = CheckId::ALL
+        .into_iter()
+        .filter(|id| only.is_empty() || only.contains(id))
+        .filter(|id| !skip.contains(id))
+        .collect();
+    let session = match Session::open(&args.settings(), Formats::All) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if ids.is_empty() {
+        return session.fail("--only/--skip leave no check to run");
+    }
+    let Ok(listen) = args.listen.parse::<std::net::SocketAddr>() else {
+        return session.fail(&format!(
+            "--listen takes HOST:PORT with an IP address, like 127.0.0.1:9847 or 0.0.0.0:9847, not '{}'",
+            text::truncate(&text::sanitize(&args.listen), 80)
+        ));
+    };
+    let min_interval = match humantime::parse_duration(&args.min_interval) {
+        Ok(d) if d <= crate::config::MAX_DURATION => d,
+        _ => return session.fail("--min-interval takes a duration like 10s or 1m"),
+    };
+    let code = session.block_on(crate::serve::run(
+        Arc::clone(&session.config),
+        ids,
+        listen,
+        min_interval,
+    ));
+    session.runtime.shutdown_background();
+    code
 }
 
 /// `recdiag redis`.

@@ -1,5 +1,5 @@
-//! Generated artefacts from the clap definition: shell completions and
-//! man pages.
+//! Generated artefacts: shell completions and man pages from the clap
+//! definition; the alerts' runbooks from the finding catalogue.
 
 use std::io::Write;
 
@@ -201,4 +201,68 @@ fn roff(text: &str) -> String {
     } else {
         escaped
     }
+}
+
+/// The code of the alert on recdiag itself (not a finding: no check
+/// raises it; the rules do, when recdiag's own series stop).
+pub const NOT_REPORTING: &str = "RECDIAG_NOT_REPORTING";
+
+/// `docs/runbooks/<CODE>.md` for every finding code and for
+/// [`NOT_REPORTING`], from the catalogue: what it means in this app, how
+/// to confirm it with recdiag, what to run. (file name, markdown) pairs.
+pub fn runbooks() -> Vec<(String, String)> {
+    use crate::model::FindingCode;
+    let mut pages: Vec<(String, String)> = FindingCode::ALL
+        .into_iter()
+        .map(|c| {
+            let confirm = match c.check() {
+                "any" => "recdiag health".to_string(),
+                check => format!("recdiag health --only {check}"),
+            };
+            let text = format!(
+                "# {code}\n\n\
+                 Raised by recdiag's `{check}` check; severity: {severity}. Alert: the\n\
+                 rule in `monitoring/recdiag.rules.yml` that selects `code=\"{code}\"`.\n\n\
+                 ## What it means in this app\n\n{when}\n\n\
+                 ## Confirm it\n\n\
+                 ```sh\n{confirm}            # the finding, its subjects and its hint\n\
+                 recdiag explain {code}\n```\n\n\
+                 Where recdiag runs as `recdiag serve`, `curl -s localhost:9847/metrics | grep '{code}'`\n\
+                 shows the series the alert read. recdiag reads only; it changes nothing.\n\n\
+                 ## What to do\n\n{hint}\n\n\
+                 The hint recdiag prints names the exact keys, runs and calls, and uses\n\
+                 this deployment's compose command (`RECDIAG_COMPOSE`). This page is\n\
+                 generated from recdiag's finding catalogue (`recdiag explain`).\n",
+                code = c.as_str(),
+                check = c.check(),
+                severity = c.severity_text(),
+                when = c.when(),
+                hint = c.default_hint(),
+            );
+            (format!("{}.md", c.as_str()), text)
+        })
+        .collect();
+    pages.push((
+        format!("{NOT_REPORTING}.md"),
+        format!(
+            "# {NOT_REPORTING}\n\n\
+             Raised by the rules in `monitoring/recdiag.rules.yml`, not by a check;\n\
+             severity: warning. recdiag's own series are absent, or its last run\n\
+             (`recdiag_last_run_timestamp_seconds`) is more than 5 minutes old: nothing\n\
+             is watching the recordings pipeline, so every other alert is silent.\n\n\
+             ## Confirm it\n\n\
+             ```sh\n\
+             curl -s localhost:9847/healthz                 # recdiag serve: ok\n\
+             curl -s localhost:9847/metrics | grep recdiag_last_run_timestamp_seconds\n\
+             ls -l /var/lib/node_exporter/textfile/recdiag.prom   # the cron/textfile way\n\
+             ```\n\n\
+             In Prometheus, `up{{job=\"recdiag\"}}` says whether the scrape itself fails.\n\n\
+             ## What to do\n\n\
+             Start `recdiag serve` again (its container or systemd unit), or fix the cron\n\
+             job that writes `--output` for node_exporter (its log, its PATH, the\n\
+             file's directory). Run the same command by hand: its exit code and stderr\n\
+             say what stops it.\n"
+        ),
+    ));
+    pages
 }

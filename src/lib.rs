@@ -22,6 +22,7 @@ pub mod model;
 pub mod probe;
 pub mod render;
 pub mod rq_keys;
+pub mod serve;
 pub mod sid;
 pub mod text;
 pub mod verdict;
@@ -68,6 +69,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Command::Failed(args) => commands::failed(args),
         Command::Logs(args) => commands::logs(args),
         Command::Explain(args) => commands::explain(args),
+        Command::Serve(args) => commands::serve(args),
         Command::Completions(args) => commands::completions(args),
     }
 }

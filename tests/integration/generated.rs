@@ -207,6 +207,7 @@ fn readme_configuration_table_is_what_the_program_reads() {
 
     let helps: String = [
         "health", "redis", "queues", "workers", "runs", "dir", "call", "failed", "logs", "explain",
+        "serve",
     ]
     .iter()
     .map(|sub| Recdiag::new().args([*sub, "-h"]).run().stdout)
@@ -259,12 +260,49 @@ fn readme_configuration_table_is_what_the_program_reads() {
         }
     }
     for var in words(&source, "RECDIAG_") {
-        if var.contains("TEST") || var == "RECDIAG_NOW" {
+        // RECDIAG_NOT_REPORTING is an alert's code (monitoring/), not a variable.
+        if var.contains("TEST") || var == "RECDIAG_NOW" || var == "RECDIAG_NOT_REPORTING" {
             continue;
         }
         assert!(
             named.contains(&var) || section.contains(&var),
             "the source reads {var}, which the README's configuration does not name"
+        );
+    }
+}
+
+/// docs/runbooks/ holds one page per finding code (and the alert on
+/// recdiag itself), each what the catalogue says now.
+#[test]
+fn runbooks_in_the_repo_are_current() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/runbooks");
+    let pages = recdiag::generate::runbooks();
+    if update() {
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        for (name, text) in &pages {
+            fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    let mut kept: Vec<String> = fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    kept.sort();
+    let mut names: Vec<String> = pages.iter().map(|(n, _)| n.clone()).collect();
+    names.sort();
+    assert_eq!(
+        kept, names,
+        "docs/runbooks/ is out of date: run UPDATE_GENERATED=1 cargo test generated"
+    );
+    for (name, text) in &pages {
+        assert_eq!(
+            fs::read_to_string(dir.join(name)).ok().as_deref(),
+            Some(text.as_str()),
+            "docs/runbooks/{name} is out of date: run UPDATE_GENERATED=1 cargo test generated"
         );
     }
 }

@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod pgbouncer;
 pub mod pgserver;
 pub mod postgres;
+pub mod prometheus;
 pub mod python;
 pub mod redis;
 pub mod schema;
