@@ -590,3 +590,229 @@ fn alerts_fire_on_real_output_and_stay_quiet_on_a_healthy_pipeline() {
     );
     promtool_test(&root().join("monitoring/tests"), "recdiag.rules.test.yml");
 }
+
+/// GET `path` of a server on loopback, as JSON (HTTP/1.0: the body whole,
+/// never chunked).
+fn get_json(port: u16, path: &str) -> serde_json::Value {
+    try_get_json(port, path).unwrap_or_else(|raw| panic!("GET {path}: {raw}"))
+}
+
+/// [`get_json`], or the whole answer when it is no 200 with JSON (a
+/// server still starting answers 503).
+fn try_get_json(port: u16, path: &str) -> Result<serde_json::Value, String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("read the answer");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    if !head.contains(" 200 ") {
+        return Err(raw);
+    }
+    serde_json::from_str(body).map_err(|e| format!("{e}: {raw}"))
+}
+
+/// Alertmanager's active alerts named `name`: (job, code, runbook_url).
+fn alerts_in(am: u16, name: &str) -> Vec<(String, String, String)> {
+    get_json(am, "/api/v2/alerts")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|a| a["labels"]["alertname"] == name)
+        .map(|a| {
+            let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            (
+                s(&a["labels"]["job"]),
+                s(&a["labels"]["code"]),
+                s(&a["annotations"]["runbook_url"]),
+            )
+        })
+        .collect()
+}
+
+/// The shipped rules, end to end: Prometheus scrapes `recdiag serve` and
+/// node_exporter's textfile collector (fed by `health --output` as cron
+/// would), evaluates the rules (their `for:` shortened here only), and
+/// Alertmanager receives the alert: none while the pipeline is healthy;
+/// the no-worker alert, with its code and runbook, once the only worker is
+/// killed while downloads wait; resolved once a worker runs again.
+#[test]
+fn the_no_worker_alert_reaches_alertmanager_and_resolves() {
+    use crate::support::prometheus::{Daemon, alertmanager, node_exporter, prometheus};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let mut w = AppWorld::new(RQ_APP);
+    w.start_worker();
+    let done: Vec<String> = (1..=2).map(sid).collect();
+    let mut steps: Vec<String> = Vec::new();
+    for s in &done {
+        steps.push(format!("call:{s}:1"));
+        steps.push(format!("open:{s}"));
+    }
+    steps.push("tick".into());
+    w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
+    wait_for_files(&w, &done);
+
+    let env = [
+        ("REDIS_URL", w.redis.url()),
+        ("DATABASE_URL", w.db.url()),
+        ("RECORDINGS_DIR", w.dir.path().display().to_string()),
+    ];
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let served = crate::serve::Served::start(&["--no-env-file", "--min-interval", "1s"], &env_refs);
+
+    // The cron way: the textfile rewritten every 2 s.
+    let textfiles = tempfile::tempdir().unwrap();
+    let prom_file = textfiles.path().join("recdiag.prom");
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let mut r = Recdiag::new();
+                for (k, v) in &env {
+                    r = r.env(k, v);
+                }
+                r.args(["health", "--format", "prometheus", "--output"])
+                    .arg(&prom_file)
+                    .run();
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        });
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            end_to_end(&mut w, &served, textfiles.path(), {
+                (prometheus(), alertmanager(), node_exporter())
+            })
+        }));
+        stop.store(true, Ordering::Relaxed);
+        if let Err(e) = result {
+            std::panic::resume_unwind(e);
+        }
+    });
+
+    fn end_to_end(
+        w: &mut AppWorld,
+        served: &crate::serve::Served,
+        textfiles: &Path,
+        (prometheus, alertmanager, node_exporter): (PathBuf, (PathBuf, Vec<String>), PathBuf),
+    ) {
+        let node = Daemon::start(
+            &node_exporter,
+            &[
+                "--web.listen-address=127.0.0.1:{port}",
+                "--collector.disable-defaults",
+                "--collector.textfile",
+                &format!("--collector.textfile.directory={}", textfiles.display()),
+            ],
+        );
+        let conf = tempfile::tempdir().unwrap();
+        let am_conf = conf.path().join("alertmanager.yml");
+        fs::write(
+            &am_conf,
+            "route:\n  receiver: sink\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: sink\n",
+        )
+        .unwrap();
+        let am = Daemon::start_with(
+            &alertmanager.0,
+            &alertmanager.1,
+            &[
+                &format!("--config.file={}", am_conf.display()),
+                "--storage.path={dir}/data",
+                "--web.listen-address=127.0.0.1:{port}",
+                "--cluster.listen-address=",
+            ],
+        );
+        // The shipped rules, their `for:` shortened for the test only.
+        let rules = fs::read_to_string(root().join("monitoring/recdiag.rules.yml")).unwrap();
+        let short: String = rules
+            .lines()
+            .map(|l| match l.trim().strip_prefix("for: ") {
+                Some(_) => format!("{}for: 3s", &l[..l.len() - l.trim_start().len()]),
+                None => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(short, rules, "no for: was shortened");
+        fs::write(conf.path().join("recdiag.rules.yml"), short).unwrap();
+        let prom_conf = conf.path().join("prometheus.yml");
+        fs::write(
+            &prom_conf,
+            format!(
+                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+                 rule_files:\n  - {rules}\n\
+                 alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{am}']\n\
+                 scrape_configs:\n  - job_name: recdiag\n    static_configs:\n      - targets: ['127.0.0.1:{serve}']\n\
+                 \x20 - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:{node}']\n",
+                rules = conf.path().join("recdiag.rules.yml").display(),
+                am = am.port,
+                serve = served.port,
+                node = node.port,
+            ),
+        )
+        .unwrap();
+        let prom = Daemon::start(
+            &prometheus,
+            &[
+                &format!("--config.file={}", prom_conf.display()),
+                "--storage.tsdb.path={dir}/data",
+                "--web.listen-address=127.0.0.1:{port}",
+                "--rules.alert.resend-delay=1s",
+            ],
+        );
+        let show = || format!("prometheus:\n{}\nalertmanager:\n{}", prom.log(), am.log());
+
+        // Both ways scraped, every check up.
+        let scraped = wait_until(Duration::from_secs(60), || {
+            try_get_json(prom.port, "/api/v1/query?query=sum%28recdiag_up%29")
+                .is_ok_and(|v| v["data"]["result"][0]["value"][1] == "12")
+        });
+        assert!(scraped, "recdiag's series did not arrive\n{}", show());
+        // Healthy: rounds of scrapes and evaluations, and no alert at all.
+        std::thread::sleep(Duration::from_secs(8));
+        let all = get_json(am.port, "/api/v2/alerts");
+        assert_eq!(
+            all,
+            serde_json::json!([]),
+            "a healthy pipeline alerted\n{}",
+            show()
+        );
+
+        // The only worker killed while downloads wait.
+        w.kill_workers();
+        let waiting: Vec<String> = (4..=5).map(sid).collect();
+        let mut steps: Vec<String> = Vec::new();
+        for s in &waiting {
+            steps.push(format!("call:{s}:1"));
+            steps.push(format!("open:{s}"));
+        }
+        w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
+        let fired = wait_until(Duration::from_secs(90), || {
+            let a = alerts_in(am.port, "RecordingsNoLiveWorker");
+            ["recdiag", "node"].iter().all(|job| {
+                a.iter().any(|(j, code, url)| {
+                    j == job && code == "NO_WORKERS" && url == "docs/runbooks/NO_WORKERS.md"
+                })
+            })
+        });
+        assert!(
+            fired,
+            "the no-worker alert did not reach Alertmanager by both ways: {:?}\n{}",
+            get_json(am.port, "/api/v2/alerts"),
+            show()
+        );
+
+        // A worker again: the downloads are done and the alert resolves.
+        w.start_worker();
+        wait_for_files(w, &waiting);
+        let resolved = wait_until(Duration::from_secs(90), || {
+            alerts_in(am.port, "RecordingsNoLiveWorker").is_empty()
+        });
+        assert!(
+            resolved,
+            "the no-worker alert did not resolve: {:?}\n{}",
+            get_json(am.port, "/api/v2/alerts"),
+            show()
+        );
+    }
+}
