@@ -10,6 +10,7 @@ Each command runs --repeat times; the median wall time and the peak RSS
 """
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -531,6 +532,66 @@ def bench_tls(repeat, baseline=None):
         rq.close()
 
 
+def bench_serve(seconds):
+    """`recdiag serve` under scrapes for `seconds` (30 minutes by default):
+    its resident size each minute, which must stay flat. The small world
+    (1,000 queued jobs, 200 runs over TLS, 200 files), --min-interval 1s
+    and four scrapes a second, so a run every second and most scrapes
+    answered from the last run: about 1,800 runs and 7,200 scrapes."""
+    import urllib.request
+    rq, files = build_small_world()
+    url = f"{PG_ADMIN}/{SMALL_DB}"
+    env = dict(os.environ, REDIS_URL=rq.url, DATABASE_URL=url, RECORDINGS_DIR=str(files))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = subprocess.Popen([str(BIN), "serve", "--no-env-file", "--listen", f"127.0.0.1:{port}",
+                              "--min-interval", "1s"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        serve.stderr.readline()  # "listening on …"
+
+        def rss_kib():
+            with open(f"/proc/{serve.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+            return 0
+
+        print(f"\nrecdiag serve under scrapes for {seconds / 60:.0f} min: 4 scrapes/s, --min-interval 1s, "
+              f"small world (database over TLS)")
+        start = time.time()
+        scrapes = failed = 0
+        runs = set()
+        samples = []
+        next_sample = start
+        while time.time() - start < seconds:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
+                    body = r.read().decode()
+                scrapes += 1
+                for line in body.splitlines():
+                    if line.startswith("recdiag_last_run_timestamp_seconds "):
+                        runs.add(line.split()[1])
+            except OSError:
+                failed += 1
+            if time.time() >= next_sample:
+                samples.append((time.time() - start, rss_kib()))
+                next_sample += 60
+            time.sleep(0.25)
+        samples.append((time.time() - start, rss_kib()))
+        print(f"  {scrapes} scrapes ({failed} failed), {len(runs)} runs of the checks")
+        print(f"  {'minute':>8} {'RSS':>10}")
+        for at, kib in samples:
+            print(f"  {at / 60:8.1f} {kib / 1024:8.1f} MiB")
+        first = samples[1][1] if len(samples) > 1 else samples[0][1]
+        print(f"  → RSS after the first minute {first / 1024:.1f} MiB, at the end {samples[-1][1] / 1024:.1f} MiB, "
+              f"highest {max(k for _, k in samples) / 1024:.1f} MiB")
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)
+        rq.close()
+
+
 LOG_BLOCK_CALLS = 1000
 
 
@@ -685,13 +746,15 @@ def summary():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "tls", "logs", "busy", "all"],
+    ap.add_argument("--world", choices=["dir", "rq", "runs", "call", "health", "tls", "logs", "busy", "serve", "all"],
                     default="all")
     ap.add_argument("--files", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--baseline", help="logs and tls worlds: another recdiag binary (an older build) timed in the same run")
     ap.add_argument("--busy-seconds", type=float, default=600,
                     help="busy world: how long the healthy pipeline runs (10 min by default)")
+    ap.add_argument("--serve-seconds", type=float, default=1800,
+                    help="serve world: how long recdiag serve is scraped (30 min by default)")
     args = ap.parse_args()
     if not os.path.exists(GNU_TIME):
         sys.exit("GNU time is needed for peak memory: apt-get install time")
@@ -714,6 +777,8 @@ def main():
         bench_logs(args.repeat, args.baseline)
     if args.world in ("busy", "all"):
         bench_busy(args.busy_seconds)
+    if args.world in ("serve", "all"):
+        bench_serve(args.serve_seconds)
     summary()
 
 

@@ -144,9 +144,37 @@ def healthy():
         w.steps(*steps, "tick")
         w.wait_files(*sids)
         w.steps("age:1200", "tick")
-        return {"health-healthy": w.run("health")}
+        return {"health-healthy": w.run("health"), "serve": serve(w)}
     finally:
         w.close()
+
+
+def serve(w):
+    """`recdiag serve` in the healthy world, scraped as Prometheus would.
+    It listens on a free port; the text shows recdiag's default, 9847."""
+    import urllib.request
+    port = free_port()
+    e = {k: v for k, v in w.env.items() if k != "RECDIAG_FIXTURE_LOG"}
+    proc = subprocess.Popen([str(RECDIAG), "serve", "--listen", f"127.0.0.1:{port}"], env=e,
+                            cwd=w.cwd, stderr=subprocess.PIPE, text=True)
+    try:
+        listening = proc.stderr.readline()
+
+        def get(path):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
+                return r.read().decode()
+
+        healthz = get("/healthz")
+        shown = re.compile(r"^recdiag_(status|up|findings|scrape_duration_seconds|result_age_seconds)[{ ]")
+        metrics = "\n".join(l for l in get("/metrics").splitlines() if shown.match(l))
+        pattern = "'^recdiag_(status|up|findings|scrape_duration_seconds|result_age_seconds)[{ ]'"
+        text = (f"$ recdiag serve &\n{listening}"
+                f"$ curl -s localhost:9847/healthz\n{healthz}"
+                f"$ curl -s localhost:9847/metrics | grep -E {pattern}\n{metrics}")
+        return text.replace(f":{port}", ":9847")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def jammed():
@@ -366,7 +394,7 @@ RACE = [
     (re.compile(r"\d+"), "<n>"),
 ]
 RACY = {
-    "logs", "logs-sid", "call-log", "redis", "queues", "workers", "dir", "health-jammed",
+    "serve", "logs", "logs-sid", "call-log", "redis", "queues", "workers", "dir", "health-jammed",
     "health-accepted", "runs", "call-401", "call-no-slot", "failed",
 }
 
