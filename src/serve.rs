@@ -36,6 +36,9 @@ const CONNECTIONS: usize = 64;
 const HEADER_TIME: Duration = Duration::from_secs(5);
 /// How long open connections may finish after a stop is asked.
 const DRAIN: Duration = Duration::from_secs(5);
+/// The longest a connection lives: a client that keeps one open and idle
+/// holds a place for no longer (Prometheus simply connects again).
+const CONNECTION_LIFE: Duration = Duration::from_secs(120);
 /// The exposition format's content type.
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -50,7 +53,7 @@ struct State {
     config: Arc<Config>,
     ids: Vec<CheckId>,
     min_interval: Duration,
-    last: Mutex<Option<Answer>>,
+    last: Arc<Mutex<Option<Answer>>>,
 }
 
 /// Listen on `listen` until SIGTERM or Ctrl-C; the exit code is 0 after a
@@ -79,7 +82,7 @@ pub async fn run(
         config,
         ids,
         min_interval,
-        last: Mutex::new(None),
+        last: Arc::new(Mutex::new(None)),
     });
     let slots = Arc::new(Semaphore::new(CONNECTIONS));
     let mut open = tokio::task::JoinSet::new();
@@ -115,7 +118,7 @@ pub async fn run(
                 .header_read_timeout(HEADER_TIME)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service);
-            let _ = connection.await;
+            let _ = tokio::time::timeout(CONNECTION_LIFE, connection).await;
         });
     }
     drop(listener);
@@ -173,7 +176,14 @@ async fn answer(
         return Ok(r);
     }
     Ok(match req.uri().path() {
-        "/metrics" => reply(StatusCode::OK, metrics(&state).await),
+        "/metrics" => match metrics(state).await {
+            Some(body) => reply(StatusCode::OK, body),
+            // A bug: the scrape fails, so Prometheus' `up` says so.
+            None => reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "recdiag: the run stopped unexpectedly (a bug: please report it)\n".into(),
+            ),
+        },
         "/healthz" => reply(StatusCode::OK, "ok\n".into()),
         "/" => reply(
             StatusCode::OK,
@@ -187,19 +197,25 @@ async fn answer(
 }
 
 /// The last answer if it is younger than `--min-interval`, else a new run;
-/// callers that come while a run is under way wait for it (the lock).
-async fn metrics(state: &State) -> String {
-    let mut last = state.last.lock().await;
-    let fresh = last
+/// callers that come while a run is under way wait for it (the lock). The
+/// run is a task of its own holding the lock: a scraper that hangs up does
+/// not cut it short (a database session ended mid-read, an answer lost).
+async fn metrics(state: Arc<State>) -> Option<String> {
+    let last = Arc::clone(&state.last).lock_owned().await;
+    if let Some(a) = last
         .as_ref()
-        .is_some_and(|a| a.at.elapsed() < state.min_interval);
-    if !fresh {
-        *last = Some(run_once(state).await);
+        .filter(|a| a.at.elapsed() < state.min_interval)
+    {
+        return Some(with_age(a));
     }
-    match last.as_ref() {
-        Some(a) => with_age(a),
-        None => String::new(),
-    }
+    let run = tokio::spawn(async move {
+        let mut last = last;
+        let answer = run_once(&state).await;
+        let text = with_age(&answer);
+        *last = Some(answer);
+        text
+    });
+    run.await.ok()
 }
 
 async fn run_once(state: &State) -> Answer {

@@ -237,3 +237,38 @@ fn an_address_it_cannot_use_is_exit_3() {
         r.stdout
     );
 }
+
+/// Clients that connect and say nothing, or send half a request, are cut
+/// off within seconds: more of them than serve takes at once do not keep
+/// Prometheus (or /healthz) out for long.
+#[test]
+fn idle_and_half_finished_clients_hold_nothing_for_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        &["--no-env-file", "--only", "recordings_dir"],
+        &[("RECORDINGS_DIR", dir.path().to_str().unwrap())],
+    );
+    let idle: Vec<TcpStream> = (0..80)
+        .map(|_| TcpStream::connect(("127.0.0.1", served.port)).unwrap())
+        .collect();
+    let mut half = TcpStream::connect(("127.0.0.1", served.port)).unwrap();
+    half.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    assert_eq!(served.request("GET", "/healthz"), (200, "ok\n".into()));
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    half.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut rest = Vec::new();
+    let _ = half.read_to_end(&mut rest);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "a half-sent request was held {:?}",
+        started.elapsed()
+    );
+    drop(idle);
+}
