@@ -32,7 +32,7 @@ pub async fn run(config: &Config, sids: &[CallSid]) -> Vec<CallReport> {
         .collect();
     // A stat can hang on a dead network mount: off the async thread, bounded.
     let dir = config.recordings_dir.clone();
-    let exists = tokio::task::spawn_blocking(move || dir.is_dir());
+    let exists = crate::disk::look(move || dir.is_dir());
     if let Some(Ok(false)) = bounded(config.timeout, exists).await {
         let why = verdict::recordings_dir::missing_text(&config.recordings_dir);
         for f in facts.iter_mut() {
@@ -417,7 +417,7 @@ fn job_info((j, position): (Job, Option<u64>)) -> JobInfo {
 async fn stat_files(config: &Config, sids: Vec<String>) -> Option<Vec<FileInfo>> {
     let dir = config.recordings_dir.clone();
     let min = config.thresholds.undersized_bytes;
-    let stat = tokio::task::spawn_blocking(move || {
+    let stat = crate::disk::look(move || {
         sids.iter()
             .map(|sid| probe::call::file(&dir, sid, min))
             .collect::<Vec<_>>()

@@ -157,11 +157,11 @@ async fn dispatch(task: Task, config: &Config) -> Read {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());
             let min = config.thresholds.undersized_bytes;
-            match tokio::task::spawn_blocking(move || probe::recordings_dir::scan(&path, now, min))
-                .await
-            {
+            match crate::disk::look(move || probe::recordings_dir::scan(&path, now, min)).await {
                 Ok(facts) => Read::Dir(facts),
-                Err(_) => Read::Decided(vec![internal_error(
+                // Earlier scans still hang: as after a timeout.
+                Err(crate::disk::NoAnswer::Stuck) => timed_out(task, config),
+                Err(crate::disk::NoAnswer::Died) => Read::Decided(vec![internal_error(
                     CheckId::RecordingsDir,
                     "the directory scan stopped unexpectedly",
                 )]),
@@ -247,9 +247,7 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
                 .collect();
             let dir = config.recordings_dir.clone();
             let min = config.thresholds.undersized_bytes;
-            let stat = tokio::task::spawn_blocking(move || {
-                probe::consistency::valid_files(&dir, &sids, min)
-            });
+            let stat = crate::disk::look(move || probe::consistency::valid_files(&dir, &sids, min));
             match tokio::time::timeout(config.timeout, stat).await {
                 Ok(Ok(valid)) => facts.valid_files = valid,
                 _ => {

@@ -63,9 +63,15 @@ pub fn serve(args: &ServeArgs) -> u8 {
             text::truncate(&text::sanitize(&args.listen), 80)
         ));
     };
+    // The shipped rules call recdiag silent when its last run is 5
+    // minutes old: answers may not grow older than that between runs.
     let min_interval = match humantime::parse_duration(&args.min_interval) {
-        Ok(d) if d <= crate::config::MAX_DURATION => d,
-        _ => return session.fail("--min-interval takes a duration like 10s or 1m"),
+        Ok(d) if d <= std::time::Duration::from_secs(240) => d,
+        _ => {
+            return session.fail(
+                "--min-interval takes a duration up to 4m, like 10s or 1m (the alert rules call recdiag silent past 5 minutes)",
+            );
+        }
     };
     let code = session.block_on(crate::serve::run(
         Arc::clone(&session.config),

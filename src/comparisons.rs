@@ -178,7 +178,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
     let mut dir_budget = Budget::new(config.timeout);
     let dir_exists = {
         let dir = config.recordings_dir.clone();
-        let probe = tokio::task::spawn_blocking(move || dir.is_dir());
+        let probe = crate::disk::look(move || dir.is_dir());
         matches!(dir_budget.within(probe).await, Some(Ok(true)))
     };
     if !dir_exists {
@@ -189,7 +189,7 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
         let completed = side.completed.clone();
         let active: Vec<String> = side.active.iter().map(|r| r.call_sid.clone()).collect();
         let min = config.thresholds.undersized_bytes;
-        let stat = tokio::task::spawn_blocking(move || {
+        let stat = crate::disk::look(move || {
             (
                 probe::consistency::missing_files(&dir, &completed, min),
                 probe::consistency::valid_files(&dir, &active, min),

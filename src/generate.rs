@@ -254,7 +254,7 @@ pub fn runbooks() -> Vec<(String, String)> {
              ```sh\n\
              curl -s localhost:9847/healthz                 # recdiag serve: ok\n\
              curl -s localhost:9847/metrics | grep recdiag_last_run_timestamp_seconds\n\
-             ls -l /var/lib/node_exporter/textfile/recdiag.prom   # the cron/textfile way\n\
+             ls -l /var/lib/node_exporter/textfile_collector/recdiag.prom   # the cron way\n\
              ```\n\n\
              In Prometheus, `up{{job=\"recdiag\"}}` says whether the scrape itself fails.\n\n\
              ## What to do\n\n\

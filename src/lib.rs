@@ -11,6 +11,7 @@ pub mod cli;
 mod commands;
 pub mod comparisons;
 pub mod config;
+mod disk;
 pub mod failed;
 pub mod generate;
 pub mod hints;

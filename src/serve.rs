@@ -36,17 +36,27 @@ const CONNECTIONS: usize = 64;
 const HEADER_TIME: Duration = Duration::from_secs(5);
 /// How long open connections may finish after a stop is asked.
 const DRAIN: Duration = Duration::from_secs(5);
-/// The longest a connection lives: a client that keeps one open and idle
-/// holds a place for no longer (Prometheus simply connects again).
-const CONNECTION_LIFE: Duration = Duration::from_secs(120);
+/// Time kept back from Prometheus' scrape timeout to send the answer.
+const SEND_TIME: Duration = Duration::from_millis(500);
 /// The exposition format's content type.
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The last answer: the rendered series, when the run started, how long it took.
 struct Answer {
-    body: String,
+    body: Arc<str>,
     at: Instant,
     took: Duration,
+}
+
+impl Answer {
+    /// A copy sharing the rendered text.
+    fn clone_shallow(&self) -> Answer {
+        Answer {
+            body: Arc::clone(&self.body),
+            at: self.at,
+            took: self.took,
+        }
+    }
 }
 
 struct State {
@@ -54,6 +64,8 @@ struct State {
     ids: Vec<CheckId>,
     min_interval: Duration,
     last: Arc<Mutex<Option<Answer>>>,
+    /// The last complete answer, readable while a new run holds `last`.
+    done: std::sync::Mutex<Option<Arc<Answer>>>,
 }
 
 /// Listen on `listen` until SIGTERM or Ctrl-C; the exit code is 0 after a
@@ -64,6 +76,8 @@ pub async fn run(
     listen: SocketAddr,
     min_interval: Duration,
 ) -> u8 {
+    // Heard from now on: a SIGTERM right after start is a clean stop too.
+    let stop = stop_signal();
     let listener = match TcpListener::bind(listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -83,10 +97,10 @@ pub async fn run(
         ids,
         min_interval,
         last: Arc::new(Mutex::new(None)),
+        done: std::sync::Mutex::new(None),
     });
     let slots = Arc::new(Semaphore::new(CONNECTIONS));
     let mut open = tokio::task::JoinSet::new();
-    let stop = stop_signal();
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {
@@ -118,7 +132,9 @@ pub async fn run(
                 .header_read_timeout(HEADER_TIME)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service);
-            let _ = tokio::time::timeout(CONNECTION_LIFE, connection).await;
+            // An idle connection (keep-alive included) is closed by the
+            // header timer; a request waiting on a run is let finish.
+            let _ = connection.await;
         });
     }
     drop(listener);
@@ -128,25 +144,20 @@ pub async fn run(
     exit::OK
 }
 
-/// SIGTERM (a container's stop, systemd) or Ctrl-C.
-async fn stop_signal() {
+/// SIGTERM (a container's stop, systemd) or Ctrl-C. The SIGTERM handler is
+/// installed when this is called, not when the future is first polled.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
@@ -175,8 +186,16 @@ async fn answer(
         );
         return Ok(r);
     }
+    // Prometheus says how long it waits; the answer must leave before.
+    let deadline = req
+        .headers()
+        .get("x-prometheus-scrape-timeout-seconds")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)).saturating_sub(SEND_TIME));
     Ok(match req.uri().path() {
-        "/metrics" => match metrics(state).await {
+        "/metrics" => match metrics(state, deadline).await {
             Some(body) => reply(StatusCode::OK, body),
             // A bug: the scrape fails, so Prometheus' `up` says so.
             None => reply(
@@ -200,22 +219,52 @@ async fn answer(
 /// callers that come while a run is under way wait for it (the lock). The
 /// run is a task of its own holding the lock: a scraper that hangs up does
 /// not cut it short (a database session ended mid-read, an answer lost).
-async fn metrics(state: Arc<State>) -> Option<String> {
-    let last = Arc::clone(&state.last).lock_owned().await;
-    if let Some(a) = last
-        .as_ref()
-        .filter(|a| a.at.elapsed() < state.min_interval)
-    {
-        return Some(with_age(a));
+///
+/// With a `deadline` (Prometheus' scrape timeout, less the time to send),
+/// a run that has not ended by then is left to end for the next scrape,
+/// and this one gets the last complete answer with its age — a slow source
+/// makes answers older, never scrapes fail (and with them every series and
+/// every alert's `for:`). With no answer yet, the scrape waits for the run.
+async fn metrics(state: Arc<State>, deadline: Option<Duration>) -> Option<String> {
+    let wait = async {
+        let last = Arc::clone(&state.last).lock_owned().await;
+        if let Some(a) = last
+            .as_ref()
+            .filter(|a| a.at.elapsed() < state.min_interval)
+        {
+            return Some(with_age(a));
+        }
+        let state = Arc::clone(&state);
+        let run = tokio::spawn(async move {
+            let mut last = last;
+            let answer = run_once(&state).await;
+            let text = with_age(&answer);
+            if let Ok(mut done) = state.done.lock() {
+                *done = Some(Arc::new(answer.clone_shallow()));
+            }
+            *last = Some(answer);
+            text
+        });
+        run.await.ok()
+    };
+    let Some(deadline) = deadline else {
+        return wait.await;
+    };
+    match tokio::time::timeout(deadline, wait).await {
+        Ok(answer) => answer,
+        Err(_) => {
+            let done = state.done.lock().ok().and_then(|d| d.clone());
+            match done {
+                Some(a) => Some(with_age(&a)),
+                None => metrics_without_deadline(state).await,
+            }
+        }
     }
-    let run = tokio::spawn(async move {
-        let mut last = last;
-        let answer = run_once(&state).await;
-        let text = with_age(&answer);
-        *last = Some(answer);
-        text
-    });
-    run.await.ok()
+}
+
+/// The first answer, however long its run takes.
+async fn metrics_without_deadline(state: Arc<State>) -> Option<String> {
+    Box::pin(metrics(state, None)).await
 }
 
 async fn run_once(state: &State) -> Answer {
@@ -251,7 +300,7 @@ async fn run_once(state: &State) -> Answer {
         crate::text::decimal(took.as_secs_f64())
     );
     Answer {
-        body: config.redactor.scrub(&body),
+        body: Arc::from(config.redactor.scrub(&body)),
         at,
         took,
     }

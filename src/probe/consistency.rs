@@ -115,14 +115,15 @@ pub async fn db_side(
         businesses_sql,
     ];
     // The app's own schema has call_log, so it is asked for at once (one
-    // round trip); only when the batch fails for a missing table or column
-    // is call_log looked at, and without it the batch is sent again
-    // without the join, in a new snapshot (the failure ended the old one).
+    // round trip); only when the batch stops at that statement — call_log
+    // absent, or a role that may not read it — is call_log looked at, and
+    // without it the batch is sent again without the join, in a new
+    // snapshot (the failure ended the old one).
     let mut first = match db {
         Db::Pg(c) => Batched::Pg(batch(&mut *c, &statements).await),
         Db::Sqlite(c) => Batched::Sqlite(batch(&mut *c, &statements).await),
     };
-    if first.failed_on_schema() {
+    if first.stopped_at(2) {
         db.fresh_snapshot(timeout).await?;
         if !db
             .missing("call_log", &["call_sid", "parent_call_sid"])

@@ -63,8 +63,9 @@ pub async fn connect(target: &DatabaseTarget, timeout: Duration) -> Result<Db, D
                 let options = PgConnectOptions::from_str(target.url.expose())
                     .map_err(|e| classify(&e, target, timeout))?
                     .application_name("recdiag")
-                    // PgBouncer refuses it unless told to ignore it; every
-                    // float recdiag reads comes in binary anyway.
+                    // PgBouncer refuses it unless told to ignore it. Floats
+                    // read as text (the batches) are exact from PostgreSQL 12
+                    // on; before, to 15 digits (microseconds of an epoch).
                     .extra_float_digits(None)
                     .statement_cache_capacity(0);
                 let mut conn = options
@@ -160,27 +161,33 @@ pub enum Batched {
 }
 
 impl Batched {
-    /// The batch stopped on a missing table or column, or a column of
-    /// another type ([`is_schema_error`]).
-    pub fn failed_on_schema(&self) -> bool {
-        let error = match self {
-            Batched::Pg(b) => &b.error,
-            Batched::Sqlite(b) => &b.error,
-        };
-        error.as_ref().is_some_and(is_schema_error)
+    /// The batch stopped at statement `i` (counted from 0), for whatever
+    /// reason.
+    pub fn stopped_at(&self, i: usize) -> bool {
+        match self {
+            Batched::Pg(b) => b.error.is_some() && b.results.len() == i,
+            Batched::Sqlite(b) => b.error.is_some() && b.results.len() == i,
+        }
     }
 }
 
 /// A query error that means the schema is not what the app writes (a
 /// missing table or column, a column of another type), not that the
-/// database is unreachable.
+/// database is unreachable: PostgreSQL's codes, SQLite's words (its code
+/// for them is the generic SQLITE_ERROR).
 pub fn is_schema_error(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
+    match e {
         sqlx::Error::ColumnDecode { .. }
-            | sqlx::Error::ColumnNotFound(_)
-            | sqlx::Error::TypeNotFound { .. }
-    ) || matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "42703" || c == "42P01" || c == "42883"))
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::TypeNotFound { .. } => true,
+        sqlx::Error::Database(db) => {
+            db.code()
+                .is_some_and(|c| c == "42703" || c == "42P01" || c == "42883")
+                || db.message().starts_with("no such table")
+                || db.message().starts_with("no such column")
+        }
+        _ => false,
+    }
 }
 
 /// Send `statements` as one message (PostgreSQL's simple query protocol):

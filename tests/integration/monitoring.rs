@@ -218,14 +218,50 @@ fn test_file(captures: &[Capture]) -> String {
             "  - name: {}\n    interval: 1m\n    input_series:\n",
             yaml_str(&format!("{}: {}", c.name, c.what))
         ));
-        for (s, v) in series(&c.text) {
-            out.push_str(&format!(
-                "      - series: '{}'\n        values: '{v}x40'\n",
-                s.replace('\'', "''")
-            ));
-        }
+        input_series(&mut out, &c.text, |_, v| format!("{v}x40"));
         alert_tests(&mut out, &alerts, &expected(&c.text), "40m");
     }
+    // recdiag itself: the healthy world's series, as if its last run were
+    // at the test's start (promtool's clock) and none since — a textfile
+    // no longer rewritten; then the same series stopping after 5 minutes
+    // (serve's scrapes failing: the series go stale).
+    let healthy = &captures[0].text;
+    let not_reporting = |labels: &[(&str, &str)]| {
+        let mut m: BTreeMap<String, String> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        m.insert("code".into(), "RECDIAG_NOT_REPORTING".into());
+        m.insert("severity".into(), "warning".into());
+        m
+    };
+    let both = [("instance", INSTANCE), ("job", JOB)];
+    out.push_str(
+        "  - name: \"stale: the healthy world's series, its last run long past (a textfile no longer rewritten)\"\n\
+         \x20   interval: 1m\n    input_series:\n",
+    );
+    input_series(&mut out, healthy, |name, v| {
+        if name.starts_with("recdiag_last_run_timestamp_seconds{") {
+            "0x40".to_string()
+        } else {
+            format!("{v}x40")
+        }
+    });
+    let stale = BTreeMap::from([(
+        "RecdiagNotReporting".to_string(),
+        BTreeSet::from([not_reporting(&both)]),
+    )]);
+    alert_tests(&mut out, &alerts, &stale, "15m");
+    out.push_str(
+        "  - name: \"went_silent: the healthy world's series for 5 minutes, then none (its scrapes fail)\"\n\
+         \x20   interval: 1m\n    input_series:\n",
+    );
+    input_series(&mut out, healthy, |_, v| format!("{v}x5"));
+    let silent_after = BTreeMap::from([(
+        "RecdiagNotReporting".to_string(),
+        BTreeSet::from([not_reporting(&both), not_reporting(&[])]),
+    )]);
+    alert_tests(&mut out, &alerts, &silent_after, "20m");
     // Nothing reports at all: only the alert on recdiag itself.
     out.push_str(
         "  - name: \"silent: no recdiag series at all (serve down, the cron job or the textfile gone)\"\n\
@@ -241,6 +277,17 @@ fn test_file(captures: &[Capture]) -> String {
     );
     alert_tests(&mut out, &alerts, &silent, "10m");
     out
+}
+
+/// Each series of `text` with its `values` line, made by `values(series, value)`.
+fn input_series(out: &mut String, text: &str, values: impl Fn(&str, &str) -> String) {
+    for (s, v) in series(text) {
+        out.push_str(&format!(
+            "      - series: '{}'\n        values: '{}'\n",
+            s.replace('\'', "''"),
+            values(&s, &v)
+        ));
+    }
 }
 
 /// The test file without its input series' lines (values vary per run:

@@ -536,3 +536,88 @@ fn sslmode_is_honoured() {
     let r = runs(&format!("{}?sslmode=disable", db.url()), &[]);
     r.assert_code(0);
 }
+
+/// SQLite says "no such table/column" in words, not PostgreSQL's codes:
+/// still SCHEMA_MISMATCH naming what is missing, never DATABASE_UNREACHABLE.
+#[test]
+fn sqlite_schema_mismatch_names_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    crate::support::sqlite::create(&empty, &["CREATE TABLE other (id INTEGER)"]);
+    let r = runs(&format!("sqlite://{}", empty.display()), &[]);
+    assert_eq!(r.codes("runs"), ["SCHEMA_MISMATCH"], "{}", r.stdout);
+    assert_eq!(
+        r.check("runs")["findings"][0]["subjects"],
+        serde_json::json!(["recording_runs"])
+    );
+    let short = dir.path().join("short.db");
+    let schema = include_str!("../fixtures/schema-sqlite.sql").replace("started_at", "begun_at");
+    crate::support::sqlite::create(&short, &[&schema]);
+    let r = runs(&format!("sqlite://{}", short.display()), &[]);
+    assert_eq!(r.codes("runs"), ["SCHEMA_MISMATCH"], "{}", r.stdout);
+    assert_eq!(
+        r.check("runs")["findings"][0]["subjects"],
+        serde_json::json!(["recording_runs.started_at"])
+    );
+}
+
+/// The comparisons follow parent legs through call_log when they may; a
+/// database without call_log (SQLite here), or a role that may read
+/// recording_runs alone, is compared without them — never unreachable.
+#[test]
+fn call_log_absent_or_unreadable_is_compared_without_it() {
+    let redis = crate::support::RedisServer::start();
+    let files = tempfile::tempdir().unwrap();
+    let health = |url: &str| {
+        Recdiag::new()
+            .args(["health", "--only", "runs,consistency", "--json"])
+            .env("DATABASE_URL", url)
+            .env("REDIS_URL", redis.url())
+            .env("RECORDINGS_DIR", files.path())
+            .env("RECDIAG_NOW", NOW)
+            .run()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("runs-only.db");
+    let schema = include_str!("../fixtures/schema-sqlite.sql");
+    let runs_only = &schema[..schema.find("CREATE TABLE call_log").unwrap()];
+    crate::support::sqlite::create(&path, &[runs_only, &seed_sql()]);
+    let r = health(&format!("sqlite://{}", path.display()));
+    assert!(
+        !r.all_codes().iter().any(|c| c == "DATABASE_UNREACHABLE"),
+        "{}",
+        r.stdout
+    );
+    // Compared: the seeded runs have no files, one is queued with no job.
+    assert_eq!(
+        r.codes("consistency"),
+        ["COMPLETED_RUN_MISSING_FILE", "ORPHANED_RUNS"],
+        "{}",
+        r.stdout
+    );
+
+    let db = PgDb::with_schema();
+    db.sql(&seed_sql());
+    let role = format!("{}_runs", db.name);
+    db.sql(&format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN; END IF; END $$; \
+         REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {role}; \
+         GRANT SELECT ON recording_runs TO {role}"
+    ));
+    let r = health(&format!("postgres://{role}@127.0.0.1:5432/{}", db.name));
+    assert!(
+        !r.all_codes().iter().any(|c| c == "DATABASE_UNREACHABLE"),
+        "{}",
+        r.stdout
+    );
+    // Compared: the seeded runs have no files, one is queued with no job.
+    assert_eq!(
+        r.codes("consistency"),
+        ["COMPLETED_RUN_MISSING_FILE", "ORPHANED_RUNS"],
+        "{}",
+        r.stdout
+    );
+    db.sql(&format!(
+        "REASSIGN OWNED BY {role} TO postgres; DROP OWNED BY {role}; DROP ROLE {role}"
+    ));
+}

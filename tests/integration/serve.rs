@@ -68,11 +68,16 @@ impl Drop for Served {
 }
 
 pub fn http(port: u16, method: &str, path: &str) -> (u16, String) {
+    http_with(port, method, path, "")
+}
+
+/// [`http`] with more header lines (each ending in CRLF).
+pub fn http_with(port: u16, method: &str, path: &str, headers: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to recdiag serve");
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n"
     )
     .unwrap();
     let mut raw = String::new();
@@ -271,4 +276,53 @@ fn idle_and_half_finished_clients_hold_nothing_for_long() {
         started.elapsed()
     );
     drop(idle);
+}
+
+/// A source slower than Prometheus' scrape timeout never fails a scrape:
+/// past the timeout Prometheus sends, the last complete answer goes, with
+/// its age, while the run ends for the next one.
+#[test]
+fn a_run_slower_than_the_scrape_timeout_answers_the_last_result() {
+    let silent = crate::support::SilentListener::start();
+    let db_url = format!("postgresql://app@127.0.0.1:{}/app", silent.port);
+    let served = Served::start(
+        &[
+            "--no-env-file",
+            "--only",
+            "runs",
+            "--timeout",
+            "3s",
+            "--min-interval",
+            "1s",
+        ],
+        &[("DATABASE_URL", db_url.as_str())],
+    );
+    // The first answer is waited for, however long.
+    let first = served.metrics();
+    assert_eq!(
+        sample(&first, "recdiag_up{check=\"runs\"}"),
+        Some(0.0),
+        "{first}"
+    );
+    let run_at = |b: &str| sample(b, "recdiag_last_run_timestamp_seconds");
+    std::thread::sleep(Duration::from_millis(1100));
+    let started = Instant::now();
+    let (status, again) = http_with(
+        served.port,
+        "GET",
+        "/metrics",
+        "X-Prometheus-Scrape-Timeout-Seconds: 1.5\r\n",
+    );
+    assert_eq!(status, 200, "{again}");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "the scrape waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(run_at(&again), run_at(&first), "the last complete answer");
+    assert!(sample(&again, "recdiag_result_age_seconds").is_some_and(|a| a >= 1.0));
+    // The run went on: a later scrape gets it.
+    std::thread::sleep(Duration::from_secs(4));
+    let later = served.metrics();
+    assert!(run_at(&later) > run_at(&first), "{later}");
 }
