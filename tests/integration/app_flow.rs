@@ -308,13 +308,15 @@ fn phantom_slots_block_a_business_until_their_markers_expire() {
                 .contains("the last frees itself at "),
             "{p}"
         );
-        // 15 min from the slot's marker, less the test's own time (over a
-        // minute on a slow machine).
+        // 15 min from the slot's marker, less the test's own time (over two
+        // minutes on a machine busy with the whole suite).
         let message = p["message"].as_str().unwrap();
-        assert!(
-            message.contains(" UTC (in 14m") || message.contains(" UTC (in 13m"),
-            "{p}"
-        );
+        let minutes: Option<u32> = message
+            .split(" UTC (in ")
+            .nth(1)
+            .and_then(|m| m.split('m').next())
+            .and_then(|m| m.parse().ok());
+        assert!(minutes.is_some_and(|m| (10..=14).contains(&m)), "{p}");
         let hint = p["hint"].as_str().unwrap();
         assert!(hint.contains("redis-cli SREM rec_slots:7 "), "{p}");
         assert_eq!(h.check("consistency")["metrics"]["phantom_slots"], 3);
