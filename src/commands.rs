@@ -18,13 +18,7 @@ use crate::{call, checks, failed, generate, logs, sid, text};
 /// `recdiag health`: every check (or those `--only`/`--skip` leave), once
 /// or every `--watch` interval.
 pub fn health(args: &HealthArgs) -> u8 {
-    let only: Vec<CheckId> = args.only.iter().map(|&c| c.into()).collect();
-    let skip: Vec<CheckId> = args.skip.iter().map(|&c| c.into()).collect();
-    let ids: Vec<CheckId> = CheckId::ALL
-        .into_iter()
-        .filter(|id| only.is_empty() || only.contains(id))
-        .filter(|id| !skip.contains(id))
-        .collect();
+    let ids = chosen(&args.only, &args.skip);
     let session = match Session::open(&args.settings(), Formats::All) {
         Ok(s) => s,
         Err(code) => return code,
@@ -43,13 +37,7 @@ pub fn health(args: &HealthArgs) -> u8 {
 
 /// `recdiag serve`: health for Prometheus' scrapes, until SIGTERM or Ctrl-C.
 pub fn serve(args: &ServeArgs) -> u8 {
-    let only: Vec<CheckId> = args.only.iter().map(|&c| c.into()).collect();
-    let skip: Vec<CheckId> = args.skip.iter().map(|&c| c.into()).collect();
-    let ids: Vec<CheckId> = CheckId::ALL
-        .into_iter()
-        .filter(|id| only.is_empty() || only.contains(id))
-        .filter(|id| !skip.contains(id))
-        .collect();
+    let ids = chosen(&args.only, &args.skip);
     let session = match Session::open(&args.settings(), Formats::All) {
         Ok(s) => s,
         Err(code) => return code,
@@ -81,6 +69,17 @@ pub fn serve(args: &ServeArgs) -> u8 {
     ));
     session.runtime.shutdown_background();
     code
+}
+
+/// The checks `--only` and `--skip` leave, in their order.
+fn chosen(only: &[crate::cli::CheckArg], skip: &[crate::cli::CheckArg]) -> Vec<CheckId> {
+    let only: Vec<CheckId> = only.iter().map(|&c| c.into()).collect();
+    let skip: Vec<CheckId> = skip.iter().map(|&c| c.into()).collect();
+    CheckId::ALL
+        .into_iter()
+        .filter(|id| only.is_empty() || only.contains(id))
+        .filter(|id| !skip.contains(id))
+        .collect()
 }
 
 /// `recdiag redis`.

@@ -256,15 +256,11 @@ async fn metrics(state: Arc<State>, deadline: Option<Duration>) -> Option<String
             let done = state.done.lock().ok().and_then(|d| d.clone());
             match done {
                 Some(a) => Some(with_age(&a)),
-                None => metrics_without_deadline(state).await,
+                // No answer yet: the first is waited for, however long.
+                None => Box::pin(metrics(state, None)).await,
             }
         }
     }
-}
-
-/// The first answer, however long its run takes.
-async fn metrics_without_deadline(state: Arc<State>) -> Option<String> {
-    Box::pin(metrics(state, None)).await
 }
 
 async fn run_once(state: &State) -> Answer {

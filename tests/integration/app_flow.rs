@@ -33,13 +33,6 @@ fn finding(r: &Run, code: &str) -> Value {
         .unwrap_or_else(|| panic!("no {code} in:\n{}", r.stdout))
 }
 
-fn wait_for_files(w: &AppWorld, sids: &[String]) {
-    let done = wait_until(Duration::from_secs(90), || {
-        sids.iter().all(|s| w.file(s).is_file())
-    });
-    assert!(done, "rq {}: the worker did not download {sids:?}", w.rq);
-}
-
 /// `call --format json`, checked against the published schema.
 fn call(w: &AppWorld, sid: &str) -> Run {
     let r = w.recdiag().args(["call", sid, "--format", "json"]).run();
@@ -62,7 +55,7 @@ fn completed_downloads_aged_20_minutes_are_ok() {
         }
         steps.push("tick".into());
         w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
-        wait_for_files(&w, &sids);
+        w.wait_for_files(&sids);
         // Five minutes on, the leftover rows are past the app's stuck age;
         // twenty minutes on, RQ has dropped the finished jobs.
         w.steps(&["age:1200", "tick"]);
@@ -168,7 +161,7 @@ fn a_fixed_worker_outage_leaves_nothing_stuck() {
             "{stuck}"
         );
         w.start_worker();
-        wait_for_files(&w, &sids);
+        w.wait_for_files(&sids);
         w.steps(&["tick"]);
         let up = health(&w);
         up.assert_code(0);
@@ -402,7 +395,7 @@ fn suspended_workers_are_named() {
         // arrives, then suspends (spec §1 item 11).
         let (first, s) = (sid(50), sid(51));
         w.steps(&[&format!("call:{first}:1"), &format!("open:{first}")]);
-        wait_for_files(&w, std::slice::from_ref(&first));
+        w.wait_for_files(std::slice::from_ref(&first));
         w.steps(&[&format!("call:{s}:1"), &format!("open:{s}"), "tick"]);
         std::thread::sleep(Duration::from_secs(2));
         assert!(
@@ -1019,7 +1012,7 @@ fn call_and_health_agree_on_every_sid() {
         // A worker comes back: the waiting call downloads and is READY,
         // and no finding names it any more.
         w.start_worker();
-        wait_for_files(&w, std::slice::from_ref(&waiting));
+        w.wait_for_files(std::slice::from_ref(&waiting));
         let h = health(&w);
         assert!(!h.stdout.contains(&waiting), "{}", h.stdout);
         assert_eq!(call(&w, &waiting).json()["verdict"], "READY");

@@ -313,13 +313,6 @@ fn prometheus(r: Recdiag, extra: &[&str]) -> String {
     run.stdout
 }
 
-fn wait_for_files(w: &AppWorld, sids: &[String]) {
-    let done = wait_until(Duration::from_secs(90), || {
-        sids.iter().all(|s| w.file(s).is_file())
-    });
-    assert!(done, "the worker did not download {sids:?}");
-}
-
 /// The worlds, each as the app really runs and breaks.
 fn captures() -> Vec<Capture> {
     let mut out = Vec::new();
@@ -335,7 +328,7 @@ fn captures() -> Vec<Capture> {
     }
     steps.push("tick".into());
     w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
-    wait_for_files(&w, &sids);
+    w.wait_for_files(&sids);
     w.steps(&["age:1200", "tick"]);
     out.push(Capture {
         name: "healthy",
@@ -374,7 +367,7 @@ fn captures() -> Vec<Capture> {
     w.steps(&["suspend"]);
     let (first, second) = (sid(50), sid(51));
     w.steps(&[&format!("call:{first}:1"), &format!("open:{first}")]);
-    wait_for_files(&w, std::slice::from_ref(&first));
+    w.wait_for_files(std::slice::from_ref(&first));
     w.steps(&[
         &format!("call:{second}:1"),
         &format!("open:{second}"),
@@ -700,7 +693,7 @@ fn the_no_worker_alert_reaches_alertmanager_and_resolves() {
     }
     steps.push("tick".into());
     w.steps(&steps.iter().map(String::as_str).collect::<Vec<_>>());
-    wait_for_files(&w, &done);
+    w.wait_for_files(&done);
 
     let env = [
         ("REDIS_URL", w.redis.url()),
@@ -851,7 +844,7 @@ fn the_no_worker_alert_reaches_alertmanager_and_resolves() {
 
         // A worker again: the downloads are done and the alert resolves.
         w.start_worker();
-        wait_for_files(w, &waiting);
+        w.wait_for_files(&waiting);
         let resolved = wait_until(Duration::from_secs(90), || {
             alerts_in(am.port, "RecordingsNoLiveWorker").is_empty()
         });

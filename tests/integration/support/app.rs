@@ -238,6 +238,14 @@ impl AppWorld {
             .env("RECORDINGS_DIR", self.dir.path())
     }
 
+    /// Wait (90 s at most) until the worker has downloaded every call.
+    pub fn wait_for_files(&self, sids: &[String]) {
+        let done = wait_until(Duration::from_secs(90), || {
+            sids.iter().all(|s| self.file(s).is_file())
+        });
+        assert!(done, "rq {}: the worker did not download {sids:?}", self.rq);
+    }
+
     pub fn file(&self, sid: &str) -> PathBuf {
         self.dir.path().join(format!("{sid}.mp3"))
     }

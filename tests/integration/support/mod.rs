@@ -216,3 +216,55 @@ pub fn wait_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     }
     ready()
 }
+
+/// Debian's `packages`, downloaded with `apt-get download` into `dir` and
+/// unpacked into `dir/root` (nothing is installed on the machine), once:
+/// a `.ready` mark and `wanted` (a path under the root) say it was done.
+/// Returns the root. Callers hold their own lock.
+pub fn unpacked_debs(dir: &Path, packages: &[&str], wanted: &str) -> PathBuf {
+    let root = dir.join("root");
+    if dir.join(".ready").is_file() && root.join(wanted).is_file() {
+        return root;
+    }
+    let apt = require_program(
+        "apt-get",
+        &format!(
+            "install {} with apt-get, or run on Debian",
+            packages.join(" ")
+        ),
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("make the download directory");
+    let out = std::process::Command::new(apt)
+        .arg("download")
+        .args(packages)
+        .current_dir(dir)
+        .output()
+        .expect("run apt-get download");
+    assert!(
+        out.status.success(),
+        "apt-get download {} failed (install them with apt-get, or give this machine \
+         Debian's package index): {}",
+        packages.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for deb in std::fs::read_dir(dir).expect("list downloads").flatten() {
+        let path = deb.path();
+        if path.extension().is_some_and(|e| e == "deb") {
+            let status = std::process::Command::new("dpkg-deb")
+                .arg("-x")
+                .arg(&path)
+                .arg(&root)
+                .status()
+                .expect("run dpkg-deb");
+            assert!(status.success(), "dpkg-deb -x {} failed", path.display());
+        }
+    }
+    assert!(
+        root.join(wanted).is_file(),
+        "{} held no {wanted}",
+        packages.join(" ")
+    );
+    std::fs::write(dir.join(".ready"), "").expect("mark the download done");
+    root
+}

@@ -31,48 +31,11 @@ fn binary() -> (PathBuf, Option<PathBuf>) {
         }
     }
     let _guard = FETCHING.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = cache();
-    let root = dir.join("root");
-    let bin = root.join("usr/sbin/pgbouncer");
-    let libs = root.join("usr/lib/x86_64-linux-gnu");
-    if dir.join(".ready").is_file() && bin.is_file() {
-        return (bin, Some(libs));
-    }
-    let apt = require_program(
-        "apt-get",
-        "install pgbouncer (apt-get install pgbouncer), or run on Debian",
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("make target/test-pgbouncer");
-    let out = Command::new(apt)
-        .args(["download", "pgbouncer", "libc-ares2"])
-        .current_dir(&dir)
-        .output()
-        .expect("run apt-get download");
-    assert!(
-        out.status.success(),
-        "apt-get download pgbouncer libc-ares2 failed (install pgbouncer with apt-get, \
-         or give this machine Debian's package index): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for deb in std::fs::read_dir(&dir).expect("list downloads").flatten() {
-        let path = deb.path();
-        if path.extension().is_some_and(|e| e == "deb") {
-            let status = Command::new("dpkg-deb")
-                .arg("-x")
-                .arg(&path)
-                .arg(&root)
-                .status()
-                .expect("run dpkg-deb");
-            assert!(status.success(), "dpkg-deb -x {} failed", path.display());
-        }
-    }
-    assert!(
-        bin.is_file(),
-        "the pgbouncer package held no usr/sbin/pgbouncer"
-    );
-    std::fs::write(dir.join(".ready"), "").expect("mark the download done");
-    (bin, Some(libs))
+    let root = super::unpacked_debs(&cache(), &["pgbouncer", "libc-ares2"], "usr/sbin/pgbouncer");
+    (
+        root.join("usr/sbin/pgbouncer"),
+        Some(root.join("usr/lib/x86_64-linux-gnu")),
+    )
 }
 
 /// PgBouncer, `pool_mode = transaction`, `default_pool_size = 2` (so that

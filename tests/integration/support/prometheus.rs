@@ -25,47 +25,8 @@ fn binary(package: &str, name: &str) -> PathBuf {
         return installed;
     }
     let _guard = FETCHING.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = cache().join(package);
-    let root = dir.join("root");
-    let bin = root.join("usr/bin").join(name);
-    if dir.join(".ready").is_file() && bin.is_file() {
-        return bin;
-    }
-    let apt = require_program(
-        "apt-get",
-        &format!("install {package} (apt-get install {package}), or run on Debian"),
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("make target/test-prometheus");
-    let out = Command::new(apt)
-        .args(["download", package])
-        .current_dir(&dir)
-        .output()
-        .expect("run apt-get download");
-    assert!(
-        out.status.success(),
-        "apt-get download {package} failed (install it with apt-get, or give this machine \
-         Debian's package index): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for deb in std::fs::read_dir(&dir).expect("list downloads").flatten() {
-        let path = deb.path();
-        if path.extension().is_some_and(|e| e == "deb") {
-            let status = Command::new("dpkg-deb")
-                .arg("-x")
-                .arg(&path)
-                .arg(&root)
-                .status()
-                .expect("run dpkg-deb");
-            assert!(status.success(), "dpkg-deb -x {} failed", path.display());
-        }
-    }
-    assert!(
-        bin.is_file(),
-        "the {package} package held no usr/bin/{name}"
-    );
-    std::fs::write(dir.join(".ready"), "").expect("mark the download done");
-    bin
+    let wanted = format!("usr/bin/{name}");
+    super::unpacked_debs(&cache().join(package), &[package], &wanted).join(wanted)
 }
 
 /// promtool, from Debian's `prometheus`.
