@@ -631,13 +631,31 @@ fn jobs_lost_to_eviction_are_named_so() {
             .unwrap()
             .get_connection()
             .unwrap();
+        // Redis's LRU is sampled: keep filling until the app's jobs are
+        // gone too (200 blobs usually do it; a busy machine may need more).
         let blob = vec![b'x'; 64 * 1024];
-        for i in 0..200 {
+        let jobs_left = |client: &mut redis::Connection| -> usize {
+            use redis::Commands as _;
+            client
+                .scan_match::<_, String>("rq:job:*")
+                .map(|keys| keys.count())
+                .unwrap_or(usize::MAX)
+        };
+        for i in 0..2000 {
             let _: redis::RedisResult<()> = redis::cmd("SET")
                 .arg(format!("filler:{i}"))
                 .arg(&blob)
                 .query(&mut client);
+            if i >= 200 && i % 50 == 0 && jobs_left(&mut client) == 0 {
+                break;
+            }
         }
+        assert_eq!(
+            jobs_left(&mut client),
+            0,
+            "rq {}: the jobs were not evicted",
+            w.rq
+        );
         let left: i64 = redis::cmd("EXISTS")
             .arg(
                 sids.iter()
