@@ -97,12 +97,24 @@ pub async fn run(ids: &[CheckId], config: &Arc<Config>) -> Vec<Check> {
 /// Read every source `ids` need into one snapshot, concurrently.
 pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
     let mut tasks = tasks_for(ids);
+    // The runs and the comparisons share one database session.
+    let mut parts = crate::database_read::start(
+        config,
+        tasks.contains(&Task::Runs),
+        tasks.contains(&Task::Consistency),
+    );
     let mut set = JoinSet::new();
     for task in tasks.clone() {
         let config = Arc::clone(config);
+        let parts = crate::database_read::Parts {
+            runs: (task == Task::Runs).then(|| parts.runs.take()).flatten(),
+            comparisons: (task == Task::Consistency)
+                .then(|| parts.comparisons.take())
+                .flatten(),
+        };
         set.spawn(async move {
             let started = Instant::now();
-            let read = run_task(task, &config).await;
+            let read = run_task(task, &config, parts).await;
             (task, read, started.elapsed().as_secs_f64())
         });
     }
@@ -134,25 +146,27 @@ pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
     snap
 }
 
-async fn run_task(task: Task, config: &Config) -> Read {
+async fn run_task(task: Task, config: &Config, parts: crate::database_read::Parts) -> Read {
     // The comparisons read each source within its own budget, one after
     // the other at worst: their guard is longer.
     let guard = match task {
         Task::Consistency => crate::comparisons::longest(config.timeout),
         _ => config.timeout,
     } + GRACE;
-    match tokio::time::timeout(guard, dispatch(task, config)).await {
+    match tokio::time::timeout(guard, dispatch(task, config, parts)).await {
         Ok(read) => read,
         Err(_) => timed_out(task, config),
     }
 }
 
-async fn dispatch(task: Task, config: &Config) -> Read {
+async fn dispatch(task: Task, config: &Config, parts: crate::database_read::Parts) -> Read {
     match task {
         Task::Redis => Read::Redis(redis_outcome(config).await),
         Task::Rq => Read::Rq(rq_outcome(config).await),
-        Task::Consistency => Read::Consistency(Box::new(crate::comparisons::facts(config).await)),
-        Task::Runs => Read::Runs(crate::memory_watch::database(runs_outcome(config)).await),
+        Task::Consistency => Read::Consistency(Box::new(
+            crate::comparisons::facts(config, parts.comparisons).await,
+        )),
+        Task::Runs => runs_outcome(config, parts.runs).await,
         Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());
@@ -211,33 +225,40 @@ async fn rq_outcome(config: &Config) -> RqOutcome {
     }
 }
 
-async fn runs_outcome(config: &Config) -> RunsOutcome {
+async fn runs_outcome(
+    config: &Config,
+    part: Option<tokio::sync::oneshot::Receiver<crate::database_read::RunsPart>>,
+) -> Read {
+    use crate::database_read::RunsPart;
     let target = match &config.database {
-        Source::Missing => return RunsOutcome::Missing,
-        Source::Invalid(e) => return RunsOutcome::Invalid(e.clone()),
-        Source::Ready(target) => target,
+        Source::Missing => return Read::Runs(RunsOutcome::Missing),
+        Source::Invalid(e) => return Read::Runs(RunsOutcome::Invalid(e.clone())),
+        Source::Ready(target) => target.clone(),
     };
-    let mut db = match probe::database::connect(target, config.timeout).await {
-        Ok(db) => db,
-        Err(failure) => {
-            return RunsOutcome::Failed {
-                target: target.clone(),
-                failure,
-            };
+    let part = match part {
+        Some(rx) => rx.await.ok(),
+        None => None,
+    };
+    let outcome = match part {
+        // The session's task died: recdiag's failure, not the database's.
+        None => {
+            return Read::Decided(vec![internal_error(
+                CheckId::Runs,
+                "the database read stopped unexpectedly",
+            )]);
         }
-    };
-    let target_ = || target.clone();
-    let failed = |e: sqlx::Error| probe::database::classify(&e, target, config.timeout);
-    let since = naive_utc(config.now, config.window);
-    let active_since = naive_utc(
-        config.now,
-        Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
-    );
-    // The read is sent at once (the app's schema is the common case); only
-    // when it fails for the schema is the table looked at, in a new
-    // snapshot, to name what is missing.
-    let outcome = match probe::runs::read(&mut db, &since, &active_since).await {
-        Ok(mut facts) => {
+        Some(RunsPart::Failed(failure)) => RunsOutcome::Failed { target, failure },
+        // Only when the read failed for the schema was the table looked
+        // at, to name what is missing.
+        Some(RunsPart::Schema { missing, error }) => RunsOutcome::SchemaMismatch {
+            target,
+            missing: if missing.is_empty() {
+                vec![format!("recording_runs as the app writes it ({error})")]
+            } else {
+                missing
+            },
+        },
+        Some(RunsPart::Read(mut facts)) => {
             // A run whose call's file is already valid is superseded.
             let sids: Vec<String> = facts
                 .active
@@ -257,34 +278,10 @@ async fn runs_outcome(config: &Config) -> RunsOutcome {
                     ))
                 }
             }
-            RunsOutcome::Read {
-                target: target_(),
-                facts: Box::new(facts),
-            }
+            RunsOutcome::Read { target, facts }
         }
-        Err(e) if probe::runs::is_schema_error(&e) => {
-            let missing = match db.fresh_snapshot(config.timeout).await {
-                Ok(()) => probe::runs::schema_problems(&mut db)
-                    .await
-                    .unwrap_or_default(),
-                Err(_) => Vec::new(),
-            };
-            RunsOutcome::SchemaMismatch {
-                target: target_(),
-                missing: if missing.is_empty() {
-                    vec![format!("recording_runs as the app writes it ({e})")]
-                } else {
-                    missing
-                },
-            }
-        }
-        Err(e) => RunsOutcome::Failed {
-            target: target_(),
-            failure: failed(e),
-        },
     };
-    db.close().await;
-    outcome
+    Read::Runs(outcome)
 }
 
 /// `now - ago` as the app writes timestamps: naive UTC, microseconds.

@@ -19,7 +19,6 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::checks::naive_utc;
 use crate::config::{Config, Source};
 use crate::model::Finding;
 use crate::probe;
@@ -63,7 +62,12 @@ pub fn longest(timeout: Duration) -> Duration {
     timeout * 2 + CONFIRM_PAUSE
 }
 
-pub async fn facts(config: &Config) -> ConsistencyFacts {
+/// `db`: the comparisons' part of the command's database session
+/// ([`crate::database_read`]); None when the database is not configured.
+pub async fn facts(
+    config: &Config,
+    db: Option<tokio::sync::oneshot::Receiver<crate::database_read::ComparisonsPart>>,
+) -> ConsistencyFacts {
     let mut db_budget = Budget::new(config.timeout);
     let mut redis_budget = Budget::new(config.timeout);
     let window_s = config.window.as_secs_f64();
@@ -88,35 +92,23 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
     // 1. The database and RQ at once, each within its own budget.
     let read_db = async {
         let target = db_target.clone()?;
-        let read = async {
-            let mut db = probe::database::connect(target, config.timeout)
-                .await
-                .map_err(probe::database::ConnectOrQuery::Connect)?;
-            let since = naive_utc(config.now, config.window);
-            let active_since = naive_utc(
-                config.now,
-                Duration::from_secs(probe::runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
-            );
-            match probe::consistency::db_side(
-                &mut db,
-                &since,
-                &active_since,
-                config.now,
-                config.timeout,
-            )
-            .await
-            {
-                Ok(side) => Ok((db, side)),
-                Err(e) => {
-                    db.close().await;
-                    Err(probe::database::ConnectOrQuery::Query(e))
-                }
-            }
+        let Some(part) = db else {
+            return Err(Finding::new(
+                crate::model::FindingCode::InternalError,
+                "the database was not read",
+            ));
         };
-        let failure = match db_budget.within(crate::memory_watch::database(read)).await {
-            Some(Ok(read)) => return Ok(read),
+        let failure = match db_budget.within(part).await {
+            Some(Ok(Ok(read))) => return Ok(read),
+            // The session's task died: recdiag's failure, not the database's.
+            Some(Err(_)) => {
+                return Err(Finding::new(
+                    crate::model::FindingCode::InternalError,
+                    "the database read stopped unexpectedly",
+                ));
+            }
             // A missing table or column is the schema, not the connection.
-            Some(Err(probe::database::ConnectOrQuery::Query(e)))
+            Some(Ok(Err(probe::database::ConnectOrQuery::Query(e))))
                 if probe::runs::is_schema_error(&e) =>
             {
                 return Err(verdict::runs::schema_mismatch(
@@ -124,10 +116,10 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                     &[e.to_string()],
                 ));
             }
-            Some(Err(probe::database::ConnectOrQuery::Query(e))) => {
+            Some(Ok(Err(probe::database::ConnectOrQuery::Query(e)))) => {
                 probe::database::classify(&e, target, config.timeout)
             }
-            Some(Err(probe::database::ConnectOrQuery::Connect(f))) => f,
+            Some(Ok(Err(probe::database::ConnectOrQuery::Connect(f)))) => f,
             None => db_timeout(config),
         };
         Err(verdict::runs::database_unreachable(target, &failure))
@@ -195,12 +187,46 @@ pub async fn facts(config: &Config) -> ConsistencyFacts {
                 probe::consistency::valid_files(&dir, &active, min),
             )
         });
-        match dir_budget.within(stat).await {
-            Some(Ok((missing, valid))) => {
-                facts.missing_files = Some(missing);
+        let mut looked = match dir_budget.within(stat).await {
+            Some(Ok((lacking, valid))) => {
                 facts.valid_files = valid;
+                Some(lacking)
             }
-            _ => {
+            _ => None,
+        };
+        // A call whose own file is not valid may be a child leg whose
+        // recording is its parent's: those calls' parents, from call_log
+        // (in the same snapshot), and their files. Without call_log (or
+        // leave to read it), they are judged without parents.
+        if let (Some(lacking), Some(db)) = (looked.as_ref(), db_conn.as_mut())
+            && !lacking.is_empty()
+        {
+            let lookup = probe::consistency::parents(db, lacking);
+            let parents = match db_budget
+                .within(crate::memory_watch::database(lookup))
+                .await
+            {
+                Some(Ok(parents)) => parents,
+                _ => Default::default(),
+            };
+            if !parents.is_empty() {
+                let dir = config.recordings_dir.clone();
+                let with_parents: Vec<(String, Option<String>)> = lacking
+                    .iter()
+                    .map(|sid| (sid.clone(), parents.get(sid).cloned()))
+                    .collect();
+                let stat = crate::disk::look(move || {
+                    probe::consistency::missing_files(&dir, &with_parents, min)
+                });
+                looked = match dir_budget.within(stat).await {
+                    Some(Ok(missing)) => Some(missing),
+                    _ => None,
+                };
+            }
+        }
+        match looked {
+            Some(missing) => facts.missing_files = Some(missing),
+            None => {
                 facts.files_not_read = Some(format!(
                     "the files of {} were not all looked at within {}",
                     config.recordings_dir.display(),

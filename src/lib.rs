@@ -11,6 +11,7 @@ pub mod cli;
 mod commands;
 pub mod comparisons;
 pub mod config;
+mod database_read;
 mod disk;
 pub mod failed;
 pub mod generate;

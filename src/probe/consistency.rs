@@ -50,14 +50,81 @@ pub struct DbSide {
     pub recent_left_out: u64,
 }
 
+/// The statements of the database side, six.
+#[derive(Debug, Clone)]
+pub struct DbStatements {
+    pub statements: Vec<String>,
+}
+
+/// Read the database side in one message, in the session's snapshot.
 pub async fn db_side(
     db: &mut Db,
     window_since: &str,
     active_since: &str,
     now: jiff::Timestamp,
-    timeout: std::time::Duration,
 ) -> Result<DbSide, sqlx::Error> {
-    let d = Dialect::of(db);
+    let sql = db_statements(Dialect::of(db), window_since, active_since, now)?;
+    let mut b = db.batch(&sql.statements).await;
+    decode_db_side(&mut b, 0)
+}
+
+/// The parent legs (`call_log.parent_call_sid`) of `sids`, where known:
+/// asked only for completed calls whose own file is not valid, so that
+/// a healthy pipeline never reads call_log (a backend's first look at a
+/// table costs it a millisecond). One message; only SIDs that parse as
+/// SIDs are written into it.
+pub async fn parents(
+    db: &mut Db,
+    sids: &[String],
+) -> Result<BTreeMap<String, String>, sqlx::Error> {
+    let valid: Vec<String> = sids
+        .iter()
+        .filter_map(|s| CallSid::parse(s))
+        .map(|s| format!("'{s}'"))
+        .collect();
+    let statements: Vec<String> = valid
+        .chunks(1_000)
+        .map(|chunk| {
+            format!(
+                "SELECT call_sid, parent_call_sid FROM call_log WHERE call_sid IN ({}) \
+                 AND parent_call_sid IS NOT NULL",
+                chunk.join(", ")
+            )
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    if statements.is_empty() {
+        return Ok(out);
+    }
+    macro_rules! read {
+        ($b:expr) => {{
+            let b = $b;
+            for i in 0..statements.len() {
+                for r in b.rows(i)? {
+                    if let (Some(sid), Some(parent)) = (
+                        r.try_get::<Option<String>, _>(0)?,
+                        r.try_get::<Option<String>, _>(1)?,
+                    ) {
+                        out.insert(sid, parent);
+                    }
+                }
+            }
+        }};
+    }
+    match &mut db.batch(&statements).await {
+        Batched::Pg(b) => read!(b),
+        Batched::Sqlite(b) => read!(b),
+    }
+    Ok(out)
+}
+
+/// See [`db_side`].
+pub fn db_statements(
+    d: Dialect,
+    window_since: &str,
+    active_since: &str,
+    now: jiff::Timestamp,
+) -> Result<DbStatements, sqlx::Error> {
     let lock_since = (now - jiff::SignedDuration::from_secs(LOCK_LOOKBACK_S))
         .strftime("%Y-%m-%d %H:%M:%S%.6f")
         .to_string();
@@ -81,12 +148,9 @@ pub async fn db_side(
         "SELECT CAST(business_id AS BIGINT), COUNT(*) FROM recording_runs WHERE created_at >= {window} \
          AND status = 'failed' AND error_message LIKE 'No slot available%' GROUP BY business_id"
     );
-    // call_log is optional here: without it, parent legs are not followed.
+    // Their parent legs are looked up later, only for calls whose own
+    // file is not valid ([`parents`]).
     let completed_sql = format!(
-        "SELECT r.call_sid, c.parent_call_sid FROM recording_runs r LEFT JOIN call_log c ON c.call_sid = r.call_sid \
-         WHERE r.created_at >= {window} AND r.status = 'completed' ORDER BY r.created_at DESC, r.id DESC LIMIT {LIMIT}"
-    );
-    let completed_plain_sql = format!(
         "SELECT call_sid, NULL FROM recording_runs WHERE created_at >= {window} AND status = 'completed' \
          ORDER BY created_at DESC, id DESC LIMIT {LIMIT}"
     );
@@ -106,42 +170,26 @@ pub async fn db_side(
     let businesses_sql = format!(
         "SELECT DISTINCT CAST(business_id AS BIGINT) FROM recording_runs WHERE created_at >= {active} LIMIT 1000"
     );
-    let mut statements = [
-        active_sql,
-        no_slot_sql,
-        completed_sql,
-        recent_sql,
-        totals_sql,
-        businesses_sql,
-    ];
-    // The app's own schema has call_log, so it is asked for at once (one
-    // round trip); only when the batch stops at that statement — call_log
-    // absent, or a role that may not read it — is call_log looked at, and
-    // without it the batch is sent again without the join, in a new
-    // snapshot (the failure ended the old one).
-    let mut first = match db {
-        Db::Pg(c) => Batched::Pg(batch(&mut *c, &statements).await),
-        Db::Sqlite(c) => Batched::Sqlite(batch(&mut *c, &statements).await),
-    };
-    if first.stopped_at(2) {
-        db.fresh_snapshot(timeout).await?;
-        if !db
-            .missing("call_log", &["call_sid", "parent_call_sid"])
-            .await?
-            .is_empty()
-        {
-            statements[2] = completed_plain_sql;
-            first = match db {
-                Db::Pg(c) => Batched::Pg(batch(&mut *c, &statements).await),
-                Db::Sqlite(c) => Batched::Sqlite(batch(&mut *c, &statements).await),
-            };
-        }
-    }
+    Ok(DbStatements {
+        statements: vec![
+            active_sql,
+            no_slot_sql,
+            completed_sql,
+            recent_sql,
+            totals_sql,
+            businesses_sql,
+        ],
+    })
+}
+
+/// The database side from a batch holding [`db_statements`]' from
+/// statement `at` on.
+pub fn decode_db_side(batched: &mut Batched, at: usize) -> Result<DbSide, sqlx::Error> {
     let mut side = DbSide::default();
     macro_rules! read {
         ($b:expr) => {{
-            let mut b = $b;
-            for r in b.rows(0)? {
+            let b = $b;
+            for r in b.rows(at)? {
                 side.active.push(ActiveRow {
                     call_sid: r.try_get(0)?,
                     business_id: r.try_get(1)?,
@@ -150,22 +198,22 @@ pub async fn db_side(
                     superseded: r.try_get::<i64, _>(4)? == 1,
                 });
             }
-            for r in b.rows(1)? {
+            for r in b.rows(at + 1)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(0)? {
                     side.no_slot_failures
                         .insert(bid, r.try_get::<i64, _>(1)?.max(0) as u64);
                 }
             }
-            for r in b.rows(2)? {
+            for r in b.rows(at + 2)? {
                 side.completed
                     .push((r.try_get(0)?, r.try_get(1).unwrap_or(None)));
             }
-            for r in b.rows(3)? {
+            for r in b.rows(at + 3)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(1)? {
                     side.recent.push((r.try_get(0)?, bid, r.try_get(2)?));
                 }
             }
-            if let Some(totals) = b.rows(4)?.first() {
+            if let Some(totals) = b.rows(at + 4)?.first() {
                 let total = |i: usize| -> Result<u64, sqlx::Error> {
                     Ok(totals.try_get::<i64, _>(i)?.max(0) as u64)
                 };
@@ -173,14 +221,14 @@ pub async fn db_side(
                 side.completed_left_out = total(1)?.saturating_sub(side.completed.len() as u64);
                 side.recent_left_out = total(2)?.saturating_sub(side.recent.len() as u64);
             }
-            for r in b.rows(5)? {
+            for r in b.rows(at + 5)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(0)? {
                     side.businesses.push(bid);
                 }
             }
         }};
     }
-    match first {
+    match batched {
         Batched::Pg(b) => read!(b),
         Batched::Sqlite(b) => read!(b),
     }

@@ -7,7 +7,7 @@
 // own timestamp text passes (`Dialect::timestamp`).
 use sqlx::Row;
 
-use super::database::{Db, Dialect, RUNS_COLUMNS, batch};
+use super::database::{Batched, Db, Dialect, RUNS_COLUMNS};
 
 /// Active runs older than this are not looked at (a week-old "running"
 /// row is history, and the lookback keeps the query on the index).
@@ -165,12 +165,20 @@ pub async fn schema_problems(db: &mut Db) -> Result<Vec<String>, sqlx::Error> {
 
 pub use super::database::is_schema_error;
 
+/// The runs read's statements: those it needs, then the optional catalog
+/// reads, which go last in any batch (a role that cannot read the catalog
+/// leaves them unknown, not the read failed). They go to the database in
+/// one message with the comparisons' ([`crate::database_read`]): a new
+/// backend answers them all in one round trip.
+#[derive(Debug, Clone)]
+pub struct Statements {
+    pub required: Vec<String>,
+    pub catalog: Vec<String>,
+}
+
 /// `since` and `active_since` are naive UTC timestamps
-/// (`YYYY-MM-DD HH:MM:SS.ffffff`), as the app writes them. Every
-/// statement goes to the database in one message ([`batch`]): a new
-/// backend answers them in one round trip instead of two apiece.
-pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFacts, sqlx::Error> {
-    let d = Dialect::of(db);
+/// (`YYYY-MM-DD HH:MM:SS.ffffff`), as the app writes them.
+pub fn statements(d: Dialect, since: &str, active_since: &str) -> Result<Statements, sqlx::Error> {
     let since = d.timestamp(since)?;
     let active_since = d.timestamp(active_since)?;
 
@@ -255,9 +263,11 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
     // leaves them unknown, not the read failed.
     let catalog: &[&str] = match d {
         Dialect::Pg => &[
-            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a \
-             ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
-             WHERE i.indrelid = to_regclass('recording_runs') AND i.indisvalid",
+            // The first key column's name as the index was made (an
+            // expression's text, which names no column): cheaper for a
+            // new backend than joining pg_attribute.
+            "SELECT pg_get_indexdef(indexrelid, 1, true) FROM pg_index \
+             WHERE indrelid = to_regclass('recording_runs') AND indisvalid",
             "SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass('recording_runs')",
         ],
         Dialect::Sqlite => &[
@@ -265,7 +275,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
              pragma_index_info(il.name) AS ii WHERE ii.seqno = 0",
         ],
     };
-    let mut statements = vec![
+    let mut required = vec![
         counts_sql,
         active_sql,
         active_total_sql,
@@ -273,23 +283,38 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
         stuck_running_sql,
         groups_sql,
     ];
-    statements.extend(durations);
-    statements.extend(catalog.iter().map(|s| s.to_string()));
-    let required = statements.len() - catalog.len();
+    required.extend(durations);
+    Ok(Statements {
+        required,
+        catalog: catalog.iter().map(|s| s.to_string()).collect(),
+    })
+}
 
+/// The facts of a batch holding [`statements`]' required ones from
+/// statement `at` on, and its catalog ones from `catalog_at` (None: not
+/// sent, or not reached).
+pub fn decode(
+    batched: &mut Batched,
+    at: usize,
+    catalog_at: Option<usize>,
+) -> Result<RunsFacts, sqlx::Error> {
+    let d = match batched {
+        Batched::Pg(_) => Dialect::Pg,
+        Batched::Sqlite(_) => Dialect::Sqlite,
+    };
     let mut facts = RunsFacts::default();
     macro_rules! decode {
         ($b:expr) => {{
-            let mut b = $b;
+            let b = $b;
             let count = |n: i64| n.max(0) as u64;
-            for row in b.rows(0)? {
+            for row in b.rows(at)? {
                 facts
                     .counts
                     .push((row.try_get(0)?, row.try_get(1)?, count(row.try_get(2)?)));
                 facts.missing_timestamps += count(row.try_get(3)?);
                 facts.completed_before_started += count(row.try_get(4)?);
             }
-            for row in b.rows(1)? {
+            for row in b.rows(at + 1)? {
                 facts.active.push(ActiveRun {
                     id: row.try_get(0)?,
                     call_sid: row.try_get(1)?,
@@ -304,14 +329,14 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
             }
             // Said only when the cap was reached: on SQLite (no snapshot) a
             // run created between two statements is no run left out.
-            let total = b.rows(2)?;
+            let total = b.rows(at + 2)?;
             if facts.active.len() as i64 >= ACTIVE_LIMIT
                 && let Some(row) = total.first()
             {
                 facts.active_left_out = (row.try_get::<i64, _>(0)?.max(0) as u64)
                     .saturating_sub(facts.active.len() as u64);
             }
-            for row in b.rows(3)? {
+            for row in b.rows(at + 3)? {
                 facts.failures.push(FailedRun {
                     id: row.try_get(0)?,
                     call_sid: row.try_get(1)?,
@@ -322,14 +347,14 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                     echo: row.try_get::<i64, _>(6)? == 1,
                 });
             }
-            for row in b.rows(4)? {
+            for row in b.rows(at + 4)? {
                 facts.stuck_running.push((
                     row.try_get(0)?,
                     row.try_get::<i64, _>(1)? == 1,
                     row.try_get::<i64, _>(2)?.max(0) as u64,
                 ));
             }
-            for row in b.rows(5)? {
+            for row in b.rows(at + 5)? {
                 facts.failure_groups.push(FailureGroup {
                     head: row.try_get(0)?,
                     echo: row.try_get::<i64, _>(1)? == 1,
@@ -339,7 +364,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
             let mut stats = [DurationStats::default(), DurationStats::default()];
             match d {
                 Dialect::Pg => {
-                    if let Some(row) = b.rows(6)?.first() {
+                    if let Some(row) = b.rows(at + 6)?.first() {
                         for (i, stat) in stats.iter_mut().enumerate() {
                             *stat = DurationStats {
                                 count: count(row.try_get(5 * i)?),
@@ -354,7 +379,7 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
                 Dialect::Sqlite => {
                     for (i, stat) in stats.iter_mut().enumerate() {
                         *stat = stats_of_sorted(
-                            &b.rows(6 + i)?
+                            &b.rows(at + 6 + i)?
                                 .iter()
                                 .map(|r| r.try_get::<f64, _>(0))
                                 .collect::<Result<Vec<_>, _>>()?,
@@ -365,25 +390,42 @@ pub async fn read(db: &mut Db, since: &str, active_since: &str) -> Result<RunsFa
             let [download, queue_wait] = stats;
             facts.download = download;
             facts.queue_wait = queue_wait;
-            facts.index_leading_columns = b.rows(required).ok().and_then(|rows| {
+        }};
+    }
+    match batched {
+        Batched::Pg(b) => decode!(b),
+        Batched::Sqlite(b) => decode!(b),
+    }
+    if let Some(cat) = catalog_at {
+        decode_catalog(batched, cat, &mut facts);
+    }
+    Ok(facts)
+}
+
+/// The catalog statements' answers, from statement `at` on: the columns
+/// leading an index, the planner's row estimate. Unknown when unread.
+pub fn decode_catalog(batched: &mut Batched, at: usize, facts: &mut RunsFacts) {
+    macro_rules! decode {
+        ($b:expr, $estimate:expr) => {{
+            let b = $b;
+            facts.index_leading_columns = b.rows(at).ok().and_then(|rows| {
                 rows.iter()
                     .map(|r| r.try_get::<String, _>(0))
                     .collect::<Result<Vec<_>, _>>()
                     .ok()
             });
-            if catalog.len() > 1 {
+            if $estimate {
                 facts.rows_estimate = b
-                    .rows(required + 1)
+                    .rows(at + 1)
                     .ok()
                     .and_then(|rows| rows.first().and_then(|r| r.try_get::<f64, _>(0).ok()));
             }
         }};
     }
-    match db {
-        Db::Pg(c) => decode!(batch(&mut *c, &statements).await),
-        Db::Sqlite(c) => decode!(batch(&mut *c, &statements).await),
+    match batched {
+        Batched::Pg(b) => decode!(b, true),
+        Batched::Sqlite(b) => decode!(b, false),
     }
-    Ok(facts)
 }
 
 /// Nearest-rank-interpolated percentiles over sorted values, as

@@ -1,0 +1,259 @@
+//! The database's part of one command's snapshot. The runs read and the
+//! comparisons' database side go over one session, as one message, in one
+//! snapshot: a new PostgreSQL backend (its fork, TLS handshake, start-up
+//! and cold catalog caches) is paid for once per command, not once per
+//! check, and the two checks judge the same rows.
+//!
+//! The session is its own task, bounded by `--timeout`; each check gets
+//! its part over a channel, so neither waits for the other's later work,
+//! and a silent database costs both the same one timeout. A failure in
+//! one part leaves the other read as it was before they were joined: in a
+//! new snapshot, on its own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::checks::naive_utc;
+use crate::config::{Config, DatabaseTarget, Source};
+use crate::probe::consistency::{self, DbSide};
+use crate::probe::database::{self, ConnectOrQuery, Db, DbFailure, Dialect};
+use crate::probe::runs::{self, RunsFacts};
+
+/// What the runs check gets.
+#[derive(Debug)]
+pub enum RunsPart {
+    Read(Box<RunsFacts>),
+    /// The read failed for the schema: what is missing, as far as the
+    /// table could be looked at, and the failure.
+    Schema {
+        missing: Vec<String>,
+        error: String,
+    },
+    Failed(DbFailure),
+}
+
+/// What the comparisons get: the session (still open, for the slots' run
+/// statuses read later) and the database side.
+pub type ComparisonsPart = Result<(Db, DbSide), ConnectOrQuery>;
+
+/// The receiving ends, one per check that reads the database; None for a
+/// check not run, or when the database is not configured.
+#[derive(Debug, Default)]
+pub struct Parts {
+    pub runs: Option<oneshot::Receiver<RunsPart>>,
+    pub comparisons: Option<oneshot::Receiver<ComparisonsPart>>,
+}
+
+/// Start the session for the parts wanted, when the database is
+/// configured.
+pub fn start(config: &Arc<Config>, runs: bool, comparisons: bool) -> Parts {
+    let Source::Ready(target) = &config.database else {
+        return Parts::default();
+    };
+    if !runs && !comparisons {
+        return Parts::default();
+    }
+    let (runs_tx, runs_rx) = split(runs);
+    let (comparisons_tx, comparisons_rx) = split(comparisons);
+    let config = Arc::clone(config);
+    let target = target.clone();
+    // Bounded as a whole: past the first read, the fallbacks of a failed
+    // part have a timeout each, and nobody waits beyond the checks' guards.
+    let longest = config.timeout * 4;
+    tokio::spawn(async move {
+        let session = session(&config, &target, runs_tx, comparisons_tx);
+        let _ = tokio::time::timeout(longest, crate::memory_watch::database(session)).await;
+    });
+    Parts {
+        runs: runs_rx,
+        comparisons: comparisons_rx,
+    }
+}
+
+fn split<T>(wanted: bool) -> (Option<oneshot::Sender<T>>, Option<oneshot::Receiver<T>>) {
+    if wanted {
+        let (tx, rx) = oneshot::channel();
+        (Some(tx), Some(rx))
+    } else {
+        (None, None)
+    }
+}
+
+/// Where each part's statements sit in the one message.
+struct Layout {
+    runs: Option<runs::Statements>,
+    comparisons: Option<consistency::DbStatements>,
+    /// The transaction's opening statements come first.
+    opening: usize,
+}
+
+impl Layout {
+    fn runs_at(&self) -> usize {
+        self.opening
+    }
+    fn comparisons_at(&self) -> usize {
+        self.runs_at() + self.runs.as_ref().map_or(0, |r| r.required.len())
+    }
+    /// The runs' optional catalog reads go last: one a role may not read
+    /// stops nothing else.
+    fn catalog_at(&self) -> usize {
+        self.comparisons_at() + self.comparisons.as_ref().map_or(0, |c| c.statements.len())
+    }
+}
+
+async fn session(
+    config: &Config,
+    target: &DatabaseTarget,
+    runs_tx: Option<oneshot::Sender<RunsPart>>,
+    comparisons_tx: Option<oneshot::Sender<ComparisonsPart>>,
+) {
+    let timeout = config.timeout;
+    let since = naive_utc(config.now, config.window);
+    let active_since = naive_utc(
+        config.now,
+        Duration::from_secs(runs::ACTIVE_LOOKBACK_S.unsigned_abs()),
+    );
+    let first = async {
+        let mut db = database::open(target, timeout).await?;
+        let d = Dialect::of(&db);
+        let query = |e: sqlx::Error| database::classify(&e, target, timeout);
+        let layout = Layout {
+            opening: db.opening(timeout).len(),
+            runs: match &runs_tx {
+                Some(_) => Some(runs::statements(d, &since, &active_since).map_err(query)?),
+                None => None,
+            },
+            comparisons: match &comparisons_tx {
+                Some(_) => Some(
+                    consistency::db_statements(d, &since, &active_since, config.now)
+                        .map_err(query)?,
+                ),
+                None => None,
+            },
+        };
+        let mut statements = db.opening(timeout);
+        if let Some(r) = &layout.runs {
+            statements.extend_from_slice(&r.required);
+        }
+        if let Some(c) = &layout.comparisons {
+            statements.extend_from_slice(&c.statements);
+        }
+        if let Some(r) = &layout.runs {
+            statements.extend_from_slice(&r.catalog);
+        }
+        let batched = db.batch(&statements).await;
+        Ok::<_, DbFailure>((db, layout, batched))
+    };
+    let (mut db, layout, mut batched) = match tokio::time::timeout(timeout, first).await {
+        Ok(Ok(read)) => read,
+        Ok(Err(failure)) => return fail_both(failure, runs_tx, comparisons_tx),
+        Err(_) => {
+            return fail_both(
+                DbFailure::Timeout { after: timeout },
+                runs_tx,
+                comparisons_tx,
+            );
+        }
+    };
+    let stopped = batched.stopped();
+    // The transaction did not even begin: as a failed connection.
+    if stopped.is_some_and(|k| k < layout.opening) {
+        let failure = match batched.take_error() {
+            Some(e) => database::classify(&e, target, timeout),
+            None => DbFailure::Other {
+                detail: "the transaction did not begin".into(),
+            },
+        };
+        db.close().await;
+        return fail_both(failure, runs_tx, comparisons_tx);
+    }
+    let comparisons_at = layout.comparisons_at();
+    let runs_failed = stopped.is_some_and(|k| k < comparisons_at);
+
+    // The runs' part, sent as soon as it is known. The catalog's answers
+    // are taken only where the batch reached them: a failure before them
+    // is the comparisons' to report.
+    if let Some(tx) = runs_tx {
+        let catalog_at = layout.catalog_at();
+        let catalog = stopped
+            .is_none_or(|k| k >= catalog_at)
+            .then_some(catalog_at);
+        let part = match runs::decode(&mut batched, layout.runs_at(), catalog) {
+            Ok(facts) => RunsPart::Read(Box::new(facts)),
+            Err(e) if runs::is_schema_error(&e) => RunsPart::Schema {
+                missing: schema_problems(&mut db, timeout).await,
+                error: e.to_string(),
+            },
+            Err(e) => RunsPart::Failed(database::classify(&e, target, timeout)),
+        };
+        let _ = tx.send(part);
+    }
+
+    let (Some(tx), Some(_)) = (comparisons_tx, &layout.comparisons) else {
+        db.close().await;
+        return;
+    };
+    let part = if runs_failed {
+        // The failure ended the snapshot before the comparisons' turn:
+        // they read on their own, as they would alone.
+        alone(&mut db, config, &since, &active_since).await
+    } else {
+        consistency::decode_db_side(&mut batched, comparisons_at)
+    };
+    match part {
+        Ok(side) => {
+            if let Err(Ok((db, _))) = tx.send(Ok((db, side))) {
+                db.close().await;
+            }
+        }
+        Err(e) => {
+            db.close().await;
+            let _ = tx.send(Err(ConnectOrQuery::Query(e)));
+        }
+    }
+}
+
+/// The comparisons' read on its own, in a new snapshot.
+async fn alone(
+    db: &mut Db,
+    config: &Config,
+    since: &str,
+    active_since: &str,
+) -> Result<DbSide, sqlx::Error> {
+    let timeout = config.timeout;
+    let read = async {
+        db.fresh_snapshot(timeout).await?;
+        consistency::db_side(db, since, active_since, config.now).await
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+}
+
+/// After a schema failure: what of `recording_runs` is missing, looked at
+/// in a new snapshot (the failure ended the old one).
+async fn schema_problems(db: &mut Db, timeout: Duration) -> Vec<String> {
+    let look = async {
+        db.fresh_snapshot(timeout).await?;
+        runs::schema_problems(db).await
+    };
+    match tokio::time::timeout(timeout, look).await {
+        Ok(Ok(missing)) => missing,
+        _ => Vec::new(),
+    }
+}
+
+fn fail_both(
+    failure: DbFailure,
+    runs_tx: Option<oneshot::Sender<RunsPart>>,
+    comparisons_tx: Option<oneshot::Sender<ComparisonsPart>>,
+) {
+    if let Some(tx) = runs_tx {
+        let _ = tx.send(RunsPart::Failed(failure.clone()));
+    }
+    if let Some(tx) = comparisons_tx {
+        let _ = tx.send(Err(ConnectOrQuery::Connect(failure)));
+    }
+}
