@@ -526,8 +526,8 @@ def bench_tls(repeat, baseline=None):
         if baseline:
             ratio_row("baseline build: health (TLS)", results[4])
         print(f"  → with TLS: 1/{1 / tls[2]:.1f} of the old logic; without: 1/{1 / plain[2]:.1f} "
-              f"(target ≤ 1/20 with TLS). Each database read is one message now; what is left is "
-              f"the process, two backends' start-up and TLS handshakes, and the statements' own work.")
+              f"(target ≤ 1/20 with TLS). One session, one message: what is left is the process, one "
+              f"backend's start-up and TLS handshake, and the statements' work in a cold backend.")
     finally:
         rq.close()
 

@@ -5,7 +5,8 @@
 //!    at once;
 //! 2. the app's keys by name: dedup locks, slots and their markers, slot
 //!    queues (and, when RQ's lists were larger than the bounded read, each
-//!    orphan candidate's jobs looked up the way `call` does);
+//!    orphan candidate's jobs looked up the way `call` does); the files on
+//!    disk meanwhile;
 //! 3. the runs behind the slots, in a *new* database snapshot, so that it
 //!    is at least as new as the slots just read;
 //! 4. the suspects — slot members whose run is not running — read again in
@@ -167,74 +168,97 @@ pub async fn facts(
 
     // Files: completed runs without theirs, and active runs whose file is
     // already valid (those are superseded). The disk has its own budget.
-    let mut dir_budget = Budget::new(config.timeout);
-    let dir_exists = {
-        let dir = config.recordings_dir.clone();
-        let probe = crate::disk::look(move || dir.is_dir());
-        matches!(dir_budget.within(probe).await, Some(Ok(true)))
-    };
-    if !dir_exists {
-        facts.dir_missing = Some(config.recordings_dir.display().to_string());
-    }
-    if let (Ok(side), true) = (&db_side, dir_exists) {
-        let dir = config.recordings_dir.clone();
-        let completed = side.completed.clone();
-        let active: Vec<String> = side.active.iter().map(|r| r.call_sid.clone()).collect();
-        let min = config.thresholds.undersized_bytes;
-        let stat = crate::disk::look(move || {
-            (
-                probe::consistency::missing_files(&dir, &completed, min),
-                probe::consistency::valid_files(&dir, &active, min),
-            )
-        });
-        let mut looked = match dir_budget.within(stat).await {
-            Some(Ok((lacking, valid))) => {
-                facts.valid_files = valid;
-                Some(lacking)
+    // Meanwhile, 2. begins: the app's keys, read by name from what the
+    // database listed (they need no file).
+    let mut rq = rq;
+    let app_keys = async {
+        match (rq.as_mut(), db_side.as_ref()) {
+            (Ok((conn, side)), Ok(db)) => {
+                let lock_candidates: Vec<(i64, String)> = db
+                    .recent
+                    .iter()
+                    .map(|(sid, bid, _)| (*bid, sid.clone()))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let read =
+                    probe::consistency::app_side(conn, side, &lock_candidates, &db.businesses);
+                Some(redis_budget.within(read).await)
             }
             _ => None,
+        }
+    };
+    let mut dir_budget = Budget::new(config.timeout);
+    let files = async {
+        let dir_exists = {
+            let dir = config.recordings_dir.clone();
+            let probe = crate::disk::look(move || dir.is_dir());
+            matches!(dir_budget.within(probe).await, Some(Ok(true)))
         };
-        // A call whose own file is not valid may be a child leg whose
-        // recording is its parent's: those calls' parents, from call_log
-        // (in the same snapshot), and their files. Without call_log (or
-        // leave to read it), they are judged without parents.
-        if let (Some(lacking), Some(db)) = (looked.as_ref(), db_conn.as_mut())
-            && !lacking.is_empty()
-        {
-            let lookup = probe::consistency::parents(db, lacking);
-            let parents = match db_budget
-                .within(crate::memory_watch::database(lookup))
-                .await
-            {
-                Some(Ok(parents)) => parents,
-                _ => Default::default(),
+        if !dir_exists {
+            facts.dir_missing = Some(config.recordings_dir.display().to_string());
+        }
+        if let (Ok(side), true) = (&db_side, dir_exists) {
+            let dir = config.recordings_dir.clone();
+            let completed = side.completed.clone();
+            let active: Vec<String> = side.active.iter().map(|r| r.call_sid.clone()).collect();
+            let min = config.thresholds.undersized_bytes;
+            let stat = crate::disk::look(move || {
+                (
+                    probe::consistency::missing_files(&dir, &completed, min),
+                    probe::consistency::valid_files(&dir, &active, min),
+                )
+            });
+            let mut looked = match dir_budget.within(stat).await {
+                Some(Ok((lacking, valid))) => {
+                    facts.valid_files = valid;
+                    Some(lacking)
+                }
+                _ => None,
             };
-            if !parents.is_empty() {
-                let dir = config.recordings_dir.clone();
-                let with_parents: Vec<(String, Option<String>)> = lacking
-                    .iter()
-                    .map(|sid| (sid.clone(), parents.get(sid).cloned()))
-                    .collect();
-                let stat = crate::disk::look(move || {
-                    probe::consistency::missing_files(&dir, &with_parents, min)
-                });
-                looked = match dir_budget.within(stat).await {
-                    Some(Ok(missing)) => Some(missing),
-                    _ => None,
+            // A call whose own file is not valid may be a child leg whose
+            // recording is its parent's: those calls' parents, from call_log
+            // (in the same snapshot), and their files. Without call_log (or
+            // leave to read it), they are judged without parents.
+            if let (Some(lacking), Some(db)) = (looked.as_ref(), db_conn.as_mut())
+                && !lacking.is_empty()
+            {
+                let lookup = probe::consistency::parents(db, lacking);
+                let parents = match db_budget
+                    .within(crate::memory_watch::database(lookup))
+                    .await
+                {
+                    Some(Ok(parents)) => parents,
+                    _ => Default::default(),
                 };
+                if !parents.is_empty() {
+                    let dir = config.recordings_dir.clone();
+                    let with_parents: Vec<(String, Option<String>)> = lacking
+                        .iter()
+                        .map(|sid| (sid.clone(), parents.get(sid).cloned()))
+                        .collect();
+                    let stat = crate::disk::look(move || {
+                        probe::consistency::missing_files(&dir, &with_parents, min)
+                    });
+                    looked = match dir_budget.within(stat).await {
+                        Some(Ok(missing)) => Some(missing),
+                        _ => None,
+                    };
+                }
+            }
+            match looked {
+                Some(missing) => facts.missing_files = Some(missing),
+                None => {
+                    facts.files_not_read = Some(format!(
+                        "the files of {} were not all looked at within {}",
+                        config.recordings_dir.display(),
+                        humantime::format_duration(config.timeout)
+                    ));
+                }
             }
         }
-        match looked {
-            Some(missing) => facts.missing_files = Some(missing),
-            None => {
-                facts.files_not_read = Some(format!(
-                    "the files of {} were not all looked at within {}",
-                    config.recordings_dir.display(),
-                    humantime::format_duration(config.timeout)
-                ));
-            }
-        }
-    }
+    };
+    let (app_keys, ()) = tokio::join!(app_keys, files);
 
     // 2. The app's keys, read by name from what the database listed.
     let Some(redis_target) = redis_target.ok() else {
@@ -248,27 +272,23 @@ pub async fn facts(
     let (mut conn, redis) = match (rq, &db_side) {
         (Err(f), _) => (None, Err(f)),
         (Ok((conn, side)), Err(_)) => (Some(conn), Ok(side)),
-        (Ok((mut conn, mut side)), Ok(db)) => {
-            let lock_candidates: Vec<(i64, String)> = db
-                .recent
-                .iter()
-                .map(|(sid, bid, _)| (*bid, sid.clone()))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
+        (Ok((mut conn, mut side)), Ok(db)) => 'app: {
+            let failed = match app_keys {
+                Some(Some(Ok(()))) => None,
+                Some(Some(Err(e))) => {
+                    Some(probe::redis::classify(&e, redis_target, config.timeout))
+                }
+                _ => Some(redis_timeout(config)),
+            };
+            if let Some(failure) = failed {
+                break 'app (None, Err(unreachable(failure)));
+            }
             let now_s = config.now.as_microsecond() as f64 / 1e6;
             let unseen: BTreeSet<String> = orphan_candidates(&db.active, &facts.valid_files, now_s)
                 .filter(|r| !side.job_sids.contains(&r.call_sid))
                 .map(|r| r.call_sid.clone())
                 .collect();
             let app = async {
-                probe::consistency::app_side(
-                    &mut conn,
-                    &mut side,
-                    &lock_candidates,
-                    &db.businesses,
-                )
-                .await?;
                 // A bounded read that did not see everything, or one that
                 // was not one transaction (a job may have moved between
                 // two of its reads), proves nothing about a SID it did not

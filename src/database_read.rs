@@ -126,9 +126,16 @@ async fn session(
                 None => None,
             },
             comparisons: match &comparisons_tx {
+                // With the runs read, its active rows serve both.
                 Some(_) => Some(
-                    consistency::db_statements(d, &since, &active_since, config.now)
-                        .map_err(query)?,
+                    consistency::db_statements(
+                        d,
+                        &since,
+                        &active_since,
+                        config.now,
+                        runs_tx.is_none(),
+                    )
+                    .map_err(query)?,
                 ),
                 None => None,
             },
@@ -171,6 +178,8 @@ async fn session(
     }
     let comparisons_at = layout.comparisons_at();
     let runs_failed = stopped.is_some_and(|k| k < comparisons_at);
+    // The runs' active rows, read in this snapshot, when they were.
+    let mut runs_active = None;
 
     // The runs' part, sent as soon as it is known. The catalog's answers
     // are taken only where the batch reached them: a failure before them
@@ -181,7 +190,10 @@ async fn session(
             .is_none_or(|k| k >= catalog_at)
             .then_some(catalog_at);
         let part = match runs::decode(&mut batched, layout.runs_at(), catalog) {
-            Ok(facts) => RunsPart::Read(Box::new(facts)),
+            Ok(facts) => {
+                runs_active = Some(consistency::active_of(&facts.active));
+                RunsPart::Read(Box::new(facts))
+            }
             Err(e) if runs::is_schema_error(&e) => RunsPart::Schema {
                 missing: schema_problems(&mut db, timeout).await,
                 error: e.to_string(),
@@ -195,12 +207,13 @@ async fn session(
         db.close().await;
         return;
     };
-    let part = if runs_failed {
-        // The failure ended the snapshot before the comparisons' turn:
-        // they read on their own, as they would alone.
+    let part = if runs_failed || (layout.runs.is_some() && runs_active.is_none()) {
+        // The failure ended the snapshot before the comparisons' turn, or
+        // the runs' rows they share could not be read: they read on their
+        // own, as they would alone.
         alone(&mut db, config, &since, &active_since).await
     } else {
-        consistency::decode_db_side(&mut batched, comparisons_at)
+        consistency::decode_db_side(&mut batched, comparisons_at, runs_active)
     };
     match part {
         Ok(side) => {

@@ -50,7 +50,9 @@ pub struct DbSide {
     pub recent_left_out: u64,
 }
 
-/// The statements of the database side, six.
+/// The statements of the database side: six, or five when the active
+/// runs come from the runs read of the same snapshot
+/// ([`decode_db_side`]'s `active`).
 #[derive(Debug, Clone)]
 pub struct DbStatements {
     pub statements: Vec<String>,
@@ -63,9 +65,9 @@ pub async fn db_side(
     active_since: &str,
     now: jiff::Timestamp,
 ) -> Result<DbSide, sqlx::Error> {
-    let sql = db_statements(Dialect::of(db), window_since, active_since, now)?;
+    let sql = db_statements(Dialect::of(db), window_since, active_since, now, true)?;
     let mut b = db.batch(&sql.statements).await;
-    decode_db_side(&mut b, 0)
+    decode_db_side(&mut b, 0, None)
 }
 
 /// The parent legs (`call_log.parent_call_sid`) of `sids`, where known:
@@ -124,6 +126,7 @@ pub fn db_statements(
     window_since: &str,
     active_since: &str,
     now: jiff::Timestamp,
+    with_active: bool,
 ) -> Result<DbStatements, sqlx::Error> {
     let lock_since = (now - jiff::SignedDuration::from_secs(LOCK_LOOKBACK_S))
         .strftime("%Y-%m-%d %H:%M:%S%.6f")
@@ -170,26 +173,54 @@ pub fn db_statements(
     let businesses_sql = format!(
         "SELECT DISTINCT CAST(business_id AS BIGINT) FROM recording_runs WHERE created_at >= {active} LIMIT 1000"
     );
-    Ok(DbStatements {
-        statements: vec![
-            active_sql,
-            no_slot_sql,
-            completed_sql,
-            recent_sql,
-            totals_sql,
-            businesses_sql,
-        ],
-    })
+    let mut statements = vec![
+        no_slot_sql,
+        completed_sql,
+        recent_sql,
+        totals_sql,
+        businesses_sql,
+    ];
+    if with_active {
+        statements.insert(0, active_sql);
+    }
+    Ok(DbStatements { statements })
+}
+
+/// The comparisons' active rows from the runs read's, which are the same
+/// rows (same window, order and cap), so that one snapshot is asked once.
+pub fn active_of(runs: &[super::runs::ActiveRun]) -> Vec<ActiveRow> {
+    runs.iter()
+        .filter_map(|r| {
+            Some(ActiveRow {
+                call_sid: r.call_sid.clone()?,
+                business_id: r.business_id,
+                status: r.status.clone(),
+                created_at: r.created_at,
+                superseded: r.superseded,
+            })
+        })
+        .collect()
 }
 
 /// The database side from a batch holding [`db_statements`]' from
-/// statement `at` on.
-pub fn decode_db_side(batched: &mut Batched, at: usize) -> Result<DbSide, sqlx::Error> {
+/// statement `at` on; `active`: the active rows, when they were not asked
+/// for in it.
+pub fn decode_db_side(
+    batched: &mut Batched,
+    at: usize,
+    active: Option<Vec<ActiveRow>>,
+) -> Result<DbSide, sqlx::Error> {
+    let given = active.is_some();
+    // Where the statements after the active rows begin.
+    let rest = if given { at } else { at + 1 };
     let mut side = DbSide::default();
+    if let Some(active) = active {
+        side.active = active;
+    }
     macro_rules! read {
         ($b:expr) => {{
             let b = $b;
-            for r in b.rows(at)? {
+            for r in if given { Vec::new() } else { b.rows(at)? } {
                 side.active.push(ActiveRow {
                     call_sid: r.try_get(0)?,
                     business_id: r.try_get(1)?,
@@ -198,22 +229,22 @@ pub fn decode_db_side(batched: &mut Batched, at: usize) -> Result<DbSide, sqlx::
                     superseded: r.try_get::<i64, _>(4)? == 1,
                 });
             }
-            for r in b.rows(at + 1)? {
+            for r in b.rows(rest)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(0)? {
                     side.no_slot_failures
                         .insert(bid, r.try_get::<i64, _>(1)?.max(0) as u64);
                 }
             }
-            for r in b.rows(at + 2)? {
+            for r in b.rows(rest + 1)? {
                 side.completed
                     .push((r.try_get(0)?, r.try_get(1).unwrap_or(None)));
             }
-            for r in b.rows(at + 3)? {
+            for r in b.rows(rest + 2)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(1)? {
                     side.recent.push((r.try_get(0)?, bid, r.try_get(2)?));
                 }
             }
-            if let Some(totals) = b.rows(at + 4)?.first() {
+            if let Some(totals) = b.rows(rest + 3)?.first() {
                 let total = |i: usize| -> Result<u64, sqlx::Error> {
                     Ok(totals.try_get::<i64, _>(i)?.max(0) as u64)
                 };
@@ -221,7 +252,7 @@ pub fn decode_db_side(batched: &mut Batched, at: usize) -> Result<DbSide, sqlx::
                 side.completed_left_out = total(1)?.saturating_sub(side.completed.len() as u64);
                 side.recent_left_out = total(2)?.saturating_sub(side.recent.len() as u64);
             }
-            for r in b.rows(at + 5)? {
+            for r in b.rows(rest + 4)? {
                 if let Some(bid) = r.try_get::<Option<i64>, _>(0)? {
                     side.businesses.push(bid);
                 }
