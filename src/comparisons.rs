@@ -289,39 +289,39 @@ pub async fn facts(
                 .map(|r| r.call_sid.clone())
                 .collect();
             let app = async {
-                // A bounded read that did not see everything, or one that
-                // was not one transaction (a job may have moved between
-                // two of its reads), proves nothing about a SID it did not
-                // see: look those calls up by name.
-                if !side.complete || !side.one_read {
-                    // Then, read without a transaction, the calls of locks
-                    // whose job was not seen (STALE_DEDUP_LOCKS' evidence).
-                    let locks: BTreeSet<String> = if side.one_read {
-                        BTreeSet::new()
-                    } else {
-                        unexplained_locks(&side, db)
-                            .into_iter()
-                            .map(|(sid, _)| sid.clone())
-                            .filter(|sid| !unseen.contains(sid))
-                            .collect()
+                // A call the snapshot did not show is looked up by name
+                // before it is called lost: a bounded read that did not see
+                // everything, or one that was not one transaction (a job may
+                // have moved between two of its reads), proves nothing about
+                // it, and the database's snapshot is not the instant RQ was
+                // read. None in a healthy pipeline: nothing to look up.
+                // Without a transaction, the calls of locks whose job was
+                // not seen (STALE_DEDUP_LOCKS' evidence) too.
+                let locks: BTreeSet<String> = if side.one_read {
+                    BTreeSet::new()
+                } else {
+                    unexplained_locks(&side, db)
+                        .into_iter()
+                        .map(|(sid, _)| sid.clone())
+                        .filter(|sid| !unseen.contains(sid))
+                        .collect()
+                };
+                for sid in unseen.iter().chain(&locks).take(LOOKUPS) {
+                    let Some(parsed) = CallSid::parse(sid) else {
+                        continue;
                     };
-                    for sid in unseen.iter().chain(&locks).take(LOOKUPS) {
-                        let Some(parsed) = CallSid::parse(sid) else {
-                            continue;
-                        };
-                        let found = probe::call::redis(
-                            &mut conn,
-                            None,
-                            &config.rq_keys,
-                            &parsed,
-                            &config.queues,
-                            &probe::call::Progress::default(),
-                        )
-                        .await?;
-                        facts.looked_up.insert(sid.clone());
-                        if !found.jobs.is_empty() {
-                            side.job_sids.insert(sid.clone());
-                        }
+                    let found = probe::call::redis(
+                        &mut conn,
+                        None,
+                        &config.rq_keys,
+                        &parsed,
+                        &config.queues,
+                        &probe::call::Progress::default(),
+                    )
+                    .await?;
+                    facts.looked_up.insert(sid.clone());
+                    if !found.jobs.is_empty() {
+                        side.job_sids.insert(sid.clone());
                     }
                 }
                 Ok::<_, redis::RedisError>(())
