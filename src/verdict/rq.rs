@@ -357,7 +357,8 @@ pub fn judge(outcome: RqOutcome, now: jiff::Timestamp, t: &Thresholds) -> (Check
             state: w.state.clone(),
             queues: w.queues.clone(),
             current_job: w.current_job.clone(),
-            last_heartbeat_age_s: w.last_heartbeat.map(|hb| age_s(now, hb)),
+            // A heartbeat written while recdiag reads is newer than its `now`.
+            last_heartbeat_age_s: w.last_heartbeat.map(|hb| age_s(now, hb).max(0.0)),
             alive: *s == Liveness::Live,
             liveness: s.as_str().to_string(),
             successful_jobs: w.successful_jobs,
