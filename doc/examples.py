@@ -403,7 +403,7 @@ def normal(text, racy=True):
     if racy:
         # The app's dedup lock lives 120-300 s: on a slow machine the world
         # takes longer to build and the lock may be gone by the call.
-        text = re.sub(r"(?m)^\s*lock job:download:\S+ \(expires in [^)]*\)\n?", "", text)
+        text = re.sub(r"(?m)^\s*lock\s+job:download:\S+\s+\(expires in [^)]*\)\n?", "", text)
     for pattern, repl in VOLATILE + (RACE if racy else []):
         text = pattern.sub(repl, text)
     return re.sub(r" +", " ", text).strip()
