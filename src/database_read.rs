@@ -2,7 +2,10 @@
 //! comparisons' database side go over one session, as one message, in one
 //! snapshot: a new PostgreSQL backend (its fork, TLS handshake, start-up
 //! and cold catalog caches) is paid for once per command, not once per
-//! check, and the two checks judge the same rows.
+//! check, and the two checks judge the same rows. The runs' statements for
+//! active and failed runs, the dearest for a cold backend to plan, follow
+//! in a second message of the same snapshot only when the first says
+//! there are such runs ([`runs::Later`]).
 //!
 //! The session is its own task, bounded by `--timeout`; each check gets
 //! its part over a channel, so neither waits for the other's later work,
@@ -81,12 +84,16 @@ fn split<T>(wanted: bool) -> (Option<oneshot::Sender<T>>, Option<oneshot::Receiv
     }
 }
 
-/// Where each part's statements sit in the one message.
+/// Where each part's statements sit in the first message.
 struct Layout {
     runs: Option<runs::Statements>,
     comparisons: Option<consistency::DbStatements>,
     /// The transaction's opening statements come first.
     opening: usize,
+    /// After the runs' required statements, a savepoint (PostgreSQL): a
+    /// failure past it (a comparison, the catalog) leaves the transaction
+    /// usable, its snapshot unchanged, for the runs' later statements.
+    savepoint: Option<(String, String)>,
 }
 
 impl Layout {
@@ -94,7 +101,9 @@ impl Layout {
         self.opening
     }
     fn comparisons_at(&self) -> usize {
-        self.runs_at() + self.runs.as_ref().map_or(0, |r| r.required.len())
+        self.runs_at()
+            + self.runs.as_ref().map_or(0, |r| r.required.len())
+            + usize::from(self.savepoint.is_some())
     }
     /// The runs' optional catalog reads go last: one a role may not read
     /// stops nothing else.
@@ -119,12 +128,15 @@ async fn session(
         let mut db = database::open(target, timeout).await?;
         let d = Dialect::of(&db);
         let query = |e: sqlx::Error| database::classify(&e, target, timeout);
+        let opening = db.opening(timeout);
+        let runs = match &runs_tx {
+            Some(_) => Some(runs::statements(d, &since, &active_since).map_err(query)?),
+            None => None,
+        };
         let layout = Layout {
-            opening: db.opening(timeout).len(),
-            runs: match &runs_tx {
-                Some(_) => Some(runs::statements(d, &since, &active_since).map_err(query)?),
-                None => None,
-            },
+            opening: opening.len(),
+            savepoint: runs.as_ref().and_then(|_| db.savepoint("runs_later")),
+            runs,
             comparisons: match &comparisons_tx {
                 // With the runs read, its active rows serve both.
                 Some(_) => Some(
@@ -140,9 +152,12 @@ async fn session(
                 None => None,
             },
         };
-        let mut statements = db.opening(timeout);
+        let mut statements = opening;
         if let Some(r) = &layout.runs {
             statements.extend_from_slice(&r.required);
+        }
+        if let Some((set, _)) = &layout.savepoint {
+            statements.push(set.clone());
         }
         if let Some(c) = &layout.comparisons {
             statements.extend_from_slice(&c.statements);
@@ -184,12 +199,37 @@ async fn session(
     // The runs' part, sent as soon as it is known. The catalog's answers
     // are taken only where the batch reached them: a failure before them
     // is the comparisons' to report.
-    if let Some(tx) = runs_tx {
+    if let (Some(tx), Some(statements)) = (runs_tx, &layout.runs) {
         let catalog_at = layout.catalog_at();
-        let catalog = stopped
-            .is_none_or(|k| k >= catalog_at)
-            .then_some(catalog_at);
-        let part = match runs::decode(&mut batched, layout.runs_at(), catalog) {
+        let read = match runs::decode(&mut batched, layout.runs_at()) {
+            Ok(mut facts) => {
+                if stopped.is_none_or(|k| k >= catalog_at) {
+                    runs::decode_catalog(&mut batched, catalog_at, &mut facts);
+                }
+                let later = runs::Later::of(&facts);
+                if later.any() {
+                    // Past the savepoint, a failure ended nothing: roll
+                    // back to it and go on in the same snapshot.
+                    let mut more = Vec::new();
+                    if let (Some((_, back)), Some(_)) = (&layout.savepoint, stopped) {
+                        more.push(back.clone());
+                    }
+                    let at = more.len();
+                    more.extend(statements.later(later));
+                    let read = async {
+                        let mut b = db.batch(&more).await;
+                        runs::decode_later(&mut b, at, later, &mut facts).map(|()| facts)
+                    };
+                    tokio::time::timeout(timeout, read)
+                        .await
+                        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+                } else {
+                    Ok(facts)
+                }
+            }
+            Err(e) => Err(e),
+        };
+        let part = match read {
             Ok(facts) => {
                 runs_active = Some(consistency::active_of(&facts.active));
                 RunsPart::Read(Box::new(facts))
@@ -198,6 +238,9 @@ async fn session(
                 missing: schema_problems(&mut db, timeout).await,
                 error: e.to_string(),
             },
+            Err(sqlx::Error::PoolTimedOut) => {
+                RunsPart::Failed(DbFailure::Timeout { after: timeout })
+            }
             Err(e) => RunsPart::Failed(database::classify(&e, target, timeout)),
         };
         let _ = tx.send(part);

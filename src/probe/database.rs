@@ -339,6 +339,20 @@ impl Db {
         }
     }
 
+    /// A savepoint named `name` and the statement that rolls back to it,
+    /// for PostgreSQL's transaction: a statement that fails past it leaves
+    /// the transaction (and its snapshot) usable once rolled back. SQLite
+    /// reads outside a transaction: a failure there stops nothing later.
+    pub fn savepoint(&self, name: &str) -> Option<(String, String)> {
+        match self {
+            Db::Pg(_) => Some((
+                format!("SAVEPOINT {name}"),
+                format!("ROLLBACK TO SAVEPOINT {name}"),
+            )),
+            Db::Sqlite(_) => None,
+        }
+    }
+
     /// The statements that end the current snapshot and start a new one,
     /// for the head of a [`batch`] (see [`Db::fresh_snapshot`]).
     pub fn renewal(&self, timeout: Duration) -> Vec<String> {

@@ -97,6 +97,8 @@ pub struct RunsFacts {
     pub files_unread: Option<String>,
     /// Active runs beyond [`ACTIVE_LIMIT`], the oldest, not read.
     pub active_left_out: u64,
+    /// Active runs in the lookback, as counted (read or not).
+    pub active_total: u64,
     /// Runs the API's stuck rule failed while they ran, per call: (call
     /// SID, echo, count) — the newest calls, at most [`STUCK_CALLS`].
     pub stuck_running: Vec<(String, bool, u64)>,
@@ -165,15 +167,63 @@ pub async fn schema_problems(db: &mut Db) -> Result<Vec<String>, sqlx::Error> {
 
 pub use super::database::is_schema_error;
 
-/// The runs read's statements: those it needs, then the optional catalog
-/// reads, which go last in any batch (a role that cannot read the catalog
-/// leaves them unknown, not the read failed). They go to the database in
-/// one message with the comparisons' ([`crate::database_read`]): a new
-/// backend answers them all in one round trip.
+/// The runs read's statements: those it always needs, those it needs only
+/// when the first say there is something for them to find ([`Later`]),
+/// then the optional catalog reads, which go last in any message (a role
+/// that cannot read the catalog leaves them unknown, not the read failed).
+/// The first go to the database in one message with the comparisons'
+/// ([`crate::database_read`]); the later ones, when wanted, in a second
+/// message of the same snapshot. A new backend plans each statement cold,
+/// the failure statements most dearly (about 2 ms): a pipeline with no
+/// failed and no active run does not pay for them.
 #[derive(Debug, Clone)]
 pub struct Statements {
+    /// Counts per status, how many runs are active, the durations.
     pub required: Vec<String>,
+    /// The active runs, when any are.
+    pub active: String,
+    /// The newest failures, the stuck rule's runs, the failure groups, when
+    /// any run failed in the window.
+    pub failures: Vec<String>,
     pub catalog: Vec<String>,
+}
+
+/// Which later statements the required ones' answers call for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Later {
+    pub active: bool,
+    pub failures: bool,
+}
+
+impl Later {
+    /// What `facts` (decoded from the required statements) say is there.
+    pub fn of(facts: &RunsFacts) -> Later {
+        Later {
+            active: facts.active_total > 0,
+            failures: facts
+                .counts
+                .iter()
+                .any(|(status, _, n)| status == "failed" && *n > 0),
+        }
+    }
+
+    pub fn any(self) -> bool {
+        self.active || self.failures
+    }
+}
+
+impl Statements {
+    /// The later statements `later` calls for, in [`decode_later`]'s order.
+    pub fn later(&self, later: Later) -> Vec<String> {
+        let mut out = Vec::new();
+        if later.active {
+            out.push(self.active.clone());
+        }
+        if later.failures {
+            out.extend(self.failures.iter().cloned());
+        }
+        out
+    }
 }
 
 /// `since` and `active_since` are naive UTC timestamps
@@ -278,29 +328,26 @@ pub fn statements(d: Dialect, since: &str, active_since: &str) -> Result<Stateme
              pragma_index_info(il.name) AS ii WHERE ii.seqno = 0",
         ],
     };
-    let mut required = vec![
-        counts_sql,
-        active_sql,
-        active_total_sql,
-        failures_sql,
-        stuck_running_sql,
-        groups_sql,
-    ];
+    // Every column the later statements read, named where the schema is
+    // always checked: a missing one fails the read even when the later
+    // statements are not sent (no rows: the cost of parsing only).
+    let columns_sql = format!(
+        "SELECT {}, business_id FROM recording_runs LIMIT 0",
+        RUNS_COLUMNS.join(", ")
+    );
+    let mut required = vec![columns_sql, counts_sql, active_total_sql];
     required.extend(durations);
     Ok(Statements {
         required,
+        active: active_sql,
+        failures: vec![failures_sql, stuck_running_sql, groups_sql],
         catalog: catalog.iter().map(|s| s.to_string()).collect(),
     })
 }
 
-/// The facts of a batch holding [`statements`]' required ones from
-/// statement `at` on, and its catalog ones from `catalog_at` (None: not
-/// sent, or not reached).
-pub fn decode(
-    batched: &mut Batched,
-    at: usize,
-    catalog_at: Option<usize>,
-) -> Result<RunsFacts, sqlx::Error> {
+/// The facts the required statements read, from statement `at` of a
+/// batch on. The active runs and the failures are [`decode_later`]'s.
+pub fn decode(batched: &mut Batched, at: usize) -> Result<RunsFacts, sqlx::Error> {
     let d = match batched {
         Batched::Pg(_) => Dialect::Pg,
         Batched::Sqlite(_) => Dialect::Sqlite,
@@ -310,6 +357,9 @@ pub fn decode(
         ($b:expr) => {{
             let b = $b;
             let count = |n: i64| n.max(0) as u64;
+            // The columns' statement: no rows, only whether it ran.
+            b.rows(at)?;
+            let at = at + 1;
             for row in b.rows(at)? {
                 facts
                     .counts
@@ -317,57 +367,13 @@ pub fn decode(
                 facts.missing_timestamps += count(row.try_get(3)?);
                 facts.completed_before_started += count(row.try_get(4)?);
             }
-            for row in b.rows(at + 1)? {
-                facts.active.push(ActiveRun {
-                    id: row.try_get(0)?,
-                    call_sid: row.try_get(1)?,
-                    status: row.try_get(2)?,
-                    job_type: row.try_get(3)?,
-                    created_at: row.try_get(4)?,
-                    started_at: row.try_get(5)?,
-                    business_id: row.try_get(6)?,
-                    superseded: row.try_get::<i64, _>(7)? == 1,
-                    successor: row.try_get(8)?,
-                });
-            }
-            // Said only when the cap was reached: on SQLite (no snapshot) a
-            // run created between two statements is no run left out.
-            let total = b.rows(at + 2)?;
-            if facts.active.len() as i64 >= ACTIVE_LIMIT
-                && let Some(row) = total.first()
-            {
-                facts.active_left_out = (row.try_get::<i64, _>(0)?.max(0) as u64)
-                    .saturating_sub(facts.active.len() as u64);
-            }
-            for row in b.rows(at + 3)? {
-                facts.failures.push(FailedRun {
-                    id: row.try_get(0)?,
-                    call_sid: row.try_get(1)?,
-                    job_type: row.try_get(2)?,
-                    created_at: row.try_get(3)?,
-                    completed_at: row.try_get(4)?,
-                    error_message: row.try_get(5)?,
-                    echo: row.try_get::<i64, _>(6)? == 1,
-                });
-            }
-            for row in b.rows(at + 4)? {
-                facts.stuck_running.push((
-                    row.try_get(0)?,
-                    row.try_get::<i64, _>(1)? == 1,
-                    row.try_get::<i64, _>(2)?.max(0) as u64,
-                ));
-            }
-            for row in b.rows(at + 5)? {
-                facts.failure_groups.push(FailureGroup {
-                    head: row.try_get(0)?,
-                    echo: row.try_get::<i64, _>(1)? == 1,
-                    count: row.try_get::<i64, _>(2)?.max(0) as u64,
-                });
+            if let Some(row) = b.rows(at + 1)?.first() {
+                facts.active_total = count(row.try_get(0)?);
             }
             let mut stats = [DurationStats::default(), DurationStats::default()];
             match d {
                 Dialect::Pg => {
-                    if let Some(row) = b.rows(at + 6)?.first() {
+                    if let Some(row) = b.rows(at + 2)?.first() {
                         for (i, stat) in stats.iter_mut().enumerate() {
                             *stat = DurationStats {
                                 count: count(row.try_get(5 * i)?),
@@ -382,7 +388,7 @@ pub fn decode(
                 Dialect::Sqlite => {
                     for (i, stat) in stats.iter_mut().enumerate() {
                         *stat = stats_of_sorted(
-                            &b.rows(at + 6 + i)?
+                            &b.rows(at + 2 + i)?
                                 .iter()
                                 .map(|r| r.try_get::<f64, _>(0))
                                 .collect::<Result<Vec<_>, _>>()?,
@@ -399,10 +405,76 @@ pub fn decode(
         Batched::Pg(b) => decode!(b),
         Batched::Sqlite(b) => decode!(b),
     }
-    if let Some(cat) = catalog_at {
-        decode_catalog(batched, cat, &mut facts);
-    }
     Ok(facts)
+}
+
+/// The later statements' answers ([`Statements::later`] for `later`),
+/// from statement `at` of a batch on, into `facts`.
+pub fn decode_later(
+    batched: &mut Batched,
+    at: usize,
+    later: Later,
+    facts: &mut RunsFacts,
+) -> Result<(), sqlx::Error> {
+    macro_rules! decode {
+        ($b:expr) => {{
+            let b = $b;
+            let mut at = at;
+            if later.active {
+                for row in b.rows(at)? {
+                    facts.active.push(ActiveRun {
+                        id: row.try_get(0)?,
+                        call_sid: row.try_get(1)?,
+                        status: row.try_get(2)?,
+                        job_type: row.try_get(3)?,
+                        created_at: row.try_get(4)?,
+                        started_at: row.try_get(5)?,
+                        business_id: row.try_get(6)?,
+                        superseded: row.try_get::<i64, _>(7)? == 1,
+                        successor: row.try_get(8)?,
+                    });
+                }
+                at += 1;
+            }
+            if later.failures {
+                for row in b.rows(at)? {
+                    facts.failures.push(FailedRun {
+                        id: row.try_get(0)?,
+                        call_sid: row.try_get(1)?,
+                        job_type: row.try_get(2)?,
+                        created_at: row.try_get(3)?,
+                        completed_at: row.try_get(4)?,
+                        error_message: row.try_get(5)?,
+                        echo: row.try_get::<i64, _>(6)? == 1,
+                    });
+                }
+                for row in b.rows(at + 1)? {
+                    facts.stuck_running.push((
+                        row.try_get(0)?,
+                        row.try_get::<i64, _>(1)? == 1,
+                        row.try_get::<i64, _>(2)?.max(0) as u64,
+                    ));
+                }
+                for row in b.rows(at + 2)? {
+                    facts.failure_groups.push(FailureGroup {
+                        head: row.try_get(0)?,
+                        echo: row.try_get::<i64, _>(1)? == 1,
+                        count: row.try_get::<i64, _>(2)?.max(0) as u64,
+                    });
+                }
+            }
+        }};
+    }
+    match batched {
+        Batched::Pg(b) => decode!(b),
+        Batched::Sqlite(b) => decode!(b),
+    }
+    // Said only when the cap was reached: on SQLite (no snapshot) a run
+    // created between two statements is no run left out.
+    if facts.active.len() as i64 >= ACTIVE_LIMIT {
+        facts.active_left_out = facts.active_total.saturating_sub(facts.active.len() as u64);
+    }
+    Ok(())
 }
 
 /// The catalog statements' answers, from statement `at` on: the columns
@@ -454,6 +526,43 @@ pub fn stats_of_sorted(v: &[f64]) -> DurationStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn later_statements_are_sent_only_for_what_is_there() {
+        let mut facts = RunsFacts::default();
+        assert!(!Later::of(&facts).any());
+        facts.counts = vec![
+            ("completed".into(), Some("download".into()), 200),
+            ("failed".into(), None, 0),
+        ];
+        assert!(!Later::of(&facts).any());
+        facts.counts.push(("failed".into(), Some("full".into()), 1));
+        facts.active_total = 2;
+        let later = Later::of(&facts);
+        assert_eq!(
+            later,
+            Later {
+                active: true,
+                failures: true
+            }
+        );
+        let s = statements(Dialect::Pg, "2026-12-07 02:00:00", "2026-12-06 03:00:00").unwrap();
+        assert_eq!(s.later(later).len(), 4);
+        assert_eq!(
+            s.later(Later {
+                active: false,
+                failures: true
+            }),
+            s.failures
+        );
+        assert_eq!(
+            s.later(Later {
+                active: true,
+                failures: false
+            }),
+            vec![s.active.clone()]
+        );
+    }
 
     #[test]
     fn percentiles_match_percentile_cont() {

@@ -303,6 +303,8 @@ fn the_database_sees_only_selects_in_a_read_only_session() {
                 || s == BEGIN
                 || s == "ROLLBACK"
                 || s == "COMMIT"
+                || s == "SAVEPOINT runs_later"
+                || s == "ROLLBACK TO SAVEPOINT runs_later"
                 || s.starts_with("SET LOCAL ")
                 || s.to_ascii_uppercase().starts_with("SELECT"),
             "not a read: {s}\n{log}"

@@ -518,6 +518,30 @@ fn a_select_only_role_is_enough() {
     ));
 }
 
+/// A role that cannot read the catalog: the index columns are unknown, and
+/// the active runs and failures, read after that failure (rolled back to
+/// the savepoint before it), are all there, from the same snapshot.
+#[test]
+fn a_catalog_the_role_cannot_read_leaves_the_rest_read() {
+    let db = PgDb::with_schema();
+    db.sql(&seed_sql());
+    let role = format!("{}_nocat", db.name);
+    db.sql(&format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN; END IF; END $$; \
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}; \
+         REVOKE SELECT ON pg_catalog.pg_index FROM PUBLIC"
+    ));
+    let url = format!("postgres://{role}@127.0.0.1:5432/{}", db.name);
+    let r = runs(&url, &[]);
+    assert_seeded_metrics(&r);
+    let m = &r.check("runs")["metrics"];
+    assert!(m["index_on_created_at"].is_null(), "{m}");
+    db.sql(&format!(
+        "GRANT SELECT ON pg_catalog.pg_index TO PUBLIC; \
+         REASSIGN OWNED BY {role} TO postgres; DROP OWNED BY {role}; DROP ROLE {role}"
+    ));
+}
+
 /// sslmode is honoured: `require` encrypts without checking the
 /// certificate; `verify-full` checks it, and the server's self-signed
 /// (snakeoil) certificate is refused — so TLS really was negotiated.
