@@ -336,6 +336,9 @@ impl Session {
                 report.exit_code,
             ),
         };
+        // The database sessions closed while this was judged and rendered.
+        self.runtime
+            .block_on(crate::database_read::closed(c.timeout));
         // A scan stuck in the kernel (a hung mount) must not hold the exit.
         self.runtime.shutdown_background();
         if let Err(e) = rendered {

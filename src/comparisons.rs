@@ -399,6 +399,6 @@ pub async fn facts(
 
 async fn close(db: Option<probe::database::Db>) {
     if let Some(db) = db {
-        crate::memory_watch::database(db.close()).await;
+        crate::database_read::close_later(db).await;
     }
 }

@@ -13,10 +13,11 @@
 //! one part leaves the other read as it was before they were joined: in a
 //! new snapshot, on its own.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::checks::naive_utc;
 use crate::config::{Config, DatabaseTarget, Source};
@@ -188,7 +189,7 @@ async fn session(
                 detail: "the transaction did not begin".into(),
             },
         };
-        db.close().await;
+        close_later(db).await;
         return fail_both(failure, runs_tx, comparisons_tx);
     }
     let comparisons_at = layout.comparisons_at();
@@ -247,7 +248,7 @@ async fn session(
     }
 
     let (Some(tx), Some(_)) = (comparisons_tx, &layout.comparisons) else {
-        db.close().await;
+        close_later(db).await;
         return;
     };
     let part = if runs_failed || (layout.runs.is_some() && runs_active.is_none()) {
@@ -261,14 +262,45 @@ async fn session(
     match part {
         Ok(side) => {
             if let Err(Ok((db, _))) = tx.send(Ok((db, side))) {
-                db.close().await;
+                close_later(db).await;
             }
         }
         Err(e) => {
-            db.close().await;
+            close_later(db).await;
             let _ = tx.send(Err(ConnectOrQuery::Query(e)));
         }
     }
+}
+
+/// Sessions closing while the command goes on.
+static CLOSING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// Close `db` without waiting for it: its ROLLBACK goes out now, and the
+/// answer and the goodbye travel while the verdicts are judged and
+/// printed. The command waits for it ([`closed`]) before it ends, so no
+/// session is cut off (a pooler would then drop its server connection).
+pub async fn close_later(db: Db) {
+    let handle = tokio::spawn(crate::memory_watch::database(db.close()));
+    if let Ok(mut closing) = CLOSING.lock() {
+        closing.retain(|h| !h.is_finished());
+        closing.push(handle);
+    }
+    // Let it send its ROLLBACK before this task goes on.
+    tokio::task::yield_now().await;
+}
+
+/// Wait, `timeout` at most, for the sessions [`close_later`] began.
+pub async fn closed(timeout: Duration) {
+    let pending = CLOSING
+        .lock()
+        .map(|mut closing| std::mem::take(&mut *closing))
+        .unwrap_or_default();
+    let all = async {
+        for handle in pending {
+            let _ = handle.await;
+        }
+    };
+    let _ = tokio::time::timeout(timeout, all).await;
 }
 
 /// The comparisons' read on its own, in a new snapshot.

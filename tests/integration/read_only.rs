@@ -310,6 +310,12 @@ fn the_database_sees_only_selects_in_a_read_only_session() {
             "not a read: {s}\n{log}"
         );
     }
+    // Every session was ended, not cut off: closed after the verdicts
+    // were printed, it still said goodbye.
+    assert!(
+        !log.contains("unexpected EOF on client connection"),
+        "a session was cut off:\n{log}"
+    );
     // A write inside such a transaction fails.
     let probe = std::process::Command::new("psql")
         .arg(pg.url("postgres"))
