@@ -197,39 +197,9 @@ async fn session(
     // The runs' active rows, read in this snapshot, when they were.
     let mut runs_active = None;
 
-    // The runs' part, sent as soon as it is known. The catalog's answers
-    // are taken only where the batch reached them: a failure before them
-    // is the comparisons' to report.
+    // The runs' part, sent as soon as it is known.
     if let (Some(tx), Some(statements)) = (runs_tx, &layout.runs) {
-        let catalog_at = layout.catalog_at();
-        let read = match runs::decode(&mut batched, layout.runs_at()) {
-            Ok(mut facts) => {
-                if stopped.is_none_or(|k| k >= catalog_at) {
-                    runs::decode_catalog(&mut batched, catalog_at, &mut facts);
-                }
-                let later = runs::Later::of(&facts);
-                if later.any() {
-                    // Past the savepoint, a failure ended nothing: roll
-                    // back to it and go on in the same snapshot.
-                    let mut more = Vec::new();
-                    if let (Some((_, back)), Some(_)) = (&layout.savepoint, stopped) {
-                        more.push(back.clone());
-                    }
-                    let at = more.len();
-                    more.extend(statements.later(later));
-                    let read = async {
-                        let mut b = db.batch(&more).await;
-                        runs::decode_later(&mut b, at, later, &mut facts).map(|()| facts)
-                    };
-                    tokio::time::timeout(timeout, read)
-                        .await
-                        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
-                } else {
-                    Ok(facts)
-                }
-            }
-            Err(e) => Err(e),
-        };
+        let read = read_runs(&mut db, &mut batched, &layout, statements, timeout).await;
         let part = match read {
             Ok(facts) => {
                 runs_active = Some(consistency::active_of(&facts.active));
@@ -239,9 +209,6 @@ async fn session(
                 missing: schema_problems(&mut db, timeout).await,
                 error: e.to_string(),
             },
-            Err(sqlx::Error::PoolTimedOut) => {
-                RunsPart::Failed(DbFailure::Timeout { after: timeout })
-            }
             Err(e) => RunsPart::Failed(database::classify(&e, target, timeout)),
         };
         let _ = tx.send(part);
@@ -270,6 +237,43 @@ async fn session(
             let _ = tx.send(Err(ConnectOrQuery::Query(e)));
         }
     }
+}
+
+/// The runs' facts: the required statements' answers in the first
+/// message, the catalog's where the message reached it, and the later
+/// statements those answers call for, in a second message of the same
+/// snapshot (rolled back to the savepoint first when a failure past it
+/// stopped the first message).
+async fn read_runs(
+    db: &mut Db,
+    batched: &mut database::Batched,
+    layout: &Layout,
+    statements: &runs::Statements,
+    timeout: Duration,
+) -> Result<RunsFacts, sqlx::Error> {
+    let stopped = batched.stopped();
+    let mut facts = runs::decode(batched, layout.runs_at())?;
+    let catalog_at = layout.catalog_at();
+    if stopped.is_none_or(|k| k >= catalog_at) {
+        runs::decode_catalog(batched, catalog_at, &mut facts);
+    }
+    let later = runs::Later::of(&facts);
+    if !later.any() {
+        return Ok(facts);
+    }
+    let mut more = Vec::new();
+    if let (Some((_, back)), Some(_)) = (&layout.savepoint, stopped) {
+        more.push(back.clone());
+    }
+    let at = more.len();
+    more.extend(statements.later(later));
+    let read = async {
+        let mut b = db.batch(&more).await;
+        runs::decode_later(&mut b, at, later, &mut facts).map(|()| facts)
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
 }
 
 /// Sessions closing while the command goes on.
