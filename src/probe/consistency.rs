@@ -170,8 +170,13 @@ pub fn db_statements(
            COALESCE(SUM(CASE WHEN created_at >= {lock_since} THEN 1 ELSE 0 END), 0) \
          FROM recording_runs WHERE created_at >= {oldest}"
     );
+    // Grouped on the column as stored: a DISTINCT on the BIGINT cast made a
+    // new backend look up int8's hashing and equality for this statement
+    // alone (about half a millisecond); the failures' count per business
+    // has already used the column's own.
     let businesses_sql = format!(
-        "SELECT DISTINCT CAST(business_id AS BIGINT) FROM recording_runs WHERE created_at >= {active} LIMIT 1000"
+        "SELECT CAST(business_id AS BIGINT) FROM recording_runs WHERE created_at >= {active} \
+         GROUP BY business_id LIMIT 1000"
     );
     let mut statements = vec![
         no_slot_sql,
