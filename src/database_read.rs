@@ -257,7 +257,7 @@ async fn read_runs(
     if stopped.is_none_or(|k| k >= catalog_at) {
         runs::decode_catalog(batched, catalog_at, &mut facts);
     }
-    let later = runs::Later::of(&facts);
+    let later = runs::Later::of(&facts, statements);
     if !later.any() {
         return Ok(facts);
     }

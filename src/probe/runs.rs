@@ -186,6 +186,9 @@ pub struct Statements {
     /// any run failed in the window.
     pub failures: Vec<String>,
     pub catalog: Vec<String>,
+    /// The planner's row estimate, read when an index is missing (the
+    /// finding says how large the table is); None where there is none.
+    pub rows: Option<String>,
 }
 
 /// Which later statements the required ones' answers call for.
@@ -193,22 +196,46 @@ pub struct Statements {
 pub struct Later {
     pub active: bool,
     pub failures: bool,
+    pub rows: bool,
 }
 
 impl Later {
-    /// What `facts` (decoded from the required statements) say is there.
-    pub fn of(facts: &RunsFacts) -> Later {
+    /// What `facts` (decoded from the required statements and the
+    /// catalog's) say is there, for `statements`.
+    pub fn of(facts: &RunsFacts, statements: &Statements) -> Later {
         Later {
             active: facts.active_total > 0,
             failures: facts
                 .counts
                 .iter()
                 .any(|(status, _, n)| status == "failed" && *n > 0),
+            rows: statements.rows.is_some() && facts.index_missing(),
         }
     }
 
     pub fn any(self) -> bool {
-        self.active || self.failures
+        self.active || self.failures || self.rows
+    }
+}
+
+/// The columns an index on `recording_runs` should lead with (§1 item 13).
+pub const INDEXED_COLUMNS: [&str; 2] = ["created_at", "call_sid"];
+
+impl RunsFacts {
+    /// Whether `column` leads a valid index; None when the catalog was
+    /// not read.
+    pub fn indexed(&self, column: &str) -> Option<bool> {
+        self.index_leading_columns
+            .as_ref()
+            .map(|cols| cols.iter().any(|c| c.eq_ignore_ascii_case(column)))
+    }
+
+    /// The catalog was read and a column of [`INDEXED_COLUMNS`] leads no
+    /// index.
+    pub fn index_missing(&self) -> bool {
+        INDEXED_COLUMNS
+            .iter()
+            .any(|c| self.indexed(c) == Some(false))
     }
 }
 
@@ -221,6 +248,9 @@ impl Statements {
         }
         if later.failures {
             out.extend(self.failures.iter().cloned());
+        }
+        if let (true, Some(rows)) = (later.rows, &self.rows) {
+            out.push(rows.clone());
         }
         out
     }
@@ -315,13 +345,12 @@ pub fn statements(d: Dialect, since: &str, active_since: &str) -> Result<Stateme
     // leaves them unknown, not the read failed.
     let catalog: &[&str] = match d {
         Dialect::Pg => &[
-            // Each index's first key column as the index was made (an
-            // expression's text names no column), beside the planner's
-            // row estimate: cheaper for a new backend than joining
-            // pg_attribute.
-            "SELECT pg_get_indexdef(i.indexrelid, 1, true), c.reltuples::float8 FROM pg_class c \
-             LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisvalid \
-             WHERE c.oid = to_regclass('recording_runs')",
+            // Each valid index's first key column as the index was made
+            // (an expression's text names no column): cheaper for a new
+            // backend than joining pg_attribute, and than joining pg_class
+            // for the row estimate, which only a missing index needs.
+            "SELECT pg_get_indexdef(indexrelid, 1, true) FROM pg_index \
+             WHERE indrelid = to_regclass('recording_runs') AND indisvalid",
         ],
         Dialect::Sqlite => &[
             "SELECT ii.name FROM pragma_index_list('recording_runs') AS il, \
@@ -342,6 +371,10 @@ pub fn statements(d: Dialect, since: &str, active_since: &str) -> Result<Stateme
         active: active_sql,
         failures: vec![failures_sql, stuck_running_sql, groups_sql],
         catalog: catalog.iter().map(|s| s.to_string()).collect(),
+        rows: matches!(d, Dialect::Pg).then(|| {
+            "SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass('recording_runs')"
+                .to_string()
+        }),
     })
 }
 
@@ -462,6 +495,14 @@ pub fn decode_later(
                         count: row.try_get::<i64, _>(2)?.max(0) as u64,
                     });
                 }
+                at += 3;
+            }
+            // Last, and optional like the catalog: unknown when unread.
+            if later.rows {
+                facts.rows_estimate = b
+                    .rows(at)
+                    .ok()
+                    .and_then(|rows| rows.first().and_then(|r| r.try_get::<f64, _>(0).ok()));
             }
         }};
     }
@@ -478,10 +519,10 @@ pub fn decode_later(
 }
 
 /// The catalog statements' answers, from statement `at` on: the columns
-/// leading an index, the planner's row estimate. Unknown when unread.
+/// leading an index. Unknown when unread.
 pub fn decode_catalog(batched: &mut Batched, at: usize, facts: &mut RunsFacts) {
     match batched {
-        // One row per index (one with no index), each with the estimate.
+        // One row per valid index.
         Batched::Pg(b) => {
             let Ok(rows) = b.rows(at) else { return };
             facts.index_leading_columns = rows
@@ -490,7 +531,6 @@ pub fn decode_catalog(batched: &mut Batched, at: usize, facts: &mut RunsFacts) {
                 .collect::<Result<Vec<_>, _>>()
                 .ok()
                 .map(|cols| cols.into_iter().flatten().collect());
-            facts.rows_estimate = rows.first().and_then(|r| r.try_get::<f64, _>(1).ok());
         }
         Batched::Sqlite(b) => {
             facts.index_leading_columns = b.rows(at).ok().and_then(|rows| {
@@ -529,38 +569,58 @@ mod tests {
 
     #[test]
     fn later_statements_are_sent_only_for_what_is_there() {
+        let s = statements(Dialect::Pg, "2026-12-07 02:00:00", "2026-12-06 03:00:00").unwrap();
         let mut facts = RunsFacts::default();
-        assert!(!Later::of(&facts).any());
+        assert!(!Later::of(&facts, &s).any());
         facts.counts = vec![
             ("completed".into(), Some("download".into()), 200),
             ("failed".into(), None, 0),
         ];
-        assert!(!Later::of(&facts).any());
+        // Both indexes there, or the catalog unread: no row estimate.
+        facts.index_leading_columns = Some(vec!["CREATED_AT".into(), "call_sid".into()]);
+        assert!(!Later::of(&facts, &s).any());
+        facts.index_leading_columns = None;
+        assert!(!Later::of(&facts, &s).any());
         facts.counts.push(("failed".into(), Some("full".into()), 1));
         facts.active_total = 2;
-        let later = Later::of(&facts);
+        facts.index_leading_columns = Some(vec!["created_at".into()]);
+        let later = Later::of(&facts, &s);
         assert_eq!(
             later,
             Later {
                 active: true,
-                failures: true
+                failures: true,
+                rows: true
             }
         );
-        let s = statements(Dialect::Pg, "2026-12-07 02:00:00", "2026-12-06 03:00:00").unwrap();
-        assert_eq!(s.later(later).len(), 4);
-        assert_eq!(
+        assert_eq!(s.later(later).len(), 5);
+        assert_eq!(s.later(later).last(), s.rows.as_ref());
+        let only = |active, failures, rows| {
             s.later(Later {
-                active: false,
-                failures: true
-            }),
-            s.failures
-        );
-        assert_eq!(
-            s.later(Later {
-                active: true,
-                failures: false
-            }),
-            vec![s.active.clone()]
+                active,
+                failures,
+                rows,
+            })
+        };
+        assert_eq!(only(false, true, false), s.failures);
+        assert_eq!(only(true, false, false), vec![s.active.clone()]);
+        assert_eq!(only(false, false, true), vec![s.rows.clone().unwrap()]);
+        // SQLite has no estimate to read.
+        let lite = statements(
+            Dialect::Sqlite,
+            "2026-12-07 02:00:00",
+            "2026-12-06 03:00:00",
+        )
+        .unwrap();
+        assert!(
+            !Later::of(
+                &RunsFacts {
+                    index_leading_columns: Some(vec![]),
+                    ..RunsFacts::default()
+                },
+                &lite
+            )
+            .any()
         );
     }
 

@@ -247,8 +247,6 @@ pub fn judge(
     let failed_own = by_status.failed.saturating_sub(echoes);
     let finished = by_status.completed + failed_own;
     let completion_rate = (finished > 0).then(|| by_status.completed as f64 / finished as f64);
-    let leading = facts.index_leading_columns.as_ref();
-    let indexed = |col: &str| leading.map(|cols| cols.iter().any(|c| c.eq_ignore_ascii_case(col)));
 
     let metrics = RunsMetrics {
         database: Some(target.url.to_string()),
@@ -267,8 +265,8 @@ pub fn judge(
         failures_by_cause: Some(causes),
         dominant_cause: dominant.map(|c| c.as_str().to_string()),
         completion_sample: Some(finished),
-        index_on_created_at: indexed("created_at"),
-        index_on_call_sid: indexed("call_sid"),
+        index_on_created_at: facts.indexed("created_at"),
+        index_on_call_sid: facts.indexed("call_sid"),
         stuck_runs,
         duplicates,
         killed_runs,
