@@ -7,6 +7,7 @@ use std::path::Path;
 
 use redis::Value;
 use redis::aio::MultiplexedConnection;
+use rustix::fs::{AtFlags, FileType, statat};
 use sqlx::Row;
 
 use super::database::{Batched, Db, Dialect, batch};
@@ -572,18 +573,29 @@ pub async fn run_statuses(
     Ok(out)
 }
 
+/// Whether `<sid>.mp3` is a regular file larger than `min_valid` bytes in
+/// the directory `dir` (opened once: each look is relative to it, not a
+/// walk of the whole path). Symlinks are followed, as the player does.
+fn file_check(dir: &Path, min_valid: u64) -> impl Fn(&CallSid) -> bool {
+    let dir = std::fs::File::open(dir).ok();
+    move |sid: &CallSid| {
+        dir.as_ref().is_some_and(|dir| {
+            statat(dir, format!("{sid}.mp3").as_str(), AtFlags::empty()).is_ok_and(|st| {
+                FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+                    && u64::try_from(st.st_size).is_ok_and(|len| len > min_valid)
+            })
+        })
+    }
+}
+
 /// Completed runs whose file (and parent leg's file) is absent or invalid.
 pub fn missing_files(
     dir: &Path,
     completed: &[(String, Option<String>)],
     min_valid: u64,
 ) -> Vec<String> {
-    let valid = |sid: &str| {
-        CallSid::parse(sid).is_some_and(|s| {
-            std::fs::metadata(dir.join(format!("{s}.mp3")))
-                .is_ok_and(|m| m.is_file() && m.len() > min_valid)
-        })
-    };
+    let file_ok = file_check(dir, min_valid);
+    let valid = |sid: &str| CallSid::parse(sid).is_some_and(|s| file_ok(&s));
     // Values that are not SIDs cannot name a file: they are not judged.
     let mut missing: Vec<String> = completed
         .iter()
@@ -598,12 +610,55 @@ pub fn missing_files(
 
 /// The call SIDs among `sids` whose `<SID>.mp3` is valid.
 pub fn valid_files(dir: &Path, sids: &[String], min_valid: u64) -> BTreeSet<String> {
+    let file_ok = file_check(dir, min_valid);
     sids.iter()
         .filter_map(|sid| CallSid::parse(sid))
-        .filter(|s| {
-            std::fs::metadata(dir.join(format!("{s}.mp3")))
-                .is_ok_and(|m| m.is_file() && m.len() > min_valid)
-        })
+        .filter(|s| file_ok(s))
         .map(|s| s.to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sid(n: u32) -> String {
+        format!("CA{n:032x}")
+    }
+
+    #[test]
+    fn files_are_judged_by_kind_and_size_relative_to_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: u32| dir.path().join(format!("{}.mp3", sid(n)));
+        std::fs::write(p(1), [1u8; 100]).unwrap(); // valid
+        std::fs::write(p(2), [1u8; 10]).unwrap(); // undersized
+        std::os::unix::fs::symlink(p(1), p(3)).unwrap(); // a link to a valid file
+        std::os::unix::fs::symlink("/nonexistent", p(4)).unwrap(); // dangling
+        std::fs::create_dir(p(5)).unwrap(); // not a file
+        // 6: absent, but its parent leg (1) has the recording; 7: absent.
+        let completed: Vec<(String, Option<String>)> = vec![
+            (sid(1), None),
+            (sid(2), None),
+            (sid(3), None),
+            (sid(4), None),
+            (sid(5), None),
+            (sid(6), Some(sid(1))),
+            (sid(7), Some(sid(2))),
+            (sid(7), None),
+            ("not-a-sid".into(), None),
+        ];
+        assert_eq!(
+            missing_files(dir.path(), &completed, 50),
+            vec![sid(2), sid(4), sid(5), sid(7)]
+        );
+        let all: Vec<String> = (1..=7).map(sid).collect();
+        assert_eq!(
+            valid_files(dir.path(), &all, 50),
+            [sid(1), sid(3)].into_iter().collect::<BTreeSet<_>>()
+        );
+        // No directory: nothing is valid.
+        let gone = dir.path().join("gone");
+        assert_eq!(missing_files(&gone, &completed[..1], 50), vec![sid(1)]);
+        assert!(valid_files(&gone, &all, 50).is_empty());
+    }
 }
