@@ -90,6 +90,13 @@ pub async fn facts(
         Source::Ready(target) => Ok(target),
     };
 
+    // Whether the directory is there, looked at while the database answers:
+    // the files' looks that need its answer then start at once.
+    let dir_probe = {
+        let dir = config.recordings_dir.clone();
+        crate::disk::look(move || dir.is_dir())
+    };
+
     // 1. The database and RQ at once, each within its own budget.
     let read_db = async {
         let target = db_target.clone()?;
@@ -190,11 +197,7 @@ pub async fn facts(
     };
     let mut dir_budget = Budget::new(config.timeout);
     let files = async {
-        let dir_exists = {
-            let dir = config.recordings_dir.clone();
-            let probe = crate::disk::look(move || dir.is_dir());
-            matches!(dir_budget.within(probe).await, Some(Ok(true)))
-        };
+        let dir_exists = matches!(dir_budget.within(dir_probe).await, Some(Ok(true)));
         if !dir_exists {
             facts.dir_missing = Some(config.recordings_dir.display().to_string());
         }
