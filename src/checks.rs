@@ -103,18 +103,34 @@ pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
         tasks.contains(&Task::Runs),
         tasks.contains(&Task::Consistency),
     );
+    // The directory scan hands the comparisons the valid recordings it saw.
+    let (mut sids_tx, mut sids_rx) =
+        if tasks.contains(&Task::RecordingsDir) && tasks.contains(&Task::Consistency) {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
     let mut set = JoinSet::new();
     for task in tasks.clone() {
         let config = Arc::clone(config);
-        let parts = crate::database_read::Parts {
-            runs: (task == Task::Runs).then(|| parts.runs.take()).flatten(),
-            comparisons: (task == Task::Consistency)
-                .then(|| parts.comparisons.take())
+        let inputs = Inputs {
+            db: crate::database_read::Parts {
+                runs: (task == Task::Runs).then(|| parts.runs.take()).flatten(),
+                comparisons: (task == Task::Consistency)
+                    .then(|| parts.comparisons.take())
+                    .flatten(),
+            },
+            valid_sids_to: (task == Task::RecordingsDir)
+                .then(|| sids_tx.take())
+                .flatten(),
+            valid_sids: (task == Task::Consistency)
+                .then(|| sids_rx.take())
                 .flatten(),
         };
         set.spawn(async move {
             let started = Instant::now();
-            let read = run_task(task, &config, parts).await;
+            let read = run_task(task, &config, inputs).await;
             (task, read, started.elapsed().as_secs_f64())
         });
     }
@@ -146,33 +162,47 @@ pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
     snap
 }
 
-async fn run_task(task: Task, config: &Config, parts: crate::database_read::Parts) -> Read {
+/// What a task gets from the others: its part of the database session, and
+/// the directory scan's valid recordings (sent by the scan, for the
+/// comparisons).
+struct Inputs {
+    db: crate::database_read::Parts,
+    valid_sids_to: Option<tokio::sync::oneshot::Sender<crate::comparisons::ValidSids>>,
+    valid_sids: Option<tokio::sync::oneshot::Receiver<crate::comparisons::ValidSids>>,
+}
+
+async fn run_task(task: Task, config: &Config, inputs: Inputs) -> Read {
     // The comparisons read each source within its own budget, one after
     // the other at worst: their guard is longer.
     let guard = match task {
         Task::Consistency => crate::comparisons::longest(config.timeout),
         _ => config.timeout,
     } + GRACE;
-    match tokio::time::timeout(guard, dispatch(task, config, parts)).await {
+    match tokio::time::timeout(guard, dispatch(task, config, inputs)).await {
         Ok(read) => read,
         Err(_) => timed_out(task, config),
     }
 }
 
-async fn dispatch(task: Task, config: &Config, parts: crate::database_read::Parts) -> Read {
+async fn dispatch(task: Task, config: &Config, inputs: Inputs) -> Read {
     match task {
         Task::Redis => Read::Redis(redis_outcome(config).await),
         Task::Rq => Read::Rq(rq_outcome(config).await),
         Task::Consistency => Read::Consistency(Box::new(
-            crate::comparisons::facts(config, parts.comparisons).await,
+            crate::comparisons::facts(config, inputs.db.comparisons, inputs.valid_sids).await,
         )),
-        Task::Runs => runs_outcome(config, parts.runs).await,
+        Task::Runs => runs_outcome(config, inputs.db.runs).await,
         Task::RecordingsDir => {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());
             let min = config.thresholds.undersized_bytes;
             match crate::disk::look(move || probe::recordings_dir::scan(&path, now, min)).await {
-                Ok(facts) => Read::Dir(facts),
+                Ok(facts) => {
+                    if let Some(tx) = inputs.valid_sids_to {
+                        let _ = tx.send(facts.valid_sids.clone());
+                    }
+                    Read::Dir(facts)
+                }
                 // Earlier scans still hang: as after a timeout.
                 Err(crate::disk::NoAnswer::Stuck) => timed_out(task, config),
                 Err(crate::disk::NoAnswer::Died) => Read::Decided(vec![internal_error(
@@ -268,7 +298,8 @@ async fn runs_outcome(
                 .collect();
             let dir = config.recordings_dir.clone();
             let min = config.thresholds.undersized_bytes;
-            let stat = crate::disk::look(move || probe::consistency::valid_files(&dir, &sids, min));
+            let stat =
+                crate::disk::look(move || probe::consistency::valid_files(&dir, &sids, min, None));
             match tokio::time::timeout(config.timeout, stat).await {
                 Ok(Ok(valid)) => facts.valid_files = valid,
                 _ => {

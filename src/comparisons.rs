@@ -65,9 +65,18 @@ pub fn longest(timeout: Duration) -> Duration {
 
 /// `db`: the comparisons' part of the command's database session
 /// ([`crate::database_read`]); None when the database is not configured.
+/// The call SIDs whose recording the directory scan saw valid, when it kept
+/// them ([`probe::recordings_dir::KEEP_SIDS`]).
+pub type ValidSids = Option<std::sync::Arc<std::collections::HashSet<String>>>;
+
+/// `seen`: the directory scan's valid recordings, used if the scan is done
+/// by the time the files are looked at (never waited for): a completed
+/// run's file the scan saw valid needs no second look, and any other is
+/// looked at then, after the database's snapshot.
 pub async fn facts(
     config: &Config,
     db: Option<tokio::sync::oneshot::Receiver<crate::database_read::ComparisonsPart>>,
+    seen: Option<tokio::sync::oneshot::Receiver<ValidSids>>,
 ) -> ConsistencyFacts {
     let mut db_budget = Budget::new(config.timeout);
     let mut redis_budget = Budget::new(config.timeout);
@@ -206,10 +215,12 @@ pub async fn facts(
             let completed = side.completed.clone();
             let active: Vec<String> = side.active.iter().map(|r| r.call_sid.clone()).collect();
             let min = config.thresholds.undersized_bytes;
+            let seen: ValidSids = seen.and_then(|mut rx| rx.try_recv().ok()).flatten();
             let stat = crate::disk::look(move || {
+                let seen = seen.as_deref();
                 (
-                    probe::consistency::missing_files(&dir, &completed, min),
-                    probe::consistency::valid_files(&dir, &active, min),
+                    probe::consistency::missing_files(&dir, &completed, min, seen),
+                    probe::consistency::valid_files(&dir, &active, min, seen),
                 )
             });
             let mut looked = match dir_budget.within(stat).await {
@@ -241,7 +252,7 @@ pub async fn facts(
                         .map(|sid| (sid.clone(), parents.get(sid).cloned()))
                         .collect();
                     let stat = crate::disk::look(move || {
-                        probe::consistency::missing_files(&dir, &with_parents, min)
+                        probe::consistency::missing_files(&dir, &with_parents, min, None)
                     });
                     looked = match dir_budget.within(stat).await {
                         Some(Ok(missing)) => Some(missing),

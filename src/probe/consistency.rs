@@ -2,7 +2,7 @@
 //! active or complete, what RQ holds, what the disk has, and the app's
 //! locks and slots. Every read is bounded; no SCAN of the keyspace.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 use redis::Value;
@@ -576,15 +576,22 @@ pub async fn run_statuses(
 /// Whether `<sid>.mp3` is a regular file larger than `min_valid` bytes in
 /// the directory `dir` (opened once: each look is relative to it, not a
 /// walk of the whole path). Symlinks are followed, as the player does.
-fn file_check(dir: &Path, min_valid: u64) -> impl Fn(&CallSid) -> bool {
+/// A SID in `seen` (the directory scan's valid recordings) is not looked
+/// at again.
+fn file_check<'a>(
+    dir: &Path,
+    min_valid: u64,
+    seen: Option<&'a HashSet<String>>,
+) -> impl Fn(&CallSid) -> bool + 'a {
     let dir = std::fs::File::open(dir).ok();
     move |sid: &CallSid| {
-        dir.as_ref().is_some_and(|dir| {
-            statat(dir, format!("{sid}.mp3").as_str(), AtFlags::empty()).is_ok_and(|st| {
-                FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
-                    && u64::try_from(st.st_size).is_ok_and(|len| len > min_valid)
+        seen.is_some_and(|s| s.contains(sid.as_str()))
+            || dir.as_ref().is_some_and(|dir| {
+                statat(dir, format!("{sid}.mp3").as_str(), AtFlags::empty()).is_ok_and(|st| {
+                    FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+                        && u64::try_from(st.st_size).is_ok_and(|len| len > min_valid)
+                })
             })
-        })
     }
 }
 
@@ -593,8 +600,9 @@ pub fn missing_files(
     dir: &Path,
     completed: &[(String, Option<String>)],
     min_valid: u64,
+    seen: Option<&HashSet<String>>,
 ) -> Vec<String> {
-    let file_ok = file_check(dir, min_valid);
+    let file_ok = file_check(dir, min_valid, seen);
     let valid = |sid: &str| CallSid::parse(sid).is_some_and(|s| file_ok(&s));
     // Values that are not SIDs cannot name a file: they are not judged.
     let mut missing: Vec<String> = completed
@@ -609,8 +617,13 @@ pub fn missing_files(
 }
 
 /// The call SIDs among `sids` whose `<SID>.mp3` is valid.
-pub fn valid_files(dir: &Path, sids: &[String], min_valid: u64) -> BTreeSet<String> {
-    let file_ok = file_check(dir, min_valid);
+pub fn valid_files(
+    dir: &Path,
+    sids: &[String],
+    min_valid: u64,
+    seen: Option<&HashSet<String>>,
+) -> BTreeSet<String> {
+    let file_ok = file_check(dir, min_valid, seen);
     sids.iter()
         .filter_map(|sid| CallSid::parse(sid))
         .filter(|s| file_ok(s))
@@ -648,17 +661,37 @@ mod tests {
             ("not-a-sid".into(), None),
         ];
         assert_eq!(
-            missing_files(dir.path(), &completed, 50),
+            missing_files(dir.path(), &completed, 50, None),
             vec![sid(2), sid(4), sid(5), sid(7)]
         );
         let all: Vec<String> = (1..=7).map(sid).collect();
         assert_eq!(
-            valid_files(dir.path(), &all, 50),
+            valid_files(dir.path(), &all, 50, None),
             [sid(1), sid(3)].into_iter().collect::<BTreeSet<_>>()
         );
+        // What the directory scan saw valid is not looked at again (7 has
+        // no file, yet counts); the rest still is (2 stays undersized).
+        let seen: HashSet<String> = [sid(7), sid(2)].into_iter().collect();
+        assert_eq!(
+            missing_files(dir.path(), &completed[6..8], 50, Some(&seen)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            missing_files(
+                dir.path(),
+                &completed[..2],
+                50,
+                Some(&[sid(7)].into_iter().collect())
+            ),
+            vec![sid(2)]
+        );
+        assert!(valid_files(dir.path(), &[sid(7)], 50, Some(&seen)).contains(&sid(7)));
         // No directory: nothing is valid.
         let gone = dir.path().join("gone");
-        assert_eq!(missing_files(&gone, &completed[..1], 50), vec![sid(1)]);
-        assert!(valid_files(&gone, &all, 50).is_empty());
+        assert_eq!(
+            missing_files(&gone, &completed[..1], 50, None),
+            vec![sid(1)]
+        );
+        assert!(valid_files(&gone, &all, 50, None).is_empty());
     }
 }

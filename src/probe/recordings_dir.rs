@@ -13,9 +13,16 @@ use std::time::SystemTime;
 use rustix::fs::{Access, AtFlags, FileType, access, statat, statvfs};
 
 use crate::model::RecordingsDirMetrics;
+use crate::sid::CallSid;
 
 /// How many undersized files are named as examples.
 const EXAMPLES: usize = 5;
+
+/// A directory with at most this many valid recordings has their call SIDs
+/// kept ([`DirFacts::valid_sids`]): the comparisons then need not look at
+/// each completed run's file again. Past it, nothing is kept (memory stays
+/// flat, about 1 MiB at most here).
+pub const KEEP_SIDS: usize = 10_000;
 
 /// What the scan found, for the rules to judge.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,6 +34,9 @@ pub struct DirFacts {
     pub undersized_examples: Vec<String>,
     /// Entries that could not be read during the scan (vanished, I/O error).
     pub unreadable_entries: u64,
+    /// The call SIDs whose `<SID>.mp3` was a valid recording when looked at,
+    /// when there were at most [`KEEP_SIDS`] of them and the scan was whole.
+    pub valid_sids: Option<std::sync::Arc<std::collections::HashSet<String>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,11 +124,16 @@ pub fn scan(path: &Path, now: SystemTime, undersized_bytes: u64) -> DirFacts {
     m.files_past_retention = Some(tally.expired);
     facts.undersized_examples = tally.examples;
     facts.unreadable_entries = tally.vanished;
+    if facts.problem.is_none() {
+        facts.valid_sids = tally
+            .valid
+            .map(|v| std::sync::Arc::new(v.into_iter().collect()));
+    }
     facts
 }
 
 /// Counts of one part of the directory; parts merge into the whole.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Tally {
     mp3: u64,
     total: u64,
@@ -131,6 +146,25 @@ struct Tally {
     /// Files older than the retention.
     expired: u64,
     examples: Vec<String>,
+    /// Call SIDs of valid recordings, while there are at most [`KEEP_SIDS`].
+    valid: Option<Vec<String>>,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally {
+            mp3: 0,
+            total: 0,
+            undersized: 0,
+            other: 0,
+            vanished: 0,
+            newest: None,
+            oldest: None,
+            expired: 0,
+            examples: Vec::new(),
+            valid: Some(Vec::new()),
+        }
+    }
 }
 
 impl Tally {
@@ -146,6 +180,13 @@ impl Tally {
             (a, b) => a.or(b),
         };
         self.expired += other.expired;
+        self.valid = match (self.valid.take(), other.valid) {
+            (Some(mut a), Some(b)) if a.len() + b.len() <= KEEP_SIDS => {
+                a.extend(b);
+                Some(a)
+            }
+            _ => None,
+        };
         for e in other.examples {
             if self.examples.len() < EXAMPLES {
                 self.examples.push(e);
@@ -183,6 +224,16 @@ impl Tally {
                 let stem = name.to_string_lossy();
                 self.examples
                     .push(stem.trim_end_matches(".mp3").to_string());
+            }
+        } else if let Some(valid) = &mut self.valid {
+            if valid.len() >= KEEP_SIDS {
+                self.valid = None;
+            } else if let Some(sid) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".mp3"))
+                .and_then(CallSid::parse)
+            {
+                valid.push(sid.to_string());
             }
         }
         let mtime = (st.st_mtime, u32::try_from(st.st_mtime_nsec).unwrap_or(0));
@@ -346,6 +397,42 @@ mod tests {
     }
 
     #[test]
+    fn the_valid_recordings_of_a_small_directory_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let sid = |n: u32| format!("CA{n:032x}");
+        fs::write(dir.path().join(format!("{}.mp3", sid(1))), [1u8; 2000]).unwrap();
+        fs::write(dir.path().join(format!("{}.mp3", sid(2))), [1u8; 10]).unwrap();
+        fs::write(dir.path().join("notasid.mp3"), [1u8; 2000]).unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join(format!("{}.mp3", sid(1))),
+            dir.path().join(format!("{}.mp3", sid(3))),
+        )
+        .unwrap();
+        let facts = scan(dir.path(), SystemTime::now(), 1000);
+        let kept = facts.valid_sids.expect("kept");
+        let mut kept: Vec<&String> = kept.iter().collect();
+        kept.sort();
+        assert_eq!(kept, [&sid(1), &sid(3)]);
+        // A directory that is not there keeps nothing.
+        assert!(
+            scan(&dir.path().join("gone"), SystemTime::now(), 1000)
+                .valid_sids
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn past_the_cap_no_recording_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..=KEEP_SIDS {
+            fs::write(dir.path().join(format!("CA{i:032x}.mp3")), [1u8; 8]).unwrap();
+        }
+        let facts = scan(dir.path(), SystemTime::now(), 4);
+        assert_eq!(facts.metrics.mp3_files, Some(KEEP_SIDS as u64 + 1));
+        assert!(facts.valid_sids.is_none());
+    }
+
+    #[test]
     fn many_files_across_batches_and_symlinks() {
         let dir = tempfile::tempdir().unwrap();
         let n = BATCH * 3 + 17;
@@ -359,6 +446,12 @@ mod tests {
         let facts = scan(dir.path(), SystemTime::now(), 1000);
         let m = &facts.metrics;
         assert_eq!(m.mp3_files, Some(n as u64 + 1));
+        // Kept across the workers' parts: every valid one (the link is no
+        // SID, the dangling link no file).
+        assert_eq!(
+            facts.valid_sids.as_ref().map(|v| v.len()),
+            Some(n - n.div_ceil(1000))
+        );
         assert_eq!(m.undersized_files, Some(n.div_ceil(1000) as u64));
         assert_eq!(facts.unreadable_entries, 1);
         assert_eq!(
