@@ -49,12 +49,25 @@ def measure(argv, repeat, env=None):
     return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
 
 
+# Between two commands of a round: the one before has gone, and so has
+# what it left the servers to do (a PostgreSQL backend exiting, a Redis
+# connection closed). Without it, the command after the old logic shared
+# the CPU with the old logic's backend going away: the same recdiag build
+# took about 1 ms more in that place than in the last one (2026-12-07).
+SETTLE_S = 0.1
+
+
 def measure_interleaved(argvs, repeat, env=None):
     """Each command once per round, round after round: on a machine whose
-    speed drifts (a shared VM), the commands meet the same drift."""
+    speed drifts (a shared VM), the commands meet the same drift. Each
+    starts on a settled machine, as a cron job's run does."""
     for argv in argvs:
         run_once(argv, env)  # warm the page cache and the binary
-    return per_command([[run_once(argv, env) for argv in argvs] for _ in range(repeat)])
+
+    def settled(argv):
+        time.sleep(SETTLE_S)
+        return run_once(argv, env)
+    return per_command([[settled(argv) for argv in argvs] for _ in range(repeat)])
 
 
 def per_command(rounds):
