@@ -196,7 +196,11 @@ async fn dispatch(task: Task, config: &Config, inputs: Inputs) -> Read {
             let path = config.recordings_dir.clone();
             let now = SystemTime::try_from(config.now).unwrap_or_else(|_| SystemTime::now());
             let min = config.thresholds.undersized_bytes;
-            match crate::disk::look(move || probe::recordings_dir::scan(&path, now, min)).await {
+            // The valid recordings' SIDs are kept only for the comparisons.
+            let keep = inputs.valid_sids_to.is_some();
+            match crate::disk::look(move || probe::recordings_dir::scan(&path, now, min, keep))
+                .await
+            {
                 Ok(facts) => {
                     if let Some(tx) = inputs.valid_sids_to {
                         let _ = tx.send(facts.valid_sids.clone());

@@ -7,6 +7,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::time::SystemTime;
 
@@ -50,7 +51,7 @@ pub enum DirProblem {
 
 /// Scan `path`. Memory stays flat however many files it holds: entries are
 /// streamed, counted and dropped.
-pub fn scan(path: &Path, now: SystemTime, undersized_bytes: u64) -> DirFacts {
+pub fn scan(path: &Path, now: SystemTime, undersized_bytes: u64, keep_sids: bool) -> DirFacts {
     let mut facts = DirFacts {
         metrics: RecordingsDirMetrics {
             path: path.display().to_string(),
@@ -109,6 +110,7 @@ pub fn scan(path: &Path, now: SystemTime, undersized_bytes: u64) -> DirFacts {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
     let rules = Rules {
+        keep_sids,
         undersized_bytes,
         expired_before_s: (now_s as i64).saturating_sub(RETENTION_S as i64),
     };
@@ -150,8 +152,9 @@ struct Tally {
     valid: Option<Vec<String>>,
 }
 
-impl Default for Tally {
-    fn default() -> Tally {
+impl Tally {
+    /// An empty part, keeping valid SIDs if `keep`.
+    fn new(keep: bool) -> Tally {
         Tally {
             mp3: 0,
             total: 0,
@@ -162,7 +165,7 @@ impl Default for Tally {
             oldest: None,
             expired: 0,
             examples: Vec::new(),
-            valid: Some(Vec::new()),
+            valid: keep.then(Vec::new),
         }
     }
 }
@@ -195,7 +198,15 @@ impl Tally {
     }
 
     /// Stat one `.mp3` entry relative to the open directory.
-    fn add(&mut self, dir: &fs::File, name: &OsStr, follow: bool, rules: Rules) {
+    /// `kept`: SIDs kept so far by every part; past [`KEEP_SIDS`] none is.
+    fn add(
+        &mut self,
+        dir: &fs::File,
+        name: &OsStr,
+        follow: bool,
+        rules: Rules,
+        kept: &AtomicUsize,
+    ) {
         let undersized_bytes = rules.undersized_bytes;
         let flags = if follow {
             AtFlags::empty()
@@ -226,7 +237,7 @@ impl Tally {
                     .push(stem.trim_end_matches(".mp3").to_string());
             }
         } else if let Some(valid) = &mut self.valid {
-            if valid.len() >= KEEP_SIDS {
+            if kept.fetch_add(1, Ordering::Relaxed) >= KEEP_SIDS {
                 self.valid = None;
             } else if let Some(sid) = name
                 .to_str()
@@ -248,6 +259,8 @@ impl Tally {
 /// What each file is judged by.
 #[derive(Debug, Clone, Copy)]
 struct Rules {
+    /// Keep the valid recordings' call SIDs (for the comparisons).
+    keep_sids: bool,
     undersized_bytes: u64,
     /// Files modified before this (epoch seconds) are past the retention.
     expired_before_s: i64,
@@ -304,10 +317,11 @@ fn tally_entries(
     rules: Rules,
     problem: &mut Option<DirProblem>,
 ) -> Tally {
-    let mut listed = Tally::default();
+    let mut listed = Tally::new(rules.keep_sids);
+    let kept = AtomicUsize::new(0);
     let stat = |tally: &mut Tally, batch: Batch| {
         for (name, follow) in batch {
-            tally.add(dir, &name, follow, rules);
+            tally.add(dir, &name, follow, rules, &kept);
         }
     };
     let first = next_batch(&mut entries, &mut listed, problem);
@@ -338,7 +352,7 @@ fn tally_entries(
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
-                    let mut tally = Tally::default();
+                    let mut tally = Tally::new(rules.keep_sids);
                     loop {
                         let next = match rx.lock() {
                             Ok(rx) => rx.recv(),
@@ -383,7 +397,9 @@ mod tests {
         fs::write(dir.path().join("CAddd.mp3.part"), b"x").unwrap();
         fs::create_dir(dir.path().join("sub.mp3")).unwrap();
         let now = SystemTime::now() + Duration::from_secs(10);
-        let facts = scan(dir.path(), now, 1000);
+        let facts = scan(dir.path(), now, 1000, false);
+        // Not asked to keep the valid recordings: none kept.
+        assert!(facts.valid_sids.is_none());
         let m = &facts.metrics;
         assert_eq!(facts.problem, None);
         assert_eq!(m.mp3_files, Some(3));
@@ -408,14 +424,14 @@ mod tests {
             dir.path().join(format!("{}.mp3", sid(3))),
         )
         .unwrap();
-        let facts = scan(dir.path(), SystemTime::now(), 1000);
+        let facts = scan(dir.path(), SystemTime::now(), 1000, true);
         let kept = facts.valid_sids.expect("kept");
         let mut kept: Vec<&String> = kept.iter().collect();
         kept.sort();
         assert_eq!(kept, [&sid(1), &sid(3)]);
         // A directory that is not there keeps nothing.
         assert!(
-            scan(&dir.path().join("gone"), SystemTime::now(), 1000)
+            scan(&dir.path().join("gone"), SystemTime::now(), 1000, true)
                 .valid_sids
                 .is_none()
         );
@@ -427,7 +443,7 @@ mod tests {
         for i in 0..=KEEP_SIDS {
             fs::write(dir.path().join(format!("CA{i:032x}.mp3")), [1u8; 8]).unwrap();
         }
-        let facts = scan(dir.path(), SystemTime::now(), 4);
+        let facts = scan(dir.path(), SystemTime::now(), 4, true);
         assert_eq!(facts.metrics.mp3_files, Some(KEEP_SIDS as u64 + 1));
         assert!(facts.valid_sids.is_none());
     }
@@ -443,7 +459,7 @@ mod tests {
         let target = dir.path().join(format!("CA{:032x}.mp3", 1));
         std::os::unix::fs::symlink(&target, dir.path().join("CAlink.mp3")).unwrap();
         std::os::unix::fs::symlink("/nonexistent", dir.path().join("CAdangling.mp3")).unwrap();
-        let facts = scan(dir.path(), SystemTime::now(), 1000);
+        let facts = scan(dir.path(), SystemTime::now(), 1000, true);
         let m = &facts.metrics;
         assert_eq!(m.mp3_files, Some(n as u64 + 1));
         // Kept across the workers' parts: every valid one (the link is no
@@ -470,7 +486,7 @@ mod tests {
                 fs::write(dir.path().join(format!("CA{i:032x}.mp3")), [1u8; 8]).unwrap();
             }
             fs::write(dir.path().join("notes.txt"), b"x").unwrap();
-            let facts = scan(dir.path(), SystemTime::now(), 4);
+            let facts = scan(dir.path(), SystemTime::now(), 4, true);
             assert_eq!(facts.metrics.mp3_files, Some(n as u64), "{n} files");
             assert_eq!(facts.metrics.other_entries, Some(1), "{n} files");
             assert_eq!(facts.metrics.total_bytes, Some(8 * n as u64), "{n} files");
@@ -480,12 +496,12 @@ mod tests {
     #[test]
     fn missing_and_not_a_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let facts = scan(&dir.path().join("nope"), SystemTime::now(), 1000);
+        let facts = scan(&dir.path().join("nope"), SystemTime::now(), 1000, false);
         assert_eq!(facts.problem, Some(DirProblem::Missing));
         assert!(!facts.metrics.exists);
         let file = dir.path().join("file");
         fs::write(&file, b"x").unwrap();
-        let facts = scan(&file, SystemTime::now(), 1000);
+        let facts = scan(&file, SystemTime::now(), 1000, false);
         assert_eq!(facts.problem, Some(DirProblem::NotADirectory));
     }
 }
