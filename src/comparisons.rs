@@ -63,16 +63,19 @@ pub fn longest(timeout: Duration) -> Duration {
     timeout * 2 + CONFIRM_PAUSE
 }
 
-/// `db`: the comparisons' part of the command's database session
-/// ([`crate::database_read`]); None when the database is not configured.
 /// The call SIDs whose recording the directory scan saw valid, when it kept
 /// them ([`probe::recordings_dir::KEEP_SIDS`]).
 pub type ValidSids = Option<std::sync::Arc<std::collections::HashSet<String>>>;
 
+/// `db`: the comparisons' part of the command's database session
+/// ([`crate::database_read`]); None when the database is not configured.
 /// `seen`: the directory scan's valid recordings, used if the scan is done
-/// by the time the files are looked at (never waited for): a completed
-/// run's file the scan saw valid needs no second look, and any other is
-/// looked at then, after the database's snapshot.
+/// by the time the files are looked at (never waited for): a file (of a
+/// completed run, or of an active one) the scan saw valid gets no second
+/// look, and any other is looked at then, after the database's snapshot.
+/// A file removed between the scan and that look is then not seen missing
+/// until the next run: the scan can only hide a finding for that while,
+/// never raise one.
 pub async fn facts(
     config: &Config,
     db: Option<tokio::sync::oneshot::Receiver<crate::database_read::ComparisonsPart>>,

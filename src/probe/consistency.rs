@@ -7,7 +7,7 @@ use std::path::Path;
 
 use redis::Value;
 use redis::aio::MultiplexedConnection;
-use rustix::fs::{AtFlags, FileType, statat};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat, open, stat, statat};
 use sqlx::Row;
 
 use super::database::{Batched, Db, Dialect, batch};
@@ -574,24 +574,34 @@ pub async fn run_statuses(
 }
 
 /// Whether `<sid>.mp3` is a regular file larger than `min_valid` bytes in
-/// the directory `dir` (opened once: each look is relative to it, not a
-/// walk of the whole path). Symlinks are followed, as the player does.
-/// A SID in `seen` (the directory scan's valid recordings) is not looked
-/// at again.
+/// the directory `dir`. Symlinks are followed, as the player does. The
+/// directory is opened once as a path (`O_PATH`: search permission is
+/// enough, as for a stat by path) and each look is relative to it, not a
+/// walk of the whole path; if it cannot be opened so (out of descriptors),
+/// each file is looked at by its path, as before. A SID in `seen` (the
+/// directory scan's valid recordings) is not looked at again.
 fn file_check<'a>(
-    dir: &Path,
+    dir: &'a Path,
     min_valid: u64,
     seen: Option<&'a HashSet<String>>,
 ) -> impl Fn(&CallSid) -> bool + 'a {
-    let dir = std::fs::File::open(dir).ok();
+    let handle = open(
+        dir,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok();
+    let valid = move |st: Stat| {
+        FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+            && u64::try_from(st.st_size).is_ok_and(|len| len > min_valid)
+    };
     move |sid: &CallSid| {
+        let name = format!("{sid}.mp3");
         seen.is_some_and(|s| s.contains(sid.as_str()))
-            || dir.as_ref().is_some_and(|dir| {
-                statat(dir, format!("{sid}.mp3").as_str(), AtFlags::empty()).is_ok_and(|st| {
-                    FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
-                        && u64::try_from(st.st_size).is_ok_and(|len| len > min_valid)
-                })
-            })
+            || match &handle {
+                Some(handle) => statat(handle, name.as_str(), AtFlags::empty()).is_ok_and(valid),
+                None => stat(dir.join(&name)).is_ok_and(valid),
+            }
     }
 }
 
@@ -670,7 +680,8 @@ mod tests {
             [sid(1), sid(3)].into_iter().collect::<BTreeSet<_>>()
         );
         // What the directory scan saw valid is not looked at again (7 has
-        // no file, yet counts); the rest still is (2 stays undersized).
+        // no file, yet counts); the rest still is (2, not in the second
+        // set, stays undersized).
         let seen: HashSet<String> = [sid(7), sid(2)].into_iter().collect();
         assert_eq!(
             missing_files(dir.path(), &completed[6..8], 50, Some(&seen)),
