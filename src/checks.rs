@@ -104,13 +104,9 @@ pub async fn read(ids: &[CheckId], config: &Arc<Config>) -> Snapshot {
         tasks.contains(&Task::Consistency),
     );
     // The directory scan hands the comparisons the valid recordings it saw.
-    let (mut sids_tx, mut sids_rx) =
-        if tasks.contains(&Task::RecordingsDir) && tasks.contains(&Task::Consistency) {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            (Some(tx), Some(rx))
-        } else {
-            (None, None)
-        };
+    let (mut sids_tx, mut sids_rx) = crate::database_read::split(
+        tasks.contains(&Task::RecordingsDir) && tasks.contains(&Task::Consistency),
+    );
     let mut set = JoinSet::new();
     for task in tasks.clone() {
         let config = Arc::clone(config);

@@ -77,7 +77,8 @@ pub fn start(config: &Arc<Config>, runs: bool, comparisons: bool) -> Parts {
     }
 }
 
-fn split<T>(wanted: bool) -> (Option<oneshot::Sender<T>>, Option<oneshot::Receiver<T>>) {
+/// A oneshot channel when `wanted`, else neither end.
+pub(crate) fn split<T>(wanted: bool) -> (Option<oneshot::Sender<T>>, Option<oneshot::Receiver<T>>) {
     if wanted {
         let (tx, rx) = oneshot::channel();
         (Some(tx), Some(rx))

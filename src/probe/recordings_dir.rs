@@ -184,7 +184,8 @@ impl Tally {
         };
         self.expired += other.expired;
         self.valid = match (self.valid.take(), other.valid) {
-            (Some(mut a), Some(b)) if a.len() + b.len() <= KEEP_SIDS => {
+            // The parts' shared count kept the whole within the cap.
+            (Some(mut a), Some(b)) => {
                 a.extend(b);
                 Some(a)
             }
