@@ -149,14 +149,21 @@ where
 }
 
 /// What [`batch`] read: each statement's rows, in order, up to the first
-/// statement that failed, and that failure.
+/// statement that failed, and that failure (until [`Batch::rows`] hands it
+/// out; `failed` stays).
 #[derive(Debug)]
 pub struct Batch<R> {
     pub results: Vec<Vec<R>>,
     pub error: Option<sqlx::Error>,
+    pub failed: bool,
 }
 
 impl<R> Batch<R> {
+    /// See [`Batched::stopped`].
+    pub fn stopped(&self) -> Option<usize> {
+        self.failed.then_some(self.results.len())
+    }
+
     /// The rows of statement `i`, or the error that stopped the batch
     /// before it ended.
     pub fn rows(&mut self, i: usize) -> Result<Vec<R>, sqlx::Error> {
@@ -184,11 +191,13 @@ impl Batched {
     }
 
     /// The statement the batch stopped at (counted from 0); None when
-    /// every statement answered.
+    /// every statement answered. Still said once the failure was taken
+    /// out (a tolerant decode takes it: the transaction is aborted all
+    /// the same).
     pub fn stopped(&self) -> Option<usize> {
         match self {
-            Batched::Pg(b) => b.error.is_some().then_some(b.results.len()),
-            Batched::Sqlite(b) => b.error.is_some().then_some(b.results.len()),
+            Batched::Pg(b) => b.stopped(),
+            Batched::Sqlite(b) => b.stopped(),
         }
     }
 
@@ -237,6 +246,7 @@ where
     let mut out = Batch {
         results: Vec::with_capacity(statements.len()),
         error: None,
+        failed: false,
     };
     let mut current = Vec::new();
     while let Some(item) = stream.next().await {
@@ -245,6 +255,7 @@ where
             Ok(sqlx::Either::Left(_)) => out.results.push(std::mem::take(&mut current)),
             Err(e) => {
                 out.error = Some(e);
+                out.failed = true;
                 break;
             }
         }
@@ -574,11 +585,17 @@ mod tests {
         let mut b = Batch {
             results: vec![vec![1, 2], vec![]],
             error: Some(sqlx::Error::Protocol("stopped".into())),
+            failed: true,
         };
+        assert_eq!(b.stopped(), Some(2));
         assert_eq!(b.rows(0).ok(), Some(vec![1, 2]));
         assert_eq!(b.rows(1).ok(), Some(vec![]));
         assert!(matches!(b.rows(2), Err(sqlx::Error::Protocol(m)) if m == "stopped"));
         // Asked again, the batch still says it did not get that far.
         assert!(b.rows(3).is_err());
+        // The failure handed out, where it stopped is still known: a
+        // tolerant decode took it, and the transaction is aborted all the
+        // same.
+        assert_eq!(b.stopped(), Some(2));
     }
 }

@@ -188,3 +188,58 @@ fn an_unreachable_source_is_named_and_the_rest_still_compared() {
             .contains("database")
     );
 }
+
+/// The runs and the comparisons share one session and its snapshot. A
+/// table missing an index, read by a role that may not read `pg_class`:
+/// the row estimate, the last statement of the runs' second message,
+/// fails; the session rolls back to its savepoint, so the comparisons'
+/// read of `call_log` after it still answers, and the child leg whose
+/// parent's file is there is not counted missing.
+#[test]
+fn a_failed_row_estimate_leaves_the_parent_legs_read() {
+    let w = World::new("3.0.0");
+    w.seed();
+    w.db.sql("DROP INDEX ix_recording_runs_created_at; ANALYZE recording_runs");
+    let (role, url) = w.db.select_only_role(
+        "noclass",
+        "REVOKE SELECT ON pg_catalog.pg_class FROM PUBLIC",
+    );
+    let r = Recdiag::new()
+        .args([
+            "health",
+            "--json",
+            "--only",
+            "runs,consistency",
+            "--recordings-dir",
+        ])
+        .args([w.dir.path()])
+        .env("REDIS_URL", w.redis.url())
+        .env("DATABASE_URL", &url)
+        .env("RECDIAG_NOW", &w.capture.captured_at)
+        .run();
+    w.db.drop_role(&role, "GRANT SELECT ON pg_catalog.pg_class TO PUBLIC;");
+    let runs = r.check("runs");
+    let missing_index = runs["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "MISSING_INDEX")
+        .unwrap_or_else(|| panic!("no MISSING_INDEX: {}", r.stdout));
+    assert!(
+        !missing_index["message"].as_str().unwrap().contains("about"),
+        "the row estimate was not readable: {missing_index}"
+    );
+    let c = r.check("consistency");
+    assert_eq!(c["metrics"]["completed_runs_missing_file"], 1, "{c}");
+    let missing = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "COMPLETED_RUN_MISSING_FILE")
+        .unwrap_or_else(|| panic!("no COMPLETED_RUN_MISSING_FILE: {c}"));
+    assert_eq!(
+        missing["subjects"],
+        serde_json::json!(["CA0000000000000000000000000000bbb2"]),
+        "bbb3's recording is its parent's"
+    );
+}

@@ -500,41 +500,19 @@ fn configuration_from_the_apps_variables() {
     );
 }
 
-/// A login role of this database's own that may SELECT every table, with
-/// `more` (SQL; `{role}` stands for the role's name) run as the admin
-/// after; its name and URL.
-fn select_only_role(db: &PgDb, suffix: &str, more: &str) -> (String, String) {
-    let role = format!("{}_{suffix}", db.name);
-    db.sql(&format!(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN; END IF; END $$; \
-         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}; {}",
-        more.replace("{role}", &role)
-    ));
-    let url = format!("postgres://{role}@127.0.0.1:5432/{}", db.name);
-    (role, url)
-}
-
-/// `first` (SQL), then the role gone.
-fn drop_role(db: &PgDb, role: &str, first: &str) {
-    db.sql(&format!(
-        "{first} REASSIGN OWNED BY {role} TO postgres; DROP OWNED BY {role}; DROP ROLE {role}"
-    ));
-}
-
 /// A role that may only SELECT is enough: recdiag never writes, and its
 /// session is read-only besides.
 #[test]
 fn a_select_only_role_is_enough() {
     let db = PgDb::with_schema();
     db.sql(&seed_sql());
-    let (role, url) = select_only_role(
-        &db,
+    let (role, url) = db.select_only_role(
         "reader",
         "REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {role}",
     );
     let r = runs(&url, &[]);
     assert_seeded_metrics(&r);
-    drop_role(&db, &role, "");
+    db.drop_role(&role, "");
 }
 
 /// A role that cannot read the catalog: the index columns are unknown, and
@@ -544,16 +522,13 @@ fn a_select_only_role_is_enough() {
 fn a_catalog_the_role_cannot_read_leaves_the_rest_read() {
     let db = PgDb::with_schema();
     db.sql(&seed_sql());
-    let (role, url) = select_only_role(
-        &db,
-        "nocat",
-        "REVOKE SELECT ON pg_catalog.pg_index FROM PUBLIC",
-    );
+    let (role, url) =
+        db.select_only_role("nocat", "REVOKE SELECT ON pg_catalog.pg_index FROM PUBLIC");
     let r = runs(&url, &[]);
     assert_seeded_metrics(&r);
     let m = &r.check("runs")["metrics"];
     assert!(m["index_on_created_at"].is_null(), "{m}");
-    drop_role(&db, &role, "GRANT SELECT ON pg_catalog.pg_index TO PUBLIC;");
+    db.drop_role(&role, "GRANT SELECT ON pg_catalog.pg_index TO PUBLIC;");
 }
 
 /// A table missing an index, and a role that cannot read `pg_class`: the
@@ -582,8 +557,7 @@ fn a_row_estimate_the_role_cannot_read_leaves_the_rest_read() {
         "{f}"
     );
 
-    let (role, url) = select_only_role(
-        &db,
+    let (role, url) = db.select_only_role(
         "noclass",
         "REVOKE SELECT ON pg_catalog.pg_class FROM PUBLIC",
     );
@@ -592,7 +566,7 @@ fn a_row_estimate_the_role_cannot_read_leaves_the_rest_read() {
     let f = finding(&r);
     assert!(!f["message"].as_str().unwrap().contains("about"), "{f}");
     assert_eq!(r.check("runs")["metrics"]["index_on_created_at"], false);
-    drop_role(&db, &role, "GRANT SELECT ON pg_catalog.pg_class TO PUBLIC;");
+    db.drop_role(&role, "GRANT SELECT ON pg_catalog.pg_class TO PUBLIC;");
 }
 
 /// sslmode is honoured: `require` encrypts without checking the

@@ -75,6 +75,27 @@ impl PgDb {
         format!("{}/{}", self.admin, self.name)
     }
 
+    /// A login role of this database's own that may SELECT every table,
+    /// with `more` (SQL; `{role}` stands for the role's name) run as the
+    /// admin after; its name and URL.
+    pub fn select_only_role(&self, suffix: &str, more: &str) -> (String, String) {
+        let role = format!("{}_{suffix}", self.name);
+        self.sql(&format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role} LOGIN; END IF; END $$; \
+             GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}; {}",
+            more.replace("{role}", &role)
+        ));
+        let url = format!("postgres://{role}@127.0.0.1:5432/{}", self.name);
+        (role, url)
+    }
+
+    /// `first` (SQL), then the role gone.
+    pub fn drop_role(&self, role: &str, first: &str) {
+        self.sql(&format!(
+            "{first} REASSIGN OWNED BY {role} TO postgres; DROP OWNED BY {role}; DROP ROLE {role}"
+        ));
+    }
+
     /// Run SQL as the admin user (test setup; recdiag itself only reads).
     pub fn sql(&self, sql: &str) {
         let out = Command::new("psql")
