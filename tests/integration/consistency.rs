@@ -5,7 +5,7 @@ use std::fs;
 
 use crate::support::fixtures::redis_cmd;
 use crate::support::world::World;
-use crate::support::{Recdiag, Run};
+use crate::support::{Recdiag, Run, unprivileged_recdiag};
 
 impl World {
     fn check(&self, redis_url: &str) -> Run {
@@ -242,4 +242,33 @@ fn a_failed_row_estimate_leaves_the_parent_legs_read() {
         serde_json::json!(["CA0000000000000000000000000000bbb2"]),
         "bbb3's recording is its parent's"
     );
+}
+
+/// A recordings directory the comparing process may search but not list
+/// (mode 0711, as a volume shared between two users may be): each
+/// completed run's file is still looked at by its name, so only the one
+/// really missing is counted.
+#[test]
+fn a_directory_one_may_search_but_not_list_still_has_its_files_compared() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new("3.0.0");
+    w.seed();
+    fs::set_permissions(w.dir.path(), fs::Permissions::from_mode(0o711)).unwrap();
+    let mut cmd = unprivileged_recdiag();
+    cmd.args([
+        "health",
+        "--json",
+        "--no-env-file",
+        "--only",
+        "consistency",
+        "--recordings-dir",
+    ])
+    .arg(w.dir.path())
+    .env("REDIS_URL", w.redis.url())
+    .env("DATABASE_URL", w.db.url())
+    .env("RECDIAG_NOW", &w.capture.captured_at);
+    let r = Run::from(cmd.output().expect("run recdiag"));
+    let c = r.check("consistency");
+    assert_eq!(c["metrics"]["completed_runs_missing_file"], 1, "{c}");
+    assert_eq!(c["metrics"]["completed_runs_checked"], 3, "{c}");
 }

@@ -2,9 +2,8 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use crate::support::{Recdiag, Run, require_program};
+use crate::support::{Recdiag, Run, unprivileged_recdiag};
 
 fn dir_json(path: &Path) -> Run {
     Recdiag::new()
@@ -110,29 +109,10 @@ fn disk_space_thresholds_are_applied() {
 /// cannot read. Only a read-only mount stops root's writes, and access(2)
 /// reports that case the same way.)
 fn run_unprivileged(path: &Path) -> Run {
-    let bin = assert_cmd::cargo::cargo_bin("recdiag");
-    let mut cmd = if rustix_is_root() {
-        let setpriv = require_program("setpriv", "apt-get install util-linux");
-        let mut c = Command::new(setpriv);
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin);
-        c
-    } else {
-        Command::new(&bin)
-    };
-    cmd.env_clear()
-        .current_dir("/")
-        .args(["dir", "--json", "--no-env-file", "--recordings-dir"])
+    let mut cmd = unprivileged_recdiag();
+    cmd.args(["dir", "--json", "--no-env-file", "--recordings-dir"])
         .arg(path);
     Run::from(cmd.output().expect("run recdiag"))
-}
-
-fn rustix_is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
 }
 
 fn world_reachable_tempdir() -> tempfile::TempDir {

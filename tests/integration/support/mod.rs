@@ -191,6 +191,24 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// recdiag as a process that permission bits stop: as root (whom they do
+/// not stop), run as `nobody` through setpriv. Its environment is empty
+/// and it runs from `/`, where no dotenv file is.
+pub fn unprivileged_recdiag() -> std::process::Command {
+    let bin = assert_cmd::cargo::cargo_bin("recdiag");
+    let mut cmd = if is_root() {
+        let setpriv = require_program("setpriv", "apt-get install util-linux");
+        let mut c = std::process::Command::new(setpriv);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    cmd.env_clear().current_dir("/");
+    cmd
+}
+
 /// As root, hand `dir` to the `postgres` user, who runs the servers.
 pub fn give_to_postgres(dir: &Path) {
     if is_root() {
