@@ -439,11 +439,16 @@ mod tests {
     }
 
     #[test]
-    fn past_the_cap_no_recording_is_kept() {
+    fn at_the_cap_every_recording_is_kept_and_past_it_none() {
         let dir = tempfile::tempdir().unwrap();
-        for i in 0..=KEEP_SIDS {
+        let write = |i: usize| {
             fs::write(dir.path().join(format!("CA{i:032x}.mp3")), [1u8; 8]).unwrap();
-        }
+        };
+        (0..KEEP_SIDS).for_each(write);
+        let facts = scan(dir.path(), SystemTime::now(), 4, true);
+        assert_eq!(facts.metrics.mp3_files, Some(KEEP_SIDS as u64));
+        assert_eq!(facts.valid_sids.map(|v| v.len()), Some(KEEP_SIDS));
+        write(KEEP_SIDS);
         let facts = scan(dir.path(), SystemTime::now(), 4, true);
         assert_eq!(facts.metrics.mp3_files, Some(KEEP_SIDS as u64 + 1));
         assert!(facts.valid_sids.is_none());
