@@ -192,6 +192,7 @@ set edit:completion:arg-completer[recdiag] = {|@words|
         &'recdiag;runs'= {
             cand --database-url 'Database URL: postgres://, postgresql://, postgresql+psycopg2://, sqlite://path [env, first set: DATABASE_URL_POOLER, DATABASE_URL, DB_POSTGRESDB_HOST/_USER/_PASSWORD/_DATABASE/_PORT/_SSL, DATABASE_URL_DIRECT]'
             cand --recordings-dir 'Directory holding <CALL_SID>.mp3 files [default: server/recordings]'
+            cand --redis-url 'Redis URL: redis://, rediss:// (TLS), redis+unix:// or unix://; user and password allowed'
             cand --queue 'Queue of interest (repeatable) [env: RECDIAG_QUEUES, comma list] [default: recordings]'
             cand --rq-key-prefix 'The prefix of RQ''s keys, as the workers'' RQ_KEY_PREFIX sets it (rq 3.0) [env: RQ_KEY_PREFIX] [default: rq]'
             cand --window 'Statistics window, e.g. 1h or 30m [default: 1h]'

@@ -201,7 +201,10 @@ pub struct RunsArgs {
     pub database: DatabaseArg,
     #[command(flatten)]
     pub dir: DirArg,
-    /// The runs are judged with what RQ holds (why runs wait, orphans).
+    /// The runs are judged with what RQ holds (why runs wait, orphans,
+    /// downloads in flight), read from this Redis as `health` reads it.
+    #[command(flatten)]
+    pub redis: RedisArg,
     #[command(flatten)]
     pub queue: QueueArg,
     #[command(flatten)]
@@ -870,6 +873,7 @@ impl RunsArgs {
             .run(&self.run)
             .database(&self.database)
             .dir(&self.dir)
+            .redis(&self.redis)
             .queue(&self.queue)
             .window(&self.window)
             .runs_t(&self.runs_t)

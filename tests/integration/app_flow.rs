@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::support::app::{AppWorld, sid};
 use crate::support::python::RQ_REAL_FLOW;
-use crate::support::{Run, wait_until};
+use crate::support::{Recdiag, Run, wait_until};
 
 /// `health --format json`, checked against the published schema.
 fn health(w: &AppWorld) -> Run {
@@ -129,6 +129,44 @@ fn downloads_in_flight_are_ok() {
         );
         assert!(verdicts.contains(&"QUEUED".to_string()), "{verdicts:?}");
     }
+}
+
+/// `runs` judges with what RQ holds, as `health` does, from the Redis
+/// that `REDIS_URL` or `--redis-url` names: the stuck runs' hint says no
+/// worker is alive (it ignored both once, and so told the generic story).
+#[test]
+fn runs_reads_the_redis_it_is_given() {
+    let w = AppWorld::new(RQ_REAL_FLOW[1]);
+    let s = sid(31);
+    w.steps(&[
+        &format!("call:{s}:1"),
+        &format!("open:{s}"),
+        "age:600",
+        "tick",
+    ]);
+    let hint = |r: &Run| {
+        crate::json_contract::assert_contract(r);
+        finding(r, "RUNS_STUCK")["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let from_env = w.recdiag().args(["runs", "--format", "json"]).run();
+    assert!(
+        hint(&from_env).contains("no worker is alive"),
+        "{}",
+        from_env.stdout
+    );
+    let from_flag = Recdiag::new()
+        .env("DATABASE_URL", w.db.url())
+        .env("RECORDINGS_DIR", w.dir.path())
+        .args(["runs", "--format", "json", "--redis-url", &w.redis.url()])
+        .run();
+    assert!(
+        hint(&from_flag).contains("no worker is alive"),
+        "{}",
+        from_flag.stdout
+    );
 }
 
 /// item 2: a worker outage, then the fix: nothing stays stuck.
