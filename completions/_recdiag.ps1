@@ -217,6 +217,8 @@ Register-ArgumentCompleter -Native -CommandName 'recdiag' -ScriptBlock {
             [CompletionResult]::new('--max-avg-download', '--max-avg-download', [CompletionResultType]::ParameterName, 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]')
             [CompletionResult]::new('--max-queued-run-age', '--max-queued-run-age', [CompletionResultType]::ParameterName, 'RUNS_STUCK when a run has been queued longer, as the app''s own stuck rule [default: 5m]')
             [CompletionResult]::new('--max-running-run-age', '--max-running-run-age', [CompletionResultType]::ParameterName, 'RUNS_STUCK when a run has been running longer, as the app''s own stuck rule [default: 5m]')
+            [CompletionResult]::new('--stale-busy-heartbeat', '--stale-busy-heartbeat', [CompletionResultType]::ParameterName, 'A busy worker is stale when its heartbeat is older [default: 60s]')
+            [CompletionResult]::new('--stale-idle-heartbeat', '--stale-idle-heartbeat', [CompletionResultType]::ParameterName, 'An idle worker is stale when its heartbeat is older [default: 8m]')
             [CompletionResult]::new('--no-env-file', '--no-env-file', [CompletionResultType]::ParameterName, 'Do not read any dotenv file')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr')

@@ -845,7 +845,7 @@ _recdiag() {
             return 0
             ;;
         recdiag__subcmd__runs)
-            opts="-q -h --database-url --recordings-dir --redis-url --queue --rq-key-prefix --window --env-file --no-env-file --timeout --format --json --output --quiet --no-headers --color --accept --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --help"
+            opts="-q -h --database-url --recordings-dir --redis-url --queue --rq-key-prefix --window --env-file --no-env-file --timeout --format --json --output --quiet --no-headers --color --accept --min-completion-rate --crit-completion-rate --max-avg-download --max-queued-run-age --max-running-run-age --stale-busy-heartbeat --stale-idle-heartbeat --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +916,14 @@ _recdiag() {
                     return 0
                     ;;
                 --max-running-run-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale-busy-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale-idle-heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -207,6 +207,8 @@ set edit:completion:arg-completer[recdiag] = {|@words|
             cand --max-avg-download 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]'
             cand --max-queued-run-age 'RUNS_STUCK when a run has been queued longer, as the app''s own stuck rule [default: 5m]'
             cand --max-running-run-age 'RUNS_STUCK when a run has been running longer, as the app''s own stuck rule [default: 5m]'
+            cand --stale-busy-heartbeat 'A busy worker is stale when its heartbeat is older [default: 60s]'
+            cand --stale-idle-heartbeat 'An idle worker is stale when its heartbeat is older [default: 8m]'
             cand --no-env-file 'Do not read any dotenv file'
             cand --json 'Same as --format json'
             cand -q 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'

@@ -225,6 +225,8 @@ complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l crit-completion
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-avg-download -d 'SLOW_DOWNLOADS when the average download takes longer [default: 60s]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-queued-run-age -d 'RUNS_STUCK when a run has been queued longer, as the app\'s own stuck rule [default: 5m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l max-running-run-age -d 'RUNS_STUCK when a run has been running longer, as the app\'s own stuck rule [default: 5m]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l stale-busy-heartbeat -d 'A busy worker is stale when its heartbeat is older [default: 60s]' -r
+complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l stale-idle-heartbeat -d 'An idle worker is stale when its heartbeat is older [default: 8m]' -r
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l no-env-file -d 'Do not read any dotenv file'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -l json -d 'Same as --format json'
 complete -c recdiag -n "__fish_recdiag_using_subcommand runs" -s q -l quiet -d 'Print nothing on stdout: the exit code says it all (cron, CI); --output is still written, errors still go to stderr'

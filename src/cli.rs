@@ -213,6 +213,9 @@ pub struct RunsArgs {
     pub run: RunArgs,
     #[command(flatten)]
     pub runs_t: RunsThresholds,
+    /// Why runs wait depends on which workers are alive.
+    #[command(flatten)]
+    pub worker_t: WorkerThresholds,
 }
 
 #[derive(Debug, Args)]
@@ -877,6 +880,7 @@ impl RunsArgs {
             .queue(&self.queue)
             .window(&self.window)
             .runs_t(&self.runs_t)
+            .worker_t(&self.worker_t)
     }
 }
 

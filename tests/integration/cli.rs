@@ -56,6 +56,24 @@ fn bad_settings_exit_3_with_a_clear_message() {
         .env("RECDIAG_FORMAT", "yaml")
         .run();
     r.assert_code(3);
+    // runs judges why runs wait by the workers' liveness: the environment's
+    // heartbeat limits are its own, as they are health's.
+    // (An SQLite file, so that without the setting runs would read and
+    // exit 0.)
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("runs.db");
+    crate::support::sqlite::create(&db, &[include_str!("../fixtures/schema-sqlite.sql")]);
+    let runs = |heartbeat: &str| {
+        Recdiag::new()
+            .args(["runs", "--no-env-file"])
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("RECDIAG_STALE_IDLE_HEARTBEAT", heartbeat)
+            .run()
+    };
+    runs("90s").assert_code(0);
+    let r = runs("soon");
+    r.assert_code(3);
+    assert!(r.stderr.contains("heartbeat"), "{}", r.stderr);
     // An unknown URL fragment is an invalid URL, not an unreachable Redis.
     let r = Recdiag::new()
         .args([
