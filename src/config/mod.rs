@@ -97,15 +97,18 @@ impl Config {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         let dotenv = load_dotenv(args)?;
-        // Real environment first, then the dotenv file.
+        // Real environment first, then the dotenv file. clap has applied
+        // the environment to the flags the command has; a setting whose
+        // flag the command lacks is read the same way here, so that every
+        // command sees the value health sees (the environment's, not a
+        // dotenv file's it overrides).
         let lookup = |name: &str| {
             env(name)
                 .filter(|v| !v.is_empty())
                 .or_else(|| dotenv.get(name).map(str::to_string))
         };
-        let from_file = |name: &str| dotenv.get(name).map(str::to_string);
 
-        let redis = match args.redis_url.clone().or_else(|| from_file("REDIS_URL")) {
+        let redis = match args.redis_url.clone().or_else(|| lookup("REDIS_URL")) {
             None => Source::Missing,
             Some(raw) if raw.trim().is_empty() => Source::Missing,
             Some(raw) => match RedisTarget::parse(&raw) {
@@ -131,7 +134,7 @@ impl Config {
         let recordings_dir = args
             .recordings_dir
             .clone()
-            .or_else(|| from_file("RECORDINGS_DIR").map(PathBuf::from))
+            .or_else(|| lookup("RECORDINGS_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from(DEFAULT_RECORDINGS_DIR));
 
         let mut queues: Vec<String> = if args.queues.is_empty() {
@@ -167,9 +170,7 @@ impl Config {
 
         let timeout = duration(
             "--timeout/RECDIAG_TIMEOUT",
-            args.timeout
-                .clone()
-                .or_else(|| from_file("RECDIAG_TIMEOUT")),
+            args.timeout.clone().or_else(|| lookup("RECDIAG_TIMEOUT")),
             Duration::from_secs(5),
         )?;
         if timeout.is_zero() {
@@ -180,7 +181,7 @@ impl Config {
         }
         let window = duration(
             "--window/RECDIAG_WINDOW",
-            args.window.clone().or_else(|| from_file("RECDIAG_WINDOW")),
+            args.window.clone().or_else(|| lookup("RECDIAG_WINDOW")),
             Duration::from_secs(3600),
         )?;
         if window.is_zero() {
@@ -199,7 +200,7 @@ impl Config {
                 Some(FormatArg::Prometheus) => Format::Prometheus,
                 Some(FormatArg::Nagios) => Format::Nagios,
                 None => match env("RECDIAG_FORMAT")
-                    .or_else(|| from_file("RECDIAG_FORMAT"))
+                    .or_else(|| dotenv.get("RECDIAG_FORMAT").map(str::to_string))
                     .as_deref()
                     .map(str::trim)
                 {
@@ -223,97 +224,97 @@ impl Config {
             min_free_percent: percent(
                 "RECDIAG_MIN_FREE_PERCENT",
                 t.min_free_percent,
-                &from_file,
+                &lookup,
                 defaults.min_free_percent,
             )?,
             crit_free_percent: percent(
                 "RECDIAG_CRIT_FREE_PERCENT",
                 t.crit_free_percent,
-                &from_file,
+                &lookup,
                 defaults.crit_free_percent,
             )?,
             max_redis_memory_percent: percent(
                 "RECDIAG_MAX_REDIS_MEMORY_PERCENT",
                 t.max_redis_memory_percent,
-                &from_file,
+                &lookup,
                 defaults.max_redis_memory_percent,
             )?,
             max_backlog: number(
                 "RECDIAG_MAX_BACKLOG",
                 t.max_backlog,
-                &from_file,
+                &lookup,
                 defaults.max_backlog,
             )?,
             crit_backlog: number(
                 "RECDIAG_CRIT_BACKLOG",
                 t.crit_backlog,
-                &from_file,
+                &lookup,
                 defaults.crit_backlog,
             )?,
             max_failed: number(
                 "RECDIAG_MAX_FAILED",
                 t.max_failed,
-                &from_file,
+                &lookup,
                 defaults.max_failed,
             )?,
             crit_failed: number(
                 "RECDIAG_CRIT_FAILED",
                 t.crit_failed,
-                &from_file,
+                &lookup,
                 defaults.crit_failed,
             )?,
             max_queue_age: duration(
                 "--max-queue-age/RECDIAG_MAX_QUEUE_AGE",
                 t.max_queue_age
                     .clone()
-                    .or_else(|| from_file("RECDIAG_MAX_QUEUE_AGE")),
+                    .or_else(|| lookup("RECDIAG_MAX_QUEUE_AGE")),
                 defaults.max_queue_age,
             )?,
             stale_busy_heartbeat: duration(
                 "--stale-busy-heartbeat/RECDIAG_STALE_BUSY_HEARTBEAT",
                 t.stale_busy_heartbeat
                     .clone()
-                    .or_else(|| from_file("RECDIAG_STALE_BUSY_HEARTBEAT")),
+                    .or_else(|| lookup("RECDIAG_STALE_BUSY_HEARTBEAT")),
                 defaults.stale_busy_heartbeat,
             )?,
             stale_idle_heartbeat: duration(
                 "--stale-idle-heartbeat/RECDIAG_STALE_IDLE_HEARTBEAT",
                 t.stale_idle_heartbeat
                     .clone()
-                    .or_else(|| from_file("RECDIAG_STALE_IDLE_HEARTBEAT")),
+                    .or_else(|| lookup("RECDIAG_STALE_IDLE_HEARTBEAT")),
                 defaults.stale_idle_heartbeat,
             )?,
             min_completion_rate: percent(
                 "RECDIAG_MIN_COMPLETION_RATE",
                 t.min_completion_rate,
-                &from_file,
+                &lookup,
                 defaults.min_completion_rate,
             )?,
             crit_completion_rate: percent(
                 "RECDIAG_CRIT_COMPLETION_RATE",
                 t.crit_completion_rate,
-                &from_file,
+                &lookup,
                 defaults.crit_completion_rate,
             )?,
             max_avg_download: duration(
                 "--max-avg-download/RECDIAG_MAX_AVG_DOWNLOAD",
                 t.max_avg_download
                     .clone()
-                    .or_else(|| from_file("RECDIAG_MAX_AVG_DOWNLOAD")),
+                    .or_else(|| lookup("RECDIAG_MAX_AVG_DOWNLOAD")),
                 defaults.max_avg_download,
             )?,
             max_queued_run_age: duration(
                 "--max-queued-run-age/RECDIAG_MAX_QUEUED_RUN_AGE",
                 t.max_queued_run_age
                     .clone()
-                    .or_else(|| from_file("RECDIAG_MAX_QUEUED_RUN_AGE")),
+                    .or_else(|| lookup("RECDIAG_MAX_QUEUED_RUN_AGE")),
                 defaults.max_queued_run_age,
             )?,
             max_running_run_age: duration(
                 "--max-running-run-age/RECDIAG_MAX_RUNNING_RUN_AGE",
                 t.max_running_run_age
                     .clone()
-                    .or_else(|| from_file("RECDIAG_MAX_RUNNING_RUN_AGE")),
+                    .or_else(|| lookup("RECDIAG_MAX_RUNNING_RUN_AGE")),
                 defaults.max_running_run_age,
             )?,
             ..defaults
@@ -321,7 +322,7 @@ impl Config {
         // A pair given on one side only moves the other's default along
         // (`--crit-backlog 5` alone means critical at 5); both given and
         // crossed is a usage error below.
-        let given = |flag: bool, name: &str| flag || from_file(name).is_some();
+        let given = |flag: bool, name: &str| flag || lookup(name).is_some();
         let th = &mut thresholds;
         settle(
             th.crit_backlog < th.max_backlog,
@@ -386,7 +387,7 @@ impl Config {
 
         let accept_raw: Vec<String> = if args.accept.is_empty() {
             env("RECDIAG_ACCEPT")
-                .or_else(|| from_file("RECDIAG_ACCEPT"))
+                .or_else(|| lookup("RECDIAG_ACCEPT"))
                 .map(|list| split_list(&list))
                 .unwrap_or_default()
         } else {
@@ -416,7 +417,7 @@ impl Config {
         // Every URL configured, used or not, parsed or not.
         for raw in [
             args.redis_url.clone(),
-            from_file("REDIS_URL"),
+            lookup("REDIS_URL"),
             args.database_url.clone(),
         ]
         .into_iter()
@@ -672,12 +673,12 @@ fn check_thresholds(t: &Thresholds) -> Result<(), ConfigError> {
 fn number(
     name: &'static str,
     flag: Option<u64>,
-    from_file: &impl Fn(&str) -> Option<String>,
+    setting: &impl Fn(&str) -> Option<String>,
     default: u64,
 ) -> Result<u64, ConfigError> {
     match flag {
         Some(v) => Ok(v),
-        None => match from_file(name) {
+        None => match setting(name) {
             Some(raw) => raw.trim().parse().map_err(|_| ConfigError::BadSetting {
                 name,
                 why: format!("'{}' is not a whole number", raw.trim()),
@@ -690,12 +691,12 @@ fn number(
 fn percent(
     name: &'static str,
     flag: Option<f64>,
-    from_file: &impl Fn(&str) -> Option<String>,
+    setting: &impl Fn(&str) -> Option<String>,
     default: f64,
 ) -> Result<f64, ConfigError> {
     let value = match flag {
         Some(v) => v,
-        None => match from_file(name) {
+        None => match setting(name) {
             Some(raw) => raw.trim().parse().map_err(|_| ConfigError::BadSetting {
                 name,
                 why: format!("'{}' is not a number", raw.trim()),

@@ -36,6 +36,38 @@ fn usage_errors_exit_3_not_2() {
     }
 }
 
+/// Every command reads a setting as health does: the environment over the
+/// dotenv file, also for a setting whose flag the command lacks (it once
+/// read the file alone there, and failed on a value the environment
+/// corrects).
+#[test]
+fn the_environment_overrides_the_dotenv_file_for_every_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let env_file = tmp.path().join("app.env");
+    std::fs::write(
+        &env_file,
+        "RECDIAG_WINDOW=2\nRECDIAG_MAX_BACKLOG=60\nRECDIAG_CRIT_BACKLOG=50\n",
+    )
+    .unwrap();
+    let dir = |env: &[(&str, &str)]| {
+        let mut r = Recdiag::new().args(["dir", "--json", "--env-file"]);
+        r = r
+            .args([&env_file])
+            .args(["--recordings-dir"])
+            .args([tmp.path()]);
+        for (k, v) in env {
+            r = r.env(k, v);
+        }
+        r.run()
+    };
+    let r = dir(&[]);
+    r.assert_code(3);
+    assert!(r.stderr.contains("RECDIAG_WINDOW"), "{}", r.stderr);
+    let r = dir(&[("RECDIAG_WINDOW", "2h"), ("RECDIAG_CRIT_BACKLOG", "100")]);
+    assert_ne!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+}
+
 #[test]
 fn bad_settings_exit_3_with_a_clear_message() {
     let r = Recdiag::new().args(["dir", "--timeout", "soon"]).run();
