@@ -260,13 +260,23 @@ async fn read_runs(
         runs::decode_catalog(batched, catalog_at, &mut facts);
     }
     let later = runs::Later::of(&facts, statements);
+    // The first message stopped past the savepoint (the catalog, read
+    // tolerantly, failed): the transaction is aborted until it is rolled
+    // back, with or without later statements, or the comparisons' read
+    // of call_log on this session fails.
+    let back = match (&layout.savepoint, stopped) {
+        (Some((_, back)), Some(_)) => Some(back.clone()),
+        _ => None,
+    };
     if !later.any() {
+        if let Some(back) = back {
+            let rollback = db.batch(std::slice::from_ref(&back));
+            let _ = tokio::time::timeout(timeout, rollback).await;
+        }
         return Ok(facts);
     }
     let mut more = Vec::new();
-    if let (Some((_, back)), Some(_)) = (&layout.savepoint, stopped) {
-        more.push(back.clone());
-    }
+    more.extend(back);
     let at = more.len();
     more.extend(statements.later(later));
     let read = async {

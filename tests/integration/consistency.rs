@@ -272,3 +272,53 @@ fn a_directory_one_may_search_but_not_list_still_has_its_files_compared() {
     assert_eq!(c["metrics"]["completed_runs_missing_file"], 1, "{c}");
     assert_eq!(c["metrics"]["completed_runs_checked"], 3, "{c}");
 }
+
+/// A healthy window (no active run, no failure: no later statements) read
+/// by a role that may not read `pg_index`: the catalog, last in the first
+/// message, fails; the session is rolled back to its savepoint all the
+/// same, so the comparisons' read of `call_log` answers and the child leg
+/// whose parent's file is there is not counted missing.
+#[test]
+fn a_failed_catalog_read_leaves_the_parent_legs_read() {
+    let w = World::new("3.0.0");
+    w.db.sql(&format!(
+        "INSERT INTO recording_runs (business_id, call_sid, status, created_at, started_at, completed_at) VALUES \
+         (1, 'CA0000000000000000000000000000bbb1', 'completed', '{a}', '{a}', '{a}'), \
+         (1, 'CA0000000000000000000000000000bbb3', 'completed', '{a}', '{a}', '{a}'); \
+         INSERT INTO call_log (business_id, call_sid, parent_call_sid) VALUES \
+         (1, 'CA0000000000000000000000000000bbb3', 'CA0000000000000000000000000000fff1')",
+        a = w.ago(600)
+    ));
+    for sid in [
+        "CA0000000000000000000000000000bbb1",
+        "CA0000000000000000000000000000fff1",
+    ] {
+        fs::write(w.dir.path().join(format!("{sid}.mp3")), vec![1u8; 5000]).unwrap();
+    }
+    let (role, url) = w.db.select_only_role(
+        "noindex",
+        "REVOKE SELECT ON pg_catalog.pg_index FROM PUBLIC",
+    );
+    let r = Recdiag::new()
+        .args([
+            "health",
+            "--json",
+            "--only",
+            "runs,consistency",
+            "--recordings-dir",
+        ])
+        .args([w.dir.path()])
+        .env("REDIS_URL", w.redis.url())
+        .env("DATABASE_URL", &url)
+        .env("RECDIAG_NOW", &w.capture.captured_at)
+        .run();
+    w.db.drop_role(&role, "GRANT SELECT ON pg_catalog.pg_index TO PUBLIC;");
+    assert!(
+        r.check("runs")["metrics"]["index_on_created_at"].is_null(),
+        "the catalog was not readable: {}",
+        r.stdout
+    );
+    let c = r.check("consistency");
+    assert_eq!(c["metrics"]["completed_runs_missing_file"], 0, "{c}");
+    assert_eq!(c["metrics"]["completed_runs_checked"], 2, "{c}");
+}
