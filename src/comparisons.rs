@@ -178,6 +178,7 @@ pub async fn facts(
         window_s,
         dir_missing: None,
         files_not_read: None,
+        parents_not_read: None,
         slots_unconfirmed: false,
     };
     let (mut db_conn, db_side) = match db {
@@ -246,7 +247,17 @@ pub async fn facts(
                     .await
                 {
                     Some(Ok(parents)) => parents,
-                    _ => Default::default(),
+                    Some(Err(e)) => {
+                        facts.parents_not_read = Some(parents_failure(&e));
+                        Default::default()
+                    }
+                    None => {
+                        facts.parents_not_read = Some(format!(
+                            "gave no answer within {}",
+                            humantime::format_duration(config.timeout)
+                        ));
+                        Default::default()
+                    }
                 };
                 if !parents.is_empty() {
                     let dir = config.recordings_dir.clone();
@@ -417,5 +428,19 @@ pub async fn facts(
 async fn close(db: Option<probe::database::Db>) {
     if let Some(db) = db {
         crate::database_read::close_later(db).await;
+    }
+}
+
+/// Why call_log's parent legs were not read, in words of the failure's
+/// kind only (a server's error text is not repeated).
+fn parents_failure(e: &sqlx::Error) -> String {
+    let code = e
+        .as_database_error()
+        .and_then(|d| d.code().map(|c| c.into_owned()));
+    match code.as_deref() {
+        Some("42501") => "may not be read by this role (permission denied)".into(),
+        Some("42P01") => "does not exist".into(),
+        _ if probe::database::is_schema_error(e) => "does not exist or lacks a column".into(),
+        _ => "could not be read".into(),
     }
 }

@@ -36,6 +36,9 @@ pub struct ConsistencyFacts {
     pub slots_unconfirmed: bool,
     /// Why the files were not compared although the directory exists.
     pub files_not_read: Option<String>,
+    /// Why the parent legs of completed runs lacking their own file were
+    /// not read from call_log (they were judged without them).
+    pub parents_not_read: Option<String>,
     /// The window, for messages.
     pub window_s: f64,
     /// The recordings directory, when it does not exist: no comparison with
@@ -108,7 +111,16 @@ pub fn judge(facts: ConsistencyFacts, now: jiff::Timestamp) -> Check {
     }
     if let Some(missing) = &facts.missing_files {
         m.completed_runs_missing_file = Some(missing.len() as u64);
-        findings.extend(completed_run_missing_file(missing));
+        let parents_unknown = facts
+            .parents_not_read
+            .as_deref()
+            .filter(|_| !missing.is_empty());
+        if let Some(why) = parents_unknown {
+            m.not_compared.push(format!(
+                "child legs against their parent's file: call_log {why}"
+            ));
+        }
+        findings.extend(completed_run_missing_file(missing, parents_unknown));
     }
     if let (Some(db), Some(redis)) = (db, redis) {
         m.rq_jobs_seen = Some(redis.jobs_seen);
@@ -646,14 +658,25 @@ pub fn orphaned_runs(
 }
 
 /// COMPLETED_RUN_MISSING_FILE: the worker finished, the API cannot see the file.
-pub fn completed_run_missing_file(sids: &[String]) -> Option<Finding> {
+/// `parents_unknown`: why call_log could not be read, so that a child leg
+/// whose recording is its parent's may be among them.
+pub fn completed_run_missing_file(
+    sids: &[String],
+    parents_unknown: Option<&str>,
+) -> Option<Finding> {
     (!sids.is_empty()).then(|| {
         Finding::new(
             FindingCode::CompletedRunMissingFile,
             format!(
-                "{} completed in the window but {} no file in the recordings directory",
+                "{} completed in the window but {} no file in the recordings directory{}",
                 text::plural(sids.len() as u64, "run", "runs"),
-                if sids.len() == 1 { "has" } else { "have" }
+                if sids.len() == 1 { "has" } else { "have" },
+                match parents_unknown {
+                    Some(why) => format!(
+                        " (call_log {why}: a child leg whose recording is its parent's would be counted here too)"
+                    ),
+                    None => String::new(),
+                }
             ),
         )
         .subjects(sids.iter().take(MAX_SUBJECTS).cloned())

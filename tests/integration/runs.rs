@@ -668,6 +668,27 @@ fn call_log_absent_or_unreadable_is_compared_without_it() {
         "{}",
         r.stdout
     );
+    // And the finding says its calls' parent legs are unknown, and why.
+    let c = r.check("consistency");
+    let missing = &c["findings"][0]["message"];
+    assert!(
+        missing
+            .as_str()
+            .unwrap()
+            .contains("call_log may not be read by this role (permission denied)"),
+        "{missing}"
+    );
+    assert!(
+        c["metrics"]["not_compared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n
+                .as_str()
+                .unwrap()
+                .starts_with("child legs against their parent's file")),
+        "{c}"
+    );
     db.sql(&format!(
         "REASSIGN OWNED BY {role} TO postgres; DROP OWNED BY {role}; DROP ROLE {role}"
     ));
