@@ -157,7 +157,7 @@ catalogue! {
         hint "fix DATABASE_URL: postgresql://user:PASSWORD@host:5432/db, or sqlite://path";
     DatabaseUnreachable = "DATABASE_UNREACHABLE", check "runs", Critical, Some(SourceKind::Database),
         severity "critical",
-        when "refused, DNS, authentication, TLS, missing database, no answer",
+        when "refused, DNS, authentication, TLS, missing database, a table or column this role may not read, no answer",
         hint "check that PostgreSQL runs and that DATABASE_URL matches the app's";
     SchemaMismatch = "SCHEMA_MISMATCH", check "runs", Critical, Some(SourceKind::Database),
         severity "critical",

@@ -33,6 +33,8 @@ pub enum DbFailure {
     Tls { detail: String },
     #[error("{what} does not exist")]
     NotFound { what: String },
+    #[error("reachable, but this role may not read what recdiag reads: {detail}")]
+    Denied { detail: String },
     #[error("{detail}")]
     Other { detail: String },
 }
@@ -435,6 +437,11 @@ pub fn classify(e: &sqlx::Error, target: &DatabaseTarget, timeout: Duration) -> 
             match code.as_str() {
                 "28P01" | "28000" => DbFailure::Auth {
                     detail: "wrong user or password in the database URL".into(),
+                },
+                // insufficient_privilege: a table, a column or the schema
+                // not granted to this role.
+                "42501" => DbFailure::Denied {
+                    detail: db.message().to_string(),
                 },
                 "3D000" => DbFailure::NotFound {
                     what: format!("the database named in the URL ({})", db.message()),

@@ -416,6 +416,9 @@ pub fn database_unreachable(target: &DatabaseTarget, failure: &DbFailure) -> Fin
             format!("check sslmode in {from} against the server's TLS setup")
         }
         DbFailure::NotFound { .. } => format!("point {from} at the app's database"),
+        DbFailure::Denied { .. } => format!(
+            "grant this role SELECT on recording_runs and call_log (GRANT SELECT ON recording_runs, call_log TO <role>), or use the app's own user ({from})"
+        ),
         DbFailure::Other { .. } => FindingCode::DatabaseUnreachable.default_hint().to_string(),
     };
     Finding::new(

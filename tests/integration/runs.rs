@@ -515,6 +515,38 @@ fn a_select_only_role_is_enough() {
     db.drop_role(&role, "");
 }
 
+/// A role that may not read a column recdiag reads: the server is
+/// reachable, so the finding says the role is denied and how to grant it,
+/// not to start PostgreSQL or check the URL.
+#[test]
+fn a_column_the_role_may_not_read_is_said_so() {
+    let db = PgDb::with_schema();
+    db.sql(&seed_sql());
+    let (role, url) = db.select_only_role(
+        "nocol",
+        "REVOKE SELECT ON recording_runs FROM {role}; \
+         GRANT SELECT (id, call_sid, status, job_type, created_at, started_at, completed_at, business_id) \
+         ON recording_runs TO {role}",
+    );
+    let r = runs(&url, &[]);
+    db.drop_role(&role, "");
+    r.assert_code(2);
+    let f = &r.check("runs")["findings"][0];
+    assert_eq!(f["code"], "DATABASE_UNREACHABLE", "{f}");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("this role may not read") && message.contains("permission denied"),
+        "{f}"
+    );
+    assert!(
+        f["hint"]
+            .as_str()
+            .unwrap()
+            .contains("GRANT SELECT ON recording_runs"),
+        "{f}"
+    );
+}
+
 /// A role that cannot read the catalog: the index columns are unknown, and
 /// the active runs and failures, read after that failure (rolled back to
 /// the savepoint before it), are all there, from the same snapshot.
