@@ -102,10 +102,11 @@ impl Config {
         // flag the command lacks is read the same way here, so that every
         // command sees the value health sees (the environment's, not a
         // dotenv file's it overrides).
+        let from_file = |name: &str| dotenv.get(name).map(str::to_string);
         let lookup = |name: &str| {
             env(name)
                 .filter(|v| !v.is_empty())
-                .or_else(|| dotenv.get(name).map(str::to_string))
+                .or_else(|| from_file(name))
         };
 
         let redis = match args.redis_url.clone().or_else(|| lookup("REDIS_URL")) {
@@ -200,7 +201,7 @@ impl Config {
                 Some(FormatArg::Prometheus) => Format::Prometheus,
                 Some(FormatArg::Nagios) => Format::Nagios,
                 None => match env("RECDIAG_FORMAT")
-                    .or_else(|| dotenv.get("RECDIAG_FORMAT").map(str::to_string))
+                    .or_else(|| from_file("RECDIAG_FORMAT"))
                     .as_deref()
                     .map(str::trim)
                 {
@@ -387,7 +388,7 @@ impl Config {
 
         let accept_raw: Vec<String> = if args.accept.is_empty() {
             env("RECDIAG_ACCEPT")
-                .or_else(|| lookup("RECDIAG_ACCEPT"))
+                .or_else(|| from_file("RECDIAG_ACCEPT"))
                 .map(|list| split_list(&list))
                 .unwrap_or_default()
         } else {

@@ -135,7 +135,7 @@ pub fn scan(path: &Path, now: SystemTime, undersized_bytes: u64, keep_sids: bool
 }
 
 /// Counts of one part of the directory; parts merge into the whole.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Tally {
     mp3: u64,
     total: u64,
@@ -156,16 +156,8 @@ impl Tally {
     /// An empty part, keeping valid SIDs if `keep`.
     fn new(keep: bool) -> Tally {
         Tally {
-            mp3: 0,
-            total: 0,
-            undersized: 0,
-            other: 0,
-            vanished: 0,
-            newest: None,
-            oldest: None,
-            expired: 0,
-            examples: Vec::new(),
             valid: keep.then(Vec::new),
+            ..Tally::default()
         }
     }
 }

@@ -24,6 +24,24 @@ impl World {
             .run()
     }
 
+    /// `health` with the runs and the comparisons, which share one
+    /// database session, on the database at `url`.
+    fn runs_and_consistency(&self, url: &str) -> Run {
+        Recdiag::new()
+            .args([
+                "health",
+                "--json",
+                "--only",
+                "runs,consistency",
+                "--recordings-dir",
+            ])
+            .args([self.dir.path()])
+            .env("REDIS_URL", self.redis.url())
+            .env("DATABASE_URL", url)
+            .env("RECDIAG_NOW", &self.capture.captured_at)
+            .run()
+    }
+
     fn queued_sid(&self) -> String {
         match redis_cmd(&self.redis, &[b"LINDEX", b"rq:queue:recordings", b"0"]) {
             redis::Value::BulkString(b) => {
@@ -204,19 +222,7 @@ fn a_failed_row_estimate_leaves_the_parent_legs_read() {
         "noclass",
         "REVOKE SELECT ON pg_catalog.pg_class FROM PUBLIC",
     );
-    let r = Recdiag::new()
-        .args([
-            "health",
-            "--json",
-            "--only",
-            "runs,consistency",
-            "--recordings-dir",
-        ])
-        .args([w.dir.path()])
-        .env("REDIS_URL", w.redis.url())
-        .env("DATABASE_URL", &url)
-        .env("RECDIAG_NOW", &w.capture.captured_at)
-        .run();
+    let r = w.runs_and_consistency(&url);
     w.db.drop_role(&role, "GRANT SELECT ON pg_catalog.pg_class TO PUBLIC;");
     let runs = r.check("runs");
     let missing_index = runs["findings"]
@@ -299,19 +305,7 @@ fn a_failed_catalog_read_leaves_the_parent_legs_read() {
         "noindex",
         "REVOKE SELECT ON pg_catalog.pg_index FROM PUBLIC",
     );
-    let r = Recdiag::new()
-        .args([
-            "health",
-            "--json",
-            "--only",
-            "runs,consistency",
-            "--recordings-dir",
-        ])
-        .args([w.dir.path()])
-        .env("REDIS_URL", w.redis.url())
-        .env("DATABASE_URL", &url)
-        .env("RECDIAG_NOW", &w.capture.captured_at)
-        .run();
+    let r = w.runs_and_consistency(&url);
     w.db.drop_role(&role, "GRANT SELECT ON pg_catalog.pg_index TO PUBLIC;");
     assert!(
         r.check("runs")["metrics"]["index_on_created_at"].is_null(),
